@@ -1,0 +1,1 @@
+"""SQLAlchemy models and database sessions. No Qt here."""
