@@ -25,11 +25,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 # Which table each reference column points to. ``attribute.link_id`` is polymorphic: its table
 # is named by ``attribute.link_entity``.
 REFERENCES: dict[str, dict[str, str]] = {
+    "taxonomy": {},
     "taxonomy_term": {"taxonomy_id": "taxonomy", "parent_id": "taxonomy_term"},
     "organization": {"parent_organization_id": "organization"},
     "service": {"organization_id": "organization"},
     "location": {"organization_id": "organization"},
     "service_at_location": {"service_id": "service", "location_id": "location"},
+    "service_area": {"service_id": "service"},
     "address": {"location_id": "location"},
     "contact": {"organization_id": "organization", "service_id": "service",
                 "service_at_location_id": "service_at_location", "location_id": "location"},
@@ -39,7 +41,6 @@ REFERENCES: dict[str, dict[str, str]] = {
     "schedule": {"service_id": "service", "location_id": "location",
                  "service_at_location_id": "service_at_location"},
     "language": {"service_id": "service", "location_id": "location", "phone_id": "phone"},
-    "service_area": {"service_id": "service"},
     "attribute": {"taxonomy_term_id": "taxonomy_term"},
 }
 
@@ -51,6 +52,7 @@ class ImportReport:
     imported: Counter[str] = field(default_factory=Counter)
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
     examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    repaired: Counter[tuple[str, str]] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
     def skip(self, kind: str, reason: str, record_id: object = None) -> None:
@@ -75,7 +77,10 @@ class ImportReport:
         out = [f"imported {count:,} {kind}" for kind, count in sorted(self.imported.items())]
         for (kind, reason), count in sorted(self.skipped.items()):
             sample = ", ".join(self.examples.get((kind, reason), []))
-            out.append(f"skipped {count:,} {kind}: {reason}" + (f" (e.g. {sample})" if sample else ""))
+            example = f" (e.g. {sample})" if sample else ""
+            out.append(f"skipped {count:,} {kind}: {reason}{example}")
+        out.extend(f"kept {count:,} {kind}, but {reason}"
+                   for (kind, reason), count in sorted(self.repaired.items()))
         out.extend(f"note: {message}" for message in self.notes)
         return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,8 @@ class Vocabulary:
     def flags(self) -> dict[str, Term]:
         return self.terms["flag"]
 
-    def term_by_id(self) -> dict[str, Term]:
+    @cached_property
+    def terms_by_id(self) -> dict[str, Term]:
         return {term.id: term for kind in self.terms.values() for term in kind.values()}
 
     def classify(self, kind: str, text: str) -> str | None:

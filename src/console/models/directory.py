@@ -265,6 +265,8 @@ class SearchService(DirectoryBase):
     area_states: Mapped[str] = mapped_column(Text, default="")
     last_verified: Mapped[str | None] = mapped_column(Text)
 
+    __table_args__ = (Index("ix_search_service_organization_name", "organization_name"),)
+
 
 class SearchHours(DirectoryBase):
     """Weekly opening intervals in the service's own time zone (minutes from local midnight).
@@ -306,4 +308,7 @@ FTS_DDL = (
     " tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
 )
 VOCAB_DDL = "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'row')"
+# Ranking weights per FTS column: a word in a service's name counts most; facets not at all.
+RANK_DDL = ("INSERT INTO search_fts (search_fts, rank) "
+            "VALUES ('rank', 'bm25(10.0, 6.0, 1.0, 5.0, 2.0, 0.0)')")
 GEO_DDL = "CREATE VIRTUAL TABLE search_geo USING rtree(id, min_lat, max_lat, min_lon, max_lon)"

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 09:40:04.989960
 import sqlalchemy as sa
 from alembic import op
 
-from console.models.directory import FTS_DDL, GEO_DDL, VOCAB_DDL
+from console.models.directory import FTS_DDL, GEO_DDL, RANK_DDL, VOCAB_DDL
 
 revision = "0001"
 down_revision = None
@@ -314,7 +314,10 @@ def upgrade() -> None:
         sa.Column("term_uri", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ix_search_service_organization_name", "search_service",
+                    ["organization_name"])
     op.execute(FTS_DDL)
+    op.execute(RANK_DDL)
     op.execute(VOCAB_DDL)
     op.execute(GEO_DDL)
 
@@ -337,6 +340,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_service_organization_id"))
 
     op.drop_table("service")
+    op.drop_index("ix_search_service_organization_name", table_name="search_service")
     op.drop_table("search_service")
     with op.batch_alter_table("search_hours", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_search_hours_service_rowid"))

@@ -1,0 +1,197 @@
+"""Opening hours from HSDS schedules: reading messy times, weekly intervals, open-at checks.
+
+Times are minutes from local midnight in the service's own time zone. Weekly patterns (the vast
+majority) become ``Interval`` rows that search evaluates in SQL; anything else ("first Monday of
+the month", every other week) is evaluated with a dateutil ``rrule``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from dateutil import rrule
+
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FULL_DAY = 24 * 60
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h]?(\d{2}))?(?::(\d{2}))?\s*([ap])?\.?\s*m?\.?$")
+_ORDINAL_DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_DAY_ALIASES = {name[:2].upper(): code for name, code in zip(DAY_NAMES, DAY_CODES, strict=True)}
+_DAY_ALIASES.update({name[:3].upper(): code for name, code in zip(DAY_NAMES, DAY_CODES,
+                                                                  strict=True)})
+_DAY_ALIASES.update({name.upper(): code for name, code in zip(DAY_NAMES, DAY_CODES, strict=True)})
+_DAY_ALIASES.update({"TUES": "TU", "THUR": "TH", "THURS": "TH"})
+
+
+def parse_clock(value: object) -> int | None:
+    """Minutes after midnight from "9:00am", "9 AM", "09:00:00", "0900", "17.30", "noon"…"""
+    if value is None:
+        return None
+    text = str(value).strip().lower().replace(" ", "")
+    if text in ("noon", "midday"):
+        return 12 * 60
+    if text == "midnight":
+        return 0
+    match = _CLOCK.match(text)
+    if not match:
+        return None
+    hours, minutes, meridiem = int(match[1]), int(match[2] or 0), match[4]
+    if meridiem:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if meridiem == "p" else 0)
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        return None
+    return hours * 60 + minutes
+
+
+def clock_text(minutes: int) -> str:
+    """HSDS ``opens_at``/``closes_at`` form: "09:00"; the end of the day is "24:00"."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def spoken_clock(minutes: int) -> str:
+    """How a specialist says a time on the phone: "9 AM", "5:30 PM", "midnight"."""
+    if minutes % FULL_DAY == 0:
+        return "midnight"
+    if minutes == 12 * 60:
+        return "noon"
+    hours, mins = divmod(minutes, 60)
+    suffix = "AM" if hours < 12 else "PM"
+    shown = hours % 12 or 12
+    return f"{shown}:{mins:02d} {suffix}" if mins else f"{shown} {suffix}"
+
+
+def normalize_byday(value: object) -> str | None:
+    """"MO,TU" from "Monday", "mon, tue", "1MO", 1 (Monday in HSDS 1.1) …; None if unreadable."""
+    if value is None:
+        return None
+    parts = [part.strip().upper() for part in re.split(r"[,;/\s]+", str(value)) if part.strip()]
+    codes = []
+    for part in parts:
+        if part.isdigit() and 1 <= int(part) <= 7:
+            codes.append(DAY_CODES[int(part) - 1])
+            continue
+        match = _ORDINAL_DAY.match(part)
+        if match:
+            codes.append(part)
+        elif part in _DAY_ALIASES:
+            codes.append(_DAY_ALIASES[part])
+        else:
+            return None
+    return ",".join(dict.fromkeys(codes)) or None
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """Open on ``day`` (0 = Monday) from ``opens`` to ``closes`` minutes (closes ≤ 1440)."""
+
+    day: int
+    opens: int
+    closes: int
+
+
+def _end_of_day(closes: int) -> int:
+    # "23:59" is how many systems write "until midnight"; read it as the end of the day.
+    return FULL_DAY if closes >= FULL_DAY - 1 else closes
+
+
+def weekly_intervals(schedule: Mapping[str, Any]) -> list[Interval] | None:
+    """The intervals of a plain weekly schedule, or None when it needs rule evaluation.
+
+    An empty list means the schedule gives no usable hours (e.g. no times at all).
+    """
+    freq = (schedule.get("freq") or "WEEKLY").upper()
+    interval = schedule.get("interval") or 1
+    byday = schedule.get("byday")
+    if freq != "WEEKLY" or int(interval) != 1 or schedule.get("bymonthday"):
+        return None
+    codes = byday.split(",") if byday else list(DAY_CODES)
+    if any(code not in DAY_CODES for code in codes):
+        return None
+    opens, closes = parse_clock(schedule.get("opens_at")), parse_clock(schedule.get("closes_at"))
+    if opens is None or closes is None:
+        return []
+    closes = _end_of_day(closes)
+    intervals: list[Interval] = []
+    for code in codes:
+        day = DAY_CODES.index(code)
+        if closes == opens or (opens == 0 and closes == FULL_DAY):
+            intervals.append(Interval(day, 0, FULL_DAY))
+        elif closes > opens:
+            intervals.append(Interval(day, opens, closes))
+        else:  # runs past midnight into the next day
+            intervals.append(Interval(day, opens, FULL_DAY))
+            if closes:
+                intervals.append(Interval((day + 1) % 7, 0, closes))
+    return intervals
+
+
+def is_always_open(intervals: Iterable[Interval]) -> bool:
+    days = {i.day for i in intervals if i.opens == 0 and i.closes == FULL_DAY}
+    return len(days) == 7
+
+
+def _in_validity(schedule: Mapping[str, Any], day: date) -> bool:
+    start, end = schedule.get("valid_from"), schedule.get("valid_to")
+    iso = day.isoformat()
+    return (not start or str(start)[:10] <= iso) and (not end or iso <= str(end)[:10])
+
+
+def _rule(schedule: Mapping[str, Any]) -> rrule.rrule:
+    weekdays = []
+    for part in (schedule.get("byday") or "").split(","):
+        match = _ORDINAL_DAY.match(part.strip())
+        if match:
+            weekday = getattr(rrule, match[2])
+            weekdays.append(weekday(int(match[1])) if match[1] else weekday)
+    start = schedule.get("dtstart") or "2000-01-01"
+    until = schedule.get("until")
+    return rrule.rrule(
+        rrule.MONTHLY if (schedule.get("freq") or "").upper() == "MONTHLY" else rrule.WEEKLY,
+        dtstart=datetime.fromisoformat(str(start)[:10]),
+        interval=int(schedule.get("interval") or 1),
+        byweekday=weekdays or None,
+        bymonthday=[int(d) for d in str(schedule.get("bymonthday")).split(",")]
+        if schedule.get("bymonthday") else None,
+        until=datetime.fromisoformat(str(until)[:10]) if until else None,
+        count=int(schedule["count"]) if schedule.get("count") else None,
+    )
+
+
+def rule_hours_on(schedule: Mapping[str, Any], day: date) -> list[Interval]:
+    """The hours a non-weekly schedule gives on ``day`` (an rrule occurrence that day)."""
+    if not _in_validity(schedule, day):
+        return []
+    try:
+        rule = _rule(schedule)
+    except (ValueError, TypeError):
+        return []
+    midnight = datetime.combine(day, time())
+    if not rule.between(midnight, midnight + timedelta(days=1), inc=True):
+        return []
+    opens, closes = parse_clock(schedule.get("opens_at")), parse_clock(schedule.get("closes_at"))
+    if opens is None or closes is None:
+        return []
+    closes = _end_of_day(closes)
+    return [Interval(day.weekday(), opens, closes if closes > opens else FULL_DAY)]
+
+
+def is_open(intervals: Iterable[Interval], local: datetime) -> bool:
+    minute = local.hour * 60 + local.minute
+    weekday = local.weekday()
+    return any(i.day == weekday and i.opens <= minute < i.closes for i in intervals)
+
+
+def describe_day(intervals: Iterable[Interval], weekday: int) -> str:
+    """A day's hours in plain words: "9 AM – 5 PM", "Open 24 hours", "Closed"."""
+    spans = sorted((i.opens, i.closes) for i in intervals if i.day == weekday)
+    if not spans:
+        return "Closed"
+    if spans[0] == (0, FULL_DAY):
+        return "Open 24 hours"
+    return ", ".join(f"{spoken_clock(a)} – {spoken_clock(b)}" for a, b in spans)

@@ -1,0 +1,19 @@
+"""Shared test setup: every test gets its own HOTLINE_HOME, so nothing touches a real profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+HSDS_EXAMPLES = REPO / "tests" / "data" / "hsds3"
+SCHEMA_DIR = REPO / "resources" / "hsds" / "schema"
+
+
+@pytest.fixture(autouse=True)
+def hotline_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOTLINE_HOME", str(home))
+    yield home

@@ -1,0 +1,79 @@
+"""The ``hotline`` command end to end, as an administrator or a script would use it."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_uses_the_demo_directory_on_first_run(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "directory", "search", "shelter", "--json", "--limit", "5")
+    assert code == 0
+    results = json.loads(out)["results"]
+    assert 0 < len(results) <= 5
+    for result in results:
+        assert {"service_id", "service_name", "organization_name"} <= result.keys()
+
+
+def test_search_prints_what_a_specialist_reads_out(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "directory", "search", "imigration", "--state", "TX")
+    assert code == 0
+    assert " 1. " in out and "Today:" in out
+
+
+def test_bad_filter_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "directory", "search", "legal", "--zip", "00000")
+    assert code == 1 and "unknown ZIP code" in err
+    code, _, err = run(capsys, "directory", "search", "legal", "--open-at", "tomorrow")
+    assert code == 1 and "--open-at" in err
+
+
+def test_generate_import_export_round_trip(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    generated = tmp_path / "national.json"
+    assert run(capsys, "directory", "generate", "--services", "60", str(generated))[0] == 0
+    code, out, _ = run(capsys, "directory", "import", str(generated))
+    assert code == 0 and "done: 60 services imported" in out
+    exported = tmp_path / "export.json"
+    assert run(capsys, "directory", "export", "--format", "json", str(exported))[0] == 0
+    assert len(json.loads(exported.read_text())) == 60
+    folder = tmp_path / "csv"
+    assert run(capsys, "directory", "export", "--format", "csv", str(folder))[0] == 0
+    assert (folder / "datapackage.json").exists() and (folder / "services.csv").exists()
+
+
+def test_first_real_import_replaces_the_demo(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "directory", "search", "legal")  # loads the demo directory
+    generated = tmp_path / "small.json"
+    run(capsys, "directory", "generate", "--services", "10", "--seed", "3", str(generated))
+    run(capsys, "directory", "import", str(generated))
+    _, out, _ = run(capsys, "directory", "search", "--json", "--limit", "100")
+    assert len(json.loads(out)["results"]) <= 10
+
+
+def test_import_of_garbage_fails_cleanly(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.json"
+    junk.write_text("{ this is not json")
+    code, _, err = run(capsys, "directory", "import", str(junk))
+    assert code == 1 and err.startswith("error:")
+    code, _, err = run(capsys, "directory", "import", str(tmp_path / "missing.json"))
+    assert code == 1 and err.startswith("error:")
+
+
+def test_interactive_lookup(monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("legal aid\n\n"))
+    code, out, _ = run(capsys)
+    assert code == 0 and "Referral directory search" in out and " 1. " in out
