@@ -159,7 +159,7 @@ def _interactive(search: DirectorySearch, args: argparse.Namespace) -> int:
 
 
 def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("text", nargs="*", default=None, help="words to look for")
+    parser.add_argument("text", nargs="*", default=[], help="words to look for")
     parser.add_argument("--zip", help="caller's ZIP code: nearest first")
     parser.add_argument("--radius", type=float, help="miles from --zip (default 50)")
     parser.add_argument("--state", help="two-letter state, e.g. TX")
@@ -212,8 +212,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         # The desktop console is not part of this build yet; the terminal lookup stands in.
         args = parser.parse_args(["directory", "search"])
-        args.text = None
-    if args.command == "directory" and args.action == "search" and not args.text:
         args.text = None
     try:
         return int(args.handler(args))

@@ -112,3 +112,22 @@ def bounding_box(lat: float, lon: float, miles: float) -> tuple[float, float, fl
     dlat = math.degrees(miles / EARTH_RADIUS_MILES)
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+# Grid cells index places for search: a fine grid for local searches, a coarse one for wide ones.
+FINE_CELL_DEGREES = 0.5
+COARSE_CELL_DEGREES = 2.0
+FINE_GRID_MAX_MILES = 60.0
+
+
+def grid_cell(latitude: float, longitude: float, degrees: float) -> tuple[int, int]:
+    return int((latitude + 90) // degrees), int((longitude + 180) // degrees)
+
+
+def cells_covering(box: tuple[float, float, float, float],
+                   degrees: float) -> list[tuple[int, int]]:
+    """Every grid cell that a bounding box (from ``bounding_box``) touches."""
+    min_lat, max_lat, min_lon, max_lon = box
+    low, high = grid_cell(min_lat, min_lon, degrees), grid_cell(max_lat, max_lon, degrees)
+    return [(row, column) for row in range(low[0], high[0] + 1)
+            for column in range(low[1], high[1] + 1)]

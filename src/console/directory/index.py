@@ -40,6 +40,34 @@ def execute_many(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]
         connection.exec_driver_sql(sql, list(rows))
 
 
+# Age groups a specialist asks about; a service is tagged with every group its ages touch.
+AGE_BUCKETS: tuple[tuple[int, int], ...] = ((0, 11), (12, 13), (14, 15), (16, 17), (18, 20),
+                                            (21, 24), (25, 59), (60, 130))
+
+
+def age_bucket(age: float) -> str:
+    for low, high in AGE_BUCKETS:
+        if low <= age <= high:
+            return f"{low}to{high}"
+    return f"{AGE_BUCKETS[-1][0]}to{AGE_BUCKETS[-1][1]}"
+
+
+@cache
+def age_buckets(minimum: float | None, maximum: float | None) -> tuple[str, ...]:
+    low, high = minimum if minimum is not None else 0, maximum if maximum is not None else 130
+    return tuple(f"{a}to{b}" for a, b in AGE_BUCKETS if a <= high and b >= low)
+
+
+def cell_facet(cell: tuple[int, int], degrees: float) -> str:
+    """The facet token of one grid cell, e.g. ``qqgf239x169`` (fine) or ``qqgc59x42``."""
+    size = "f" if degrees == geo.FINE_CELL_DEGREES else "c"
+    return f"{FACET_PREFIX}g{size}{cell[0]}x{cell[1]}"
+
+
+def grid_facet(latitude: float, longitude: float, degrees: float) -> str:
+    return cell_facet(geo.grid_cell(latitude, longitude, degrees), degrees)
+
+
 def set_meta(connection: Connection, key: str, value: str) -> None:
     connection.exec_driver_sql(
         "INSERT OR REPLACE INTO directory_meta (key, value) VALUES (?, ?)", (key, value))
@@ -167,8 +195,9 @@ def _area_coverage(areas: tuple[tuple[Any, ...], ...]) -> tuple[bool, frozenset[
         words = " ".join(str(v) for v in (name, description, extent_type) if v).casefold()
         if any(mark in words for mark in ("national", "united states", "nationwide")):
             national = True
+        local = str(extent_type or "").casefold() in ("city", "county", "zip", "zipcode")
         state = geo.normalize_state(name)
-        if state:
+        if state and not local:  # "KY" naming a city's state does not cover the whole state
             states.add(state)
     return national, frozenset(states)
 
@@ -269,7 +298,7 @@ def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Ent
     keyword_text = [kw for c in categories for kw in vocab.categories[c].keywords]
     keyword_text += [vocab.populations[p].name for p in populations]
     keyword_text += [*foreign, *language_names, alternate_name or "", city or "",
-                     geo.STATE_NAMES.get(state or "", ""), eligibility or ""]
+                     geo.STATE_NAMES.get(state or "", "")]
     # A service that names no population serves everyone; "any" lets a filter include it.
     facets = [facet("c", c) for c in categories] + \
         [facet("p", p) for p in populations or ["any"]]
@@ -277,10 +306,16 @@ def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Ent
     facets += [facet("s", state)] if state else []
     facets += [facet("a", s) for s in area_states] + ([facet("a", "national")] if national else [])
     facets += [facet("f", "24h")] if open_24h else []
+    facets += [facet("y", bucket) for bucket in age_buckets(min_age, max_age)]
+    if latitude is not None:
+        facets += [grid_facet(latitude, longitude, degrees)
+                   for degrees in (geo.FINE_CELL_DEGREES, geo.COARSE_CELL_DEGREES)]
     values = {
         "service_id": service_id, "service_name": name,
         "organization_name": related.organizations.get(org_id, ""),
-        "description": description or "", "categories": " ".join(category_names),
+        # Eligibility is searchable, but as weakly as a description: it names who is served.
+        "description": " ".join(t for t in (description, eligibility) if t),
+        "categories": " ".join(category_names),
         "keywords": " ".join(k for k in keyword_text if k), "facets": " ".join(facets),
         "phone": phones[0] if phones else None,
         "address": None if confidential or not address else _address_text(address),
@@ -370,6 +405,17 @@ _SERVICE_SQL = ("SELECT id, organization_id, name, alternate_name, description, 
                 "FROM service")
 
 
+def _quality_order(entries: list[_Entry]) -> None:
+    """Order rows so that rowid order is a sensible default: recently verified first, then A–Z.
+
+    Search falls back to rowid order when a word is too common to rank, and uses it when there
+    are no words at all.
+    """
+    entries.sort(key=lambda e: (e.values["organization_name"].casefold(),
+                                e.values["service_name"].casefold()))
+    entries.sort(key=lambda e: e.values["last_verified"] or "", reverse=True)
+
+
 def rebuild_search_index(connection: Connection, service_ids: Iterable[str] | None,
                          state: TaskState) -> int:
     """Re-derive the search rows of ``service_ids`` (all services when None); returns the count."""
@@ -382,6 +428,7 @@ def rebuild_search_index(connection: Connection, service_ids: Iterable[str] | No
         _remove_entries(connection, wanted or [])
     services = [s for s in _select(connection, _SERVICE_SQL, "id", wanted)
                 if s[5] in SEARCHABLE_STATUSES]
+    state.progress("building the search index", 0, len(services))
     related = _gather(connection, services, restricted=not full)
     entries = []
     for done, service in enumerate(services, start=1):
@@ -390,6 +437,7 @@ def rebuild_search_index(connection: Connection, service_ids: Iterable[str] | No
             check_cancelled(state)
             state.progress("building the search index", done, len(services))
     state.progress("building the search index", len(services), len(services))
+    _quality_order(entries)
     last = connection.exec_driver_sql("SELECT max(rowid) FROM search_service").scalar()
     _insert_entries(connection, entries, (last or 0) + 1, full)
     generation = int(get_meta(connection, "index_generation") or 0) + 1

@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -91,12 +92,14 @@ class _Known:
 
 def _map_ids(table: str, row: Row, ids: _Ids, position: int) -> None:
     for column, target in REFERENCES[table].items():
-        row[column] = ids.map(target, row.get(column))
+        value = row[column]
+        if value is not None:
+            row[column] = ids.map(target, value)
     if table == "attribute":
         entity = (row.get("link_entity") or "").strip().casefold()
         row["link_entity"] = entity
         row["link_id"] = ids.map(entity, row.get("link_id")) if entity in LINKABLE else None
-    if row.get("id") is None:
+    if row["id"] is None:
         # No id in the source: derive one from the content, so a re-import finds the same row.
         content = [f"{k}={v}" for k, v in sorted(row.items()) if v is not None]
         row["id"] = stable_uuid(table, "row", *content) if content else stable_uuid(
@@ -244,7 +247,7 @@ def _write_rows(connection: Connection, cleaned: dict[str, dict[str, Row]],
         columns = COLUMNS[table]
         statement = (f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
                      f"VALUES ({', '.join('?' * len(columns))})")
-        values = [tuple(row[c] for c in columns) for row in rows.values()]
+        values = list(map(itemgetter(*columns), rows.values()))
         for start in range(0, len(values), PROGRESS_EVERY * 4):
             check_cancelled(state)
             execute_many(connection, statement, values[start:start + PROGRESS_EVERY * 4])

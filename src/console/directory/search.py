@@ -12,9 +12,10 @@ import json
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from dateutil import tz
@@ -22,19 +23,23 @@ from sqlalchemy import Engine
 
 from console.directory import geo
 from console.directory.hours import (
-    FULL_DAY,
     Interval,
     describe_day,
     is_open,
     rule_hours_on,
 )
-from console.directory.index import facet
+from console.directory.index import age_bucket, cell_facet, facet
 from console.directory.spelling import Spelling
 from console.directory.vocabulary import Term, vocabulary
 
 DEFAULT_LIMIT = 50
 DEFAULT_RADIUS_MILES = 50.0
-TEXT_COLUMNS = "{service_name organization_name description categories keywords}"
+# Words found in these columns say what a service *is*; a description only mentions them.
+NAMING_COLUMNS = "{service_name organization_name categories keywords}"
+ALL_TEXT_COLUMNS = "{service_name organization_name description categories keywords}"
+# bm25 costs a few microseconds a row; beyond this many candidates the index's quality order
+# (recently verified first) is used instead, so a common word never stalls the search.
+RANK_CAP = 1500
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -103,14 +108,24 @@ _RESULT_COLUMNS = ("s.rowid", "s.service_id", "s.service_name", "s.organization_
 
 @dataclass
 class _Plan:
-    """The SQL for one query, and what must still be checked on each candidate row."""
+    """The parts of one query, and what must still be checked on each candidate row."""
 
-    match: str | None
-    where: list[str]
-    params: list[Any]
+    text: str | None
+    facets: list[str]
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
     origin: geo.Place | None = None
     radius: float = DEFAULT_RADIUS_MILES
-    open_rowids: set[int] | None = None
+
+    def match(self, columns: str = ALL_TEXT_COLUMNS, *extra_facets: str) -> str | None:
+        """The FTS5 MATCH expression: the words in ``columns``, and every facet."""
+        clauses = [f"{columns} : ({self.text})"] if self.text else []
+        clauses += [f"facets : {f}" for f in (*self.facets, *extra_facets)]
+        return " AND ".join(clauses) or None
+
+    def tiers(self) -> tuple[str, ...]:
+        """Column sets to search in turn: naming columns first, then descriptions too."""
+        return (NAMING_COLUMNS, ALL_TEXT_COLUMNS) if self.text else (ALL_TEXT_COLUMNS,)
 
 
 def _fold(text: str) -> str:
@@ -140,7 +155,7 @@ class DirectorySearch:
         self._generation: str | None = None
         self._spelling = Spelling([])
         self._zones: list[str] = []
-        self._open_cache: dict[tuple[Any, ...], set[int]] = {}
+        self._open_key: str | None = None
 
     def close(self) -> None:
         self._connection.close()
@@ -153,7 +168,7 @@ class DirectorySearch:
         with self._lock:
             self._refresh()
             plan = self._plan(query, now)
-            if plan.match is None and query.text.strip():
+            if plan.text is None and query.text.strip():
                 return []  # every word was unknown, even allowing for typos
             rows = self._candidates(plan, query)
             return self._results(rows, plan, now)
@@ -178,7 +193,7 @@ class DirectorySearch:
             "SELECT term FROM search_vocab WHERE term NOT LIKE 'qq%'")]
         self._spelling = Spelling(words)
         self._zones = [r[0] for r in self._execute("SELECT DISTINCT timezone FROM search_hours")]
-        self._open_cache.clear()
+        self._open_key = None
         self._generation = generation
 
     # -- planning ---------------------------------------------------------------------------
@@ -237,21 +252,24 @@ class DirectorySearch:
         if query.only_24h:
             facets.append(facet("f", "24h"))
         text = self._text_expression(query.text) if query.text.strip() else None
+        plan = _Plan(text, facets)
         if query.text.strip() and text is None:
-            return _Plan(None, [], [])
-        clauses = ([f"{TEXT_COLUMNS} : ({text})"] if text else []) + \
-            [f"facets : {f}" for f in facets]
-        plan = _Plan(" AND ".join(clauses) or None, [], [])
+            return plan
         self._plan_age(query, plan)
         self._plan_distance(query, plan)
         if query.open_now or query.open_at:
-            plan.open_rowids = self._open_rowids(query.open_at or now)
+            self._load_open_services(query.open_at or now)
+            # Checked on the index's rows, so closed services are dropped before the join; the
+            # unary + keeps SQLite from probing the index once per open service instead.
+            plan.where.append(("+search_fts" if plan.match() else "s")
+                              + ".rowid IN (SELECT rowid FROM temp.open_services)")
         return plan
 
     @staticmethod
     def _plan_age(query: SearchQuery, plan: _Plan) -> None:
         if query.age is None:
             return
+        plan.facets.append(facet("y", age_bucket(query.age)))  # narrows in the index
         plan.where.append("(s.minimum_age IS NULL OR s.minimum_age <= ?) AND "
                           "(s.maximum_age IS NULL OR s.maximum_age >= ?)")
         plan.params += [query.age, query.age]
@@ -271,79 +289,120 @@ class DirectorySearch:
 
     # -- candidates -------------------------------------------------------------------------
 
-    def _select(self, plan: _Plan, extra: Sequence[str], params: Sequence[Any],
-                order: str, limit: int | None) -> Iterable[tuple[Any, ...]]:
+    def _select(self, match: str | None, plan: _Plan, extra: Sequence[str] = (),
+                params: Sequence[Any] = (), order: str | None = None,
+                limit: int | None = None, columns: Sequence[str] = _RESULT_COLUMNS
+                ) -> Iterable[tuple[Any, ...]]:
         source = ("search_fts JOIN search_service s ON s.rowid = search_fts.rowid"
-                  if plan.match else "search_service s")
-        where = (["search_fts MATCH ?"] if plan.match else []) + plan.where + list(extra)
-        sql = f"SELECT {', '.join(_RESULT_COLUMNS)} FROM {source}"
+                  if match else "search_service s")
+        order = order if match or order != "search_fts.rowid" else "s.rowid"
+        where = (["search_fts MATCH ?"] if match else []) + plan.where + list(extra)
+        sql = f"SELECT {', '.join(columns)} FROM {source}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY {order}" + (f" LIMIT {int(limit)}" if limit else "")
-        values = ([plan.match] if plan.match else []) + plan.params + list(params)
+        sql += (f" ORDER BY {order}" if order else "") + (f" LIMIT {int(limit)}" if limit else "")
+        values = ([match] if match else []) + plan.params + list(params)
         return self._execute(sql, values)
+
+    def _ranked(self, plan: _Plan, *extra_facets: str) -> Iterator[tuple[Any, ...]]:
+        """Matching rows, best first: bm25 where the candidates are few, else quality order."""
+        seen: set[int] = set()
+        for columns in plan.tiers():
+            match = plan.match(columns, *extra_facets)
+            if match is None:  # nothing to match: every service, in quality order
+                yield from self._select(None, plan, order="s.rowid")
+                return
+            # FTS5 ranks every match before any other condition applies, so count those.
+            few = len(self._execute(
+                f"SELECT rowid FROM search_fts WHERE search_fts MATCH ? LIMIT {RANK_CAP + 1}",
+                (match,)).fetchall()) <= RANK_CAP
+            order = "rank" if few and plan.text else "search_fts.rowid"
+            for row in self._select(match, plan, order=order):
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    yield row
 
     def _candidates(self, plan: _Plan, query: SearchQuery) -> list[tuple[Any, float | None]]:
         """(row, distance) pairs in result order, at most ``query.limit`` of them."""
-        order = "rank" if plan.match else "s.organization_name, s.service_name"
-        limit = query.limit if plan.open_rowids is None and plan.origin is None else None
         if plan.origin is None:
-            return self._take(self._select(plan, [], [], order, limit), plan, query.limit)
-        origin = plan.origin
-        box = geo.bounding_box(origin.latitude, origin.longitude, plan.radius)
-        nearby = self._select(plan, ["s.rowid IN (SELECT id FROM search_geo WHERE min_lat >= ?"
-                                     " AND max_lat <= ? AND min_lon >= ? AND max_lon <= ?)"],
-                              box, order, None)
-        measured = []
-        for position, row in enumerate(nearby):
-            if row[10] is None:
-                continue
-            miles = geo.distance_miles(origin.latitude, origin.longitude, row[10], row[11])
-            if miles <= plan.radius and self._is_open(row, plan):
-                measured.append((miles, position, row))
-        measured.sort(key=lambda item: item[:2])
-        found = [(row, miles) for miles, _position, row in measured[:query.limit]]
+            return self._take(self._ranked(plan), query.limit)
+        found = self._nearby(plan, query.limit)
         if len(found) < query.limit:
-            found += self._covering(plan, query, {row[0] for row, _ in found},
+            found += self._covering(plan, {row[0] for row, _ in found},
                                     query.limit - len(found))
         return found
 
-    def _covering(self, plan: _Plan, query: SearchQuery, seen: set[int],
+    def _nearby(self, plan: _Plan, limit: int) -> list[tuple[Any, float | None]]:
+        """Services within the radius, nearest first; naming-column matches before others.
+
+        The grid-cell facets narrow the candidates inside the index; exact distances are then
+        measured on light rows, and only the nearest are read in full.
+        """
+        assert plan.origin is not None
+        origin = plan.origin
+        box = geo.bounding_box(origin.latitude, origin.longitude, plan.radius)
+        degrees = (geo.FINE_CELL_DEGREES if plan.radius <= geo.FINE_GRID_MAX_MILES
+                   else geo.COARSE_CELL_DEGREES)
+        cells = "(" + " OR ".join(cell_facet(c, degrees)
+                                  for c in geo.cells_covering(box, degrees)) + ")"
+        nearest: list[tuple[float, int]] = []
+        seen: set[int] = set()
+        for columns in plan.tiers():
+            measured = []
+            for rowid, latitude, longitude in self._select(
+                    plan.match(columns, cells), plan, columns=("s.rowid", "s.latitude",
+                                                               "s.longitude")):
+                if rowid in seen:
+                    continue
+                seen.add(rowid)
+                miles = geo.distance_miles(origin.latitude, origin.longitude, latitude,
+                                           longitude)
+                if miles <= plan.radius:
+                    measured.append((miles, rowid))
+            measured.sort()
+            nearest += measured[:limit - len(nearest)]
+            if len(nearest) >= limit:
+                break
+        rows = self._rows_by_id([rowid for _, rowid in nearest])
+        return [(rows[rowid], miles) for miles, rowid in nearest]
+
+    def _rows_by_id(self, rowids: list[int]) -> dict[int, tuple[Any, ...]]:
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        return {row[0]: row for row in self._execute(
+            f"SELECT {', '.join(_RESULT_COLUMNS)} FROM search_service s "
+            f"WHERE s.rowid IN ({marks})", rowids)}
+
+    def _covering(self, plan: _Plan, seen: set[int],
                   wanted: int) -> list[tuple[Any, float | None]]:
         """Services outside the radius whose service area covers the caller (state or nation)."""
         assert plan.origin is not None
-        state = plan.origin.state
-        area = f"facets : ({facet('a', state)} OR {facet('a', 'national')})"
-        covering = _Plan(f"{plan.match} AND {area}" if plan.match else area, plan.where,
-                         plan.params, open_rowids=plan.open_rowids)
-        rows = self._select(covering, [], [], "rank", None)
-        return [(row, None) for row, _ in self._take(
-            (r for r in rows if r[0] not in seen), covering, wanted)]
-
-    def _take(self, rows: Iterable[tuple[Any, ...]], plan: _Plan,
-              limit: int) -> list[tuple[Any, float | None]]:
-        found: list[tuple[Any, float | None]] = []
-        for row in rows:
-            if self._is_open(row, plan):
-                found.append((row, None))
-                if len(found) >= limit:
-                    break
-        return found
+        area = f"({facet('a', plan.origin.state)} OR {facet('a', 'national')})"
+        rows = (row for row in self._ranked(plan, area) if row[0] not in seen)
+        return self._take(rows, wanted)
 
     @staticmethod
-    def _is_open(row: tuple[Any, ...], plan: _Plan) -> bool:
-        return plan.open_rowids is None or row[0] in plan.open_rowids
+    def _take(rows: Iterable[tuple[Any, ...]], limit: int) -> list[tuple[Any, float | None]]:
+        return [(row, None) for row in islice(rows, limit)]
 
     # -- opening hours ----------------------------------------------------------------------
 
-    def _open_rowids(self, at: datetime) -> set[int]:
-        """Services open at ``at``; cached per minute, as a specialist types many queries."""
-        key = (at.replace(second=0, microsecond=0).isoformat(),)
-        if key not in self._open_cache:
-            if len(self._open_cache) > 32:
-                self._open_cache.clear()
-            self._open_cache[key] = self._compute_open_rowids(at)
-        return self._open_cache[key]
+    def _load_open_services(self, at: datetime) -> None:
+        """Put the services open at ``at`` into ``temp.open_services`` for the query to join.
+
+        Computed once a minute: a specialist types many queries in that time.
+        """
+        key = at.replace(second=0, microsecond=0).isoformat()
+        if key != self._open_key:
+            rowids = self._compute_open_rowids(at)
+            self._execute("CREATE TEMP TABLE IF NOT EXISTS open_services "
+                          "(rowid INTEGER PRIMARY KEY)")
+            self._execute("DELETE FROM temp.open_services")
+            self._connection.executemany("INSERT INTO temp.open_services VALUES (?)",
+                                         ((rowid,) for rowid in sorted(rowids)))
+            self._connection.commit()
+            self._open_key = key
 
     def _local(self, at: datetime, zone: str) -> datetime:
         return at if at.tzinfo is None else at.astimezone(tz.gettz(zone))
@@ -374,8 +433,13 @@ class DirectorySearch:
         if not found:
             return []
         hours = self._hours_of([row[0] for row, _ in found])
-        return [self._result(row, miles, hours.get(row[0], ([], [])), now, plan)
-                for row, miles in found]
+        local_times: dict[str, datetime] = {}  # results share a handful of time zones
+        for row, _ in found:
+            zone = row[12]
+            if zone not in local_times:
+                local_times[zone] = now.astimezone(tz.gettz(zone))
+        return [self._result(row, miles, hours.get(row[0], ([], [])), local_times[row[12]],
+                             plan) for row, miles in found]
 
     def _hours_of(self, rowids: list[int]) -> dict[int, tuple[list[Any], list[str]]]:
         marks = ",".join("?" * len(rowids))
@@ -391,11 +455,11 @@ class DirectorySearch:
         return hours
 
     def _result(self, row: tuple[Any, ...], miles: float | None,
-                hours: tuple[list[Any], list[str]], now: datetime, plan: _Plan) -> SearchResult:
+                hours: tuple[list[Any], list[str]], local: datetime,
+                plan: _Plan) -> SearchResult:
         (_rowid, service_id, service_name, organization_name, phone, address, confidential, city,
-         state, postal_code, _lat, _lon, zone, languages, categories, open_24h,
+         state, postal_code, _lat, _lon, _zone, languages, categories, open_24h,
          last_verified) = row
-        local = now.astimezone(tz.gettz(zone))
         today = local.date().isoformat()
         intervals = [i for i, start, end in hours[0]
                      if (not start or start <= today) and (not end or today <= end)]
@@ -408,9 +472,7 @@ class DirectorySearch:
             distance_miles=round(miles, 1) if miles is not None else None,
             serves_caller_area=plan.origin is not None and miles is None,
             open_now=is_open(intervals, local),
-            open_24h=bool(open_24h) or all(
-                any(i.day == d and i.opens == 0 and i.closes == FULL_DAY for i in intervals)
-                for d in range(7)),
+            open_24h=bool(open_24h),
             hours_today=describe_day(intervals, local.weekday()),
             languages=[lang for lang in (languages or "").split(", ") if lang],
             categories=[c for c in (categories or "").split(",") if c],

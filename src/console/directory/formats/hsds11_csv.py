@@ -1,0 +1,261 @@
+"""Reader for the legacy HSDS 1.1 CSV layout that 211 exports still use.
+
+HSDS 1.1 splits some 3.0 tables over several files (physical and postal addresses), names some
+columns differently (organization ``url`` is 3.0 ``website``), keeps weekly hours as one row per
+weekday, and links services to taxonomy terms through ``services_taxonomy.csv``. This reader
+maps all of that onto HSDS 3.0 rows. Values pass through as found (integer ids, blank statuses,
+"9:00am", "FL "): the loader cleans them the same way for every format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from console.directory.batch import COLUMNS, DirectoryBatch, ImportFailed, Row
+from console.directory.formats.tabular import CsvRow, locate, package_folder, read_csv
+from console.directory.vocabulary import stable_uuid
+from console.tasks import TaskState
+
+# 3.0 column -> the 1.1 columns it is taken from (the first non-empty one wins).
+ColumnSources = dict[str, tuple[str, ...]]
+
+FILES: dict[str, tuple[str, ...]] = {
+    "organizations": ("organizations.csv",),
+    "services": ("services.csv",),
+    "eligibility": ("eligibility.csv",),
+    "locations": ("locations.csv",),
+    "services_at_location": ("services_at_location.csv", "service_at_location.csv"),
+    "physical_addresses": ("physical_addresses.csv",),
+    "postal_addresses": ("postal_addresses.csv",),
+    "contacts": ("contacts.csv",),
+    "phones": ("phones.csv",),
+    "regular_schedules": ("regular_schedules.csv",),
+    "holiday_schedules": ("holiday_schedules.csv",),
+    "languages": ("languages.csv",),
+    "service_area": ("service_area.csv", "service_areas.csv"),
+    "taxonomy": ("taxonomy.csv",),
+    "services_taxonomy": ("services_taxonomy.csv",),
+}
+
+# Files whose presence marks a package as HSDS 1.1 rather than 3.0.
+MARKERS = ("physical_addresses.csv", "regular_schedules.csv", "services_taxonomy.csv",
+           "services_at_location.csv")
+
+
+def _same(*columns: str) -> ColumnSources:
+    return {column: (column,) for column in columns}
+
+
+ORGANIZATION: ColumnSources = {
+    **_same("id", "name", "alternate_name", "description", "email", "tax_status", "tax_id",
+            "year_incorporated", "legal_status"),
+    "website": ("url", "website"),
+}
+SERVICE: ColumnSources = {
+    **_same("id", "organization_id", "program_id", "name", "alternate_name", "description", "url",
+            "email", "status", "interpretation_services", "application_process",
+            "accreditations", "licenses"),
+    "wait_time": ("wait_time", "wait"),
+    "fees_description": ("fees", "fees_description"),
+}
+LOCATION = _same("id", "organization_id", "name", "alternate_name", "description",
+                 "transportation", "latitude", "longitude")
+SERVICE_AT_LOCATION = _same("id", "service_id", "location_id", "description")
+ADDRESS = _same("id", "location_id", "attention", "address_1", "city", "region", "state_province",
+                "postal_code", "country")
+CONTACT = _same("id", "organization_id", "service_id", "service_at_location_id", "name", "title",
+                "department", "email")
+PHONE = _same("id", "location_id", "service_id", "organization_id", "contact_id",
+              "service_at_location_id", "number", "extension", "type", "description")
+SCHEDULE = _same("id", "service_id", "location_id", "service_at_location_id", "opens_at",
+                 "closes_at", "description")
+LANGUAGE: ColumnSources = {**_same("id", "service_id", "location_id"),
+                           "name": ("language", "name")}
+SERVICE_AREA: ColumnSources = {**_same("id", "service_id", "description"),
+                               "name": ("service_area", "name")}
+TAXONOMY: ColumnSources = {**_same("id", "name", "parent_id"),
+                           "taxonomy": ("vocabulary", "taxonomy")}
+
+DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_GROUPS = {"daily": DAYS, "everyday": DAYS, "every day": DAYS, "weekdays": DAYS[:5],
+               "weekends": DAYS[5:]}
+_RANGE = re.compile(r"\s*(?:-|–|\bto\b|\bthrough\b|\bthru\b)\s*")
+_SEPARATORS = re.compile(r"[\s,;/&]+|\band\b")
+_NUMBER = re.compile(r"\d+(?:\.0*)?")
+# An AIRS/211 LA taxonomy code such as "BD-1800.2000" or "LH-2700.0150-900".
+_AIRS_CODE = re.compile(r"\b[A-Z]{2}-\d{4}(?:\.\d{4}(?:-\d{3}(?:\.\d{2,3})?)?)?\b")
+
+
+@dataclass
+class _Package:
+    batch: DirectoryBatch
+    state: TaskState
+
+    def rows(self, path: Path, table: str, columns: ColumnSources) -> Iterator[tuple[CsvRow, Row]]:
+        """(1.1 row, 3.0 row) for each row of a 1.1 file."""
+        for _, raw in read_csv(path, table, self.batch, self.state):
+            yield raw, _complete(table, {
+                column: next((raw[name] for name in names if raw.get(name) is not None), None)
+                for column, names in columns.items()
+            })
+
+
+def _complete(table: str, values: Row) -> Row:
+    """A row with every column of ``table``, like the rows of the other readers."""
+    return {**dict.fromkeys(COLUMNS[table]), **values}
+
+
+def read_hsds11_csv(path: Path, state: TaskState) -> DirectoryBatch:
+    """Rows from a legacy HSDS 1.1 CSV package, given as its folder or its datapackage.json."""
+    package = _Package(DirectoryBatch(), state)
+    folder = package_folder(path)
+    files = locate(folder, FILES, package.batch.report)
+    if not files.keys() & {"organizations", "services", "locations"}:
+        raise ImportFailed("The package holds none of the HSDS 1.1 files organizations.csv, "
+                           "services.csv or locations.csv.")
+    for resource, read in _READERS:
+        if resource in files:
+            read(package, files[resource])
+    return package.batch
+
+
+def _read_table(table: str, columns: ColumnSources, package: _Package, path: Path,
+                fixed: Row | None = None) -> None:
+    for _, row in package.rows(path, table, columns):
+        package.batch.add(table, row | (fixed or {}))
+
+
+def _read_eligibility(package: _Package, path: Path) -> None:
+    """1.1 keeps eligibility in its own file; 3.0 in the service's eligibility_description."""
+    services = {row["id"]: row for row in package.batch.tables["service"] if row["id"] is not None}
+    for line, raw in read_csv(path, "eligibility", package.batch, package.state):
+        service, text = services.get(raw.get("service_id")), raw.get("eligibility")
+        if service is None:
+            package.batch.report.skip("eligibility", "service not found",
+                                      raw.get("service_id") or f"line {line}")
+        elif text is not None:
+            known = service["eligibility_description"]
+            service["eligibility_description"] = f"{known}; {text}" if known else text
+
+
+def _read_addresses(address_type: str, package: _Package, path: Path) -> None:
+    for raw, row in package.rows(path, "address", ADDRESS):
+        lines = (raw.get(name) for name in ("address_2", "address_3", "address_4"))
+        row["address_2"] = ", ".join(line for line in lines if line) or None
+        row["address_type"] = address_type
+        if address_type == "postal" and row["id"] is not None:
+            # Physical and postal rows come from separate files and may reuse the same ids;
+            # nothing refers to an address by id, so postal ones get ids of their own.
+            row["id"] = stable_uuid("postal_address", row["id"])
+        package.batch.add("address", row)
+
+
+def _read_phones(package: _Package, path: Path) -> None:
+    """Phones; a 1.1 phone's ``language`` becomes a 3.0 language row of that phone."""
+    for raw, row in package.rows(path, "phone", PHONE):
+        package.batch.add("phone", row)
+        language = raw.get("language")
+        if language is not None and row["id"] is not None:
+            package.batch.add("language", _complete("language", {
+                "id": stable_uuid("language", row["id"], language),
+                "phone_id": row["id"], "name": language,
+            }))
+
+
+def _read_schedules(package: _Package, path: Path) -> None:
+    """1.1 weekly hours (one weekday per row) as 3.0 weekly schedules."""
+    for raw, row in package.rows(path, "schedule", SCHEDULE):
+        byday = weekdays(raw.get("weekday") or "")
+        if byday is None:
+            package.batch.report.skip("schedule", "weekday not recognised", row["id"])
+            continue
+        row.update(freq="WEEKLY", byday=byday)
+        package.batch.add("schedule", row)
+
+
+def weekdays(value: str) -> str | None:
+    """HSDS 3.0 ``byday`` ("MO,TU") for a 1.1 weekday, None if it is not one.
+
+    HSDS 1.1 numbers days 1-7 from Monday (0 is read as Sunday, as some exports count 0-6 from
+    Sunday); exports also write names ("Monday", "mon", "Tues."), lists ("Mon, Wed") and
+    ranges ("Mon-Fri", "1-5").
+    """
+    text = _RANGE.sub("-", value.strip().casefold())
+    if text in _DAY_GROUPS:
+        return ",".join(_DAY_GROUPS[text])
+    days: list[int] = []
+    for part in filter(None, _SEPARATORS.split(text)):
+        first, _, last = part.partition("-")
+        start, end = _day(first), _day(last) if last else _day(first)
+        if start is None or end is None:
+            return None
+        days.extend((start + offset) % 7 for offset in range((end - start) % 7 + 1))
+    return ",".join(DAYS[day] for day in dict.fromkeys(days)) or None
+
+
+def _day(token: str) -> int | None:
+    """Index from Monday (0) of one day name, abbreviation or 1.1 day number."""
+    token = token.strip(".")
+    if _NUMBER.fullmatch(token):
+        number = int(float(token))
+        return (number - 1) % 7 if number <= 7 else None
+    if len(token) < 2:
+        return None
+    return next((index for index, name in enumerate(_DAY_NAMES) if name.startswith(token)), None)
+
+
+def _read_taxonomy(package: _Package, path: Path) -> None:
+    """1.1 taxonomy rows as 3.0 taxonomy terms, with the AIRS code when the term carries one."""
+    for _, row in package.rows(path, "taxonomy_term", TAXONOMY):
+        row["code"] = airs_code(row["name"]) or airs_code(row["id"])
+        row["description"] = row["name"]
+        package.batch.add("taxonomy_term", row)
+
+
+def airs_code(text: object) -> str | None:
+    """The AIRS/211 taxonomy code in a term name or id, e.g. "Food Pantries (BD-1800.2000)"."""
+    match = _AIRS_CODE.search(text) if isinstance(text, str) else None
+    return match.group() if match else None
+
+
+def _read_service_taxonomy(package: _Package, path: Path) -> None:
+    """1.1 service-term links as 3.0 attributes of the service."""
+    for line, raw in read_csv(path, "attribute", package.batch, package.state):
+        service_id, term_id = raw.get("service_id"), raw.get("taxonomy_id")
+        if service_id is None or term_id is None:
+            package.batch.report.skip("attribute", "no service_id or taxonomy_id", f"line {line}")
+            continue
+        package.batch.add("attribute", _complete("attribute", {
+            "id": stable_uuid("attribute", service_id, term_id), "link_id": service_id,
+            "link_entity": "service", "link_type": "service_taxonomy",
+            "taxonomy_term_id": term_id, "value": raw.get("taxonomy_detail"),
+        }))
+
+
+def _note_holidays(package: _Package, path: Path) -> None:
+    package.batch.report.note(f"{path.name} was not imported: holiday closures are not kept")
+
+
+# In dependency order, and services before eligibility, which completes them.
+_READERS: tuple[tuple[str, Callable[[_Package, Path], None]], ...] = (
+    ("taxonomy", _read_taxonomy),
+    ("organizations", partial(_read_table, "organization", ORGANIZATION)),
+    ("services", partial(_read_table, "service", SERVICE)),
+    ("eligibility", _read_eligibility),
+    ("locations", partial(_read_table, "location", LOCATION, fixed={"location_type": "physical"})),
+    ("services_at_location", partial(_read_table, "service_at_location", SERVICE_AT_LOCATION)),
+    ("physical_addresses", partial(_read_addresses, "physical")),
+    ("postal_addresses", partial(_read_addresses, "postal")),
+    ("contacts", partial(_read_table, "contact", CONTACT)),
+    ("phones", _read_phones),
+    ("regular_schedules", _read_schedules),
+    ("holiday_schedules", _note_holidays),
+    ("languages", partial(_read_table, "language", LANGUAGE)),
+    ("service_area", partial(_read_table, "service_area", SERVICE_AREA)),
+    ("services_taxonomy", _read_service_taxonomy),
+)
