@@ -36,7 +36,7 @@ DEFAULT_LIMIT = 50
 DEFAULT_RADIUS_MILES = 50.0
 # Words found in these columns say what a service *is*; a description only mentions them.
 NAMING_COLUMNS = "{service_name organization_name categories keywords}"
-ALL_TEXT_COLUMNS = "{service_name organization_name description categories keywords}"
+ALL_TEXT_COLUMNS = ""  # every column: typed words never match the facet tokens
 # bm25 costs a few microseconds a row; beyond this many candidates the index's quality order
 # (recently verified first) is used instead, so a common word never stalls the search.
 RANK_CAP = 1500
@@ -119,8 +119,9 @@ class _Plan:
 
     def match(self, columns: str = ALL_TEXT_COLUMNS, *extra_facets: str) -> str | None:
         """The FTS5 MATCH expression: the words in ``columns``, and every facet."""
-        clauses = [f"{columns} : ({self.text})"] if self.text else []
-        clauses += [f"facets : {f}" for f in (*self.facets, *extra_facets)]
+        clauses = [f"{columns} : ({self.text})" if columns else f"({self.text})"] \
+            if self.text else []
+        clauses += [*self.facets, *extra_facets]  # facet tokens occur in no other column
         return " AND ".join(clauses) or None
 
     def tiers(self) -> tuple[str, ...]:
@@ -153,7 +154,7 @@ class DirectorySearch:
         self._connection = engine.raw_connection()
         self._lock = threading.Lock()
         self._generation: str | None = None
-        self._spelling = Spelling([])
+        self._spelling = Spelling({})
         self._zones: list[str] = []
         self._open_key: str | None = None
 
@@ -189,9 +190,8 @@ class DirectorySearch:
         generation = row[0] if row else None
         if generation == self._generation:
             return
-        words = [r[0] for r in self._execute(
-            "SELECT term FROM search_vocab WHERE term NOT LIKE 'qq%'")]
-        self._spelling = Spelling(words)
+        self._spelling = Spelling(dict(self._execute(
+            "SELECT term, doc FROM search_vocab WHERE term NOT LIKE 'qq%'").fetchall()))
         self._zones = [r[0] for r in self._execute("SELECT DISTINCT timezone FROM search_hours")]
         self._open_key = None
         self._generation = generation
@@ -214,20 +214,21 @@ class DirectorySearch:
         return " AND ".join(parts) or None
 
     def _alternatives(self, tokens: list[str], typing: bool) -> list[str]:
+        """FTS5 terms for one typed word: the word, its completions while it is being typed, its
+        singular, or, for a word the index does not have, its nearest spellings."""
         if len(tokens) > 1:  # "t-visa" is the phrase "t visa"
             phrase = " ".join(tokens)
             return [f'"{phrase}"*' if typing else f'"{phrase}"']
         token = tokens[0]
-        prefix = typing or len(token) >= 3
         spelling = self._spelling
-        known = spelling.is_prefix(token) if prefix else spelling.is_word(token)
-        alternatives = [f'"{token}"*' if prefix else f'"{token}"'] if known else []
+        words = spelling.completions(token) if typing else (
+            [token] if spelling.is_word(token) else [])
         if token.endswith("s") and len(token) > 4 and spelling.is_word(token[:-1]):
-            alternatives.append(f'"{token[:-1]}"')  # "shelters" finds "shelter"
-        if not known:
-            alternatives += [f'"{c}"*' if prefix else f'"{c}"'
-                             for c in spelling.corrections(token, as_prefix=prefix)]
-        return alternatives
+            words.append(token[:-1])  # "shelters" finds "shelter"
+        if not words:
+            for near in spelling.corrections(token, as_prefix=typing):
+                words += spelling.completions(near, limit=3) if typing else [near]
+        return [f'"{word}"' for word in dict.fromkeys(words)]
 
     def _plan(self, query: SearchQuery, now: datetime) -> _Plan:
         vocab = vocabulary()

@@ -1,7 +1,9 @@
-"""Typo tolerance for directory search: the nearest indexed words to a word nobody indexed.
+"""The words of the search index: completions as a word is typed, and near-miss spelling.
 
 "imigration" is not in the index, "immigration" is one edit away. Distances are optimal string
-alignment (a swapped pair of letters is one edit), computed by rapidfuzz.
+alignment (a swapped pair of letters is one edit), computed by rapidfuzz. Completions are whole
+indexed words, most common first: FTS5 answers a few exact words far faster than a prefix query,
+which must merge the lists of every word that shares the prefix.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from rapidfuzz.distance import OSA
 
 MIN_LENGTH = 4
 MAX_SUGGESTIONS = 3
+MAX_COMPLETIONS = 8
 
 
 def allowed_edits(word: str) -> int:
@@ -21,10 +24,11 @@ def allowed_edits(word: str) -> int:
 
 
 class Spelling:
-    """The words of the search index, for exact, prefix and near-miss lookups."""
+    """The indexed words with how many services use each."""
 
-    def __init__(self, words: list[str]) -> None:
-        self._words = sorted(set(words))
+    def __init__(self, counts: dict[str, int]) -> None:
+        self._counts = counts
+        self._words = sorted(counts)
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for word in self._words:
             self._by_length[len(word)].append(word)
@@ -34,12 +38,18 @@ class Spelling:
         return len(self._words)
 
     def is_word(self, word: str) -> bool:
-        at = bisect_left(self._words, word)
-        return at < len(self._words) and self._words[at] == word
+        return word in self._counts
 
-    def is_prefix(self, prefix: str) -> bool:
-        at = bisect_left(self._words, prefix)
-        return at < len(self._words) and self._words[at].startswith(prefix)
+    def completions(self, prefix: str, limit: int = MAX_COMPLETIONS) -> list[str]:
+        """Indexed words that start with ``prefix``, the most used first."""
+        start = bisect_left(self._words, prefix)
+        found = []
+        for word in self._words[start:]:
+            if not word.startswith(prefix):
+                break
+            found.append(word)
+        found.sort(key=lambda w: (-self._counts[w], w))
+        return found[:limit]
 
     def corrections(self, word: str, as_prefix: bool) -> list[str]:
         """Indexed words (or word beginnings, when ``as_prefix``) within a few edits of ``word``."""
@@ -51,8 +61,15 @@ class Spelling:
             candidates.extend(self._prefixes_of(length) if as_prefix
                               else self._by_length.get(length, ()))
         found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=edits,
-                                limit=MAX_SUGGESTIONS)
-        return [match for match, _distance, _index in found]
+                                limit=MAX_SUGGESTIONS * 3)
+        # Nearest first; among equally near, the word more services use.
+        ranked = sorted(found, key=lambda m: (m[1], -self._prefix_count(m[0], as_prefix)))
+        return [match for match, _distance, _index in ranked[:MAX_SUGGESTIONS]]
+
+    def _prefix_count(self, text: str, as_prefix: bool) -> int:
+        if not as_prefix:
+            return self._counts.get(text, 0)
+        return sum(self._counts[w] for w in self.completions(text, limit=1))
 
     def _prefixes_of(self, length: int) -> list[str]:
         if length not in self._prefixes:
