@@ -1,9 +1,10 @@
-"""The search index: one denormalized row per service, its FTS5 entry, map point and hours.
+"""The search index: one denormalized row per service, its FTS5 entry and its weekly hours.
 
 Derived from the HSDS tables after every import or sync, inside the writer's transaction, so the
-index never disagrees with the records it describes. Filters that are simple set membership
-(category, population, language, state, service area, 24 hours) are stored as tokens of a
-``facets`` FTS column, so they are answered by the same index lookup as the text.
+index never disagrees with the records it describes. Filters are stored as tokens of a ``facets``
+FTS column (category, population, language, state, service area, 24 hours, age group, and grid
+cells of the map), so the index answers them in the same lookup as the words; search then checks
+exact distance and age on the few rows left.
 """
 
 from __future__ import annotations
@@ -355,7 +356,6 @@ def _remove_entries(connection: Connection, service_ids: list[str]) -> None:
             f"INSERT INTO search_fts (search_fts, rowid, {fts_columns}) "
             f"SELECT 'delete', rowid, {fts_columns} FROM search_service "
             f"WHERE service_id IN ({marks})", chunk)
-        connection.exec_driver_sql(f"DELETE FROM search_geo WHERE id IN ({rowids})", chunk)
         connection.exec_driver_sql(
             f"DELETE FROM search_hours WHERE service_rowid IN ({rowids})", chunk)
         connection.exec_driver_sql(
@@ -364,13 +364,13 @@ def _remove_entries(connection: Connection, service_ids: list[str]) -> None:
 
 def _clear_index(connection: Connection) -> None:
     connection.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
-    for table in ("search_service", "search_hours", "search_geo"):
+    for table in ("search_service", "search_hours"):
         connection.exec_driver_sql(f"DELETE FROM {table}")
 
 
 def _insert_entries(connection: Connection, entries: list[_Entry], first_rowid: int,
                     full: bool) -> None:
-    service_rows, hour_rows, geo_rows = [], [], []
+    service_rows, hour_rows = [], []
     for rowid, entry in enumerate(entries, start=first_rowid):
         values = entry.values
         service_rows.append((rowid, *(values[c] for c in SEARCH_COLUMNS[1:])))
@@ -379,14 +379,10 @@ def _insert_entries(connection: Connection, entries: list[_Entry], first_rowid: 
                          for i, start, end in entry.hours)
         hour_rows.extend((rowid, zone, None, None, None, r.get("valid_from"), r.get("valid_to"),
                           _rule_text(r)) for r in entry.rules)
-        if values["latitude"] is not None:
-            lat, lon = values["latitude"], values["longitude"]
-            geo_rows.append((rowid, lat, lat, lon, lon))
     execute_many(connection, f"INSERT INTO search_service ({', '.join(SEARCH_COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(SEARCH_COLUMNS))})", service_rows)
     execute_many(connection, "INSERT INTO search_hours (service_rowid, timezone, day, opens, "
                  "closes, valid_from, valid_to, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", hour_rows)
-    execute_many(connection, "INSERT INTO search_geo VALUES (?, ?, ?, ?, ?)", geo_rows)
     fts_columns = ", ".join(FTS_COLUMNS)
     if full:
         connection.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")

@@ -20,7 +20,7 @@ from console.directory.batch import COLUMNS, REFERENCES, DirectoryBatch, ImportR
 from console.directory.cleaning import CLEANERS, clean_values
 from console.directory.index import execute_many, rebuild_search_index, set_meta
 from console.directory.vocabulary import stable_uuid, vocabulary
-from console.tasks import QuietState, TaskState, check_cancelled
+from console.tasks import QuietState, TaskState, check_cancelled, gc_paused
 
 # A row of these tables is useless without the record it belongs to.
 REQUIRED_REFERENCES: dict[str, tuple[str, ...]] = {
@@ -209,6 +209,12 @@ def import_batch(engine: Engine, batch: DirectoryBatch, state: TaskState | None 
     with the same ids and everything else stays.
     """
     state = state or QuietState()
+    with gc_paused():
+        return _import(engine, batch, state, replace, source)
+
+
+def _import(engine: Engine, batch: DirectoryBatch, state: TaskState, replace: bool,
+            source: str) -> ImportReport:
     report = batch.report
     tables = _with_hotline_taxonomy(batch)
     ids = _Ids()

@@ -311,4 +311,3 @@ VOCAB_DDL = "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'row'
 # Ranking weights per FTS column: a word in a service's name counts most; facets not at all.
 RANK_DDL = ("INSERT INTO search_fts (search_fts, rank) "
             "VALUES ('rank', 'bm25(10.0, 6.0, 1.0, 5.0, 2.0, 0.0)')")
-GEO_DDL = "CREATE VIRTUAL TABLE search_geo USING rtree(id, min_lat, max_lat, min_lon, max_lon)"

@@ -10,9 +10,6 @@ taxonomy term is repeated under every service that uses it.
 from __future__ import annotations
 
 import codecs
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ import orjson
 
 from console.directory.batch import COLUMNS, DirectoryBatch, ImportFailed, Row
 from console.directory.vocabulary import stable_uuid
-from console.tasks import TaskState, check_cancelled
+from console.tasks import TaskState, check_cancelled, gc_paused
 
 PROGRESS_EVERY = 2000
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
@@ -250,26 +247,10 @@ def _fill_parent(row: Row, link: _Link, parent_id: object, parent_table: str) ->
 def read_hsds3_json(path: Path, state: TaskState) -> DirectoryBatch:
     """Rows from an HSDS 3.0 JSON file: a list, object or API page of nested records, or NDJSON."""
     flattener = _Flattener(DirectoryBatch())
-    with _collector_paused():
+    with gc_paused():
         items, are_lines = _load(path)
         _flatten(items, are_lines, flattener, state, f"reading {path.name}")
     return flattener.finish()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of dicts are created.
-
-    Parsed JSON and rows hold no reference cycles, yet every few hundred new containers the
-    collector would rescan all of them: that tripled the time to read a large file.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _load(path: Path) -> tuple[list[Any], bool]:

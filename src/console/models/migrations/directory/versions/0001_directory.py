@@ -8,7 +8,7 @@ Create Date: 2026-11-23 09:40:04.989960
 import sqlalchemy as sa
 from alembic import op
 
-from console.models.directory import FTS_DDL, GEO_DDL, RANK_DDL, VOCAB_DDL
+from console.models.directory import FTS_DDL, RANK_DDL, VOCAB_DDL
 
 revision = "0001"
 down_revision = None
@@ -319,11 +319,10 @@ def upgrade() -> None:
     op.execute(FTS_DDL)
     op.execute(RANK_DDL)
     op.execute(VOCAB_DDL)
-    op.execute(GEO_DDL)
 
 
 def downgrade() -> None:
-    for virtual_table in ("search_vocab", "search_fts", "search_geo"):
+    for virtual_table in ("search_vocab", "search_fts"):
         op.execute(f"DROP TABLE IF EXISTS {virtual_table}")
     op.drop_table("taxonomy_term")
     op.drop_table("taxonomy")
