@@ -124,11 +124,13 @@ def _print_results(results: list[SearchResult], as_json: bool) -> None:
         distance = (f" · {r.distance_miles:g} mi" if r.distance_miles is not None
                     else " · serves your area" if r.serves_caller_area else "")
         status = "open now" if r.open_now else "closed now"
+        today = ("closed today" if r.hours_today == "Closed"
+                 else f"Today: {r.hours_today} ({status})")
         print(f"{number:>2}. {r.service_name} — {r.organization_name}")
         print(f"    {r.phone or 'no phone listed'} · {where}{distance}")
         verified = f" · verified {r.last_verified}" if r.last_verified else ""
         languages = ", ".join(r.languages) or "languages unknown"
-        print(f"    Today: {r.hours_today} ({status}) · {languages}{verified}")
+        print(f"    {today} · {languages}{verified}")
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
