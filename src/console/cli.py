@@ -84,6 +84,18 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from console.directory.export import validate_json_export
+
+    problems = validate_json_export(Path(args.path))
+    for problem in problems[:args.show]:
+        print(problem)
+    if len(problems) > args.show:
+        print(f"… and {len(problems) - args.show:,} more")
+    print(f"{len(problems):,} problems" if problems else "valid HSDS 3.0")
+    return 1 if problems else 0
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from console.directory.generate import generate_directory
 
@@ -195,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--format", choices=("json", "csv"), default="json")
     exporter.add_argument("out", help="a .json/.ndjson file, or a folder for csv")
     exporter.set_defaults(handler=_cmd_export)
+
+    validator = actions.add_parser(
+        "validate", help="check an HSDS 3.0 JSON/NDJSON file against the HSDS 3.0 schemas")
+    validator.add_argument("path")
+    validator.add_argument("--show", type=int, default=20, help="most problems printed")
+    validator.set_defaults(handler=_cmd_validate)
 
     generator = actions.add_parser("generate", help="write a synthetic national directory")
     generator.add_argument("--services", type=int, required=True)

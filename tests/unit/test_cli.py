@@ -45,6 +45,12 @@ def test_generate_import_export_round_trip(tmp_path: Path,
     exported = tmp_path / "export.json"
     assert run(capsys, "directory", "export", "--format", "json", str(exported))[0] == 0
     assert len(json.loads(exported.read_text())) == 60
+    code, out, _ = run(capsys, "directory", "validate", str(exported))
+    assert code == 0 and "valid HSDS 3.0" in out
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps([{"id": "not-a-uuid", "name": "X", "status": "open"}]))
+    code, out, _ = run(capsys, "directory", "validate", str(broken))
+    assert code == 1 and "problems" in out
     folder = tmp_path / "csv"
     assert run(capsys, "directory", "export", "--format", "csv", str(folder))[0] == 0
     assert (folder / "datapackage.json").exists() and (folder / "services.csv").exists()

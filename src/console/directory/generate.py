@@ -66,7 +66,6 @@ ASSURED_WITHIN_DAYS = 730
 # The hotline's coverage: the 50 states, DC and Puerto Rico (not the smaller territories).
 JURISDICTIONS = tuple(code for code in STATE_NAMES if code not in {"GU", "VI", "AS", "MP"})
 METRO_ZIPS = 10  # a city with this many ZIPs counts as a big metro (more languages spoken)
-ALL_DAYS = "MO,TU,WE,TH,FR,SA,SU"
 LINK_TYPES = {"category": "service_category", "population": "population", "flag": "flag"}
 INACTIVE_SHARE = 0.03
 ADULT_AGE = 18

@@ -174,11 +174,6 @@ class DirectorySearch:
             rows = self._candidates(plan, query)
             return self._results(rows, plan, now)
 
-    def spelling(self) -> Spelling:
-        with self._lock:
-            self._refresh()
-            return self._spelling
-
     # -- state that follows the index -------------------------------------------------------
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:

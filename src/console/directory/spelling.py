@@ -34,9 +34,6 @@ class Spelling:
             self._by_length[len(word)].append(word)
         self._prefixes: dict[int, list[str]] = {}
 
-    def __len__(self) -> int:
-        return len(self._words)
-
     def is_word(self, word: str) -> bool:
         return word in self._counts
 
