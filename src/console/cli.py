@@ -235,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.text = None
     try:
         return int(args.handler(args))
-    except (ImportFailed, SearchError, FileNotFoundError) as error:
+    except (ImportFailed, SearchError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (Cancelled, KeyboardInterrupt):
