@@ -2,6 +2,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from console.directory.search import DirectorySearch, SearchError, SearchQuery
 from tests.unit.builder import WEEKDAYS, DirectoryBuilder
@@ -163,3 +165,22 @@ def test_bad_filters_say_why(search: DirectorySearch) -> None:
         search.search(SearchQuery(category="astrology"))
     with pytest.raises(SearchError, match="state"):
         search.search(SearchQuery(state="Atlantis"))
+
+
+@pytest.fixture(scope="module")
+def small_search(tmp_path_factory: pytest.TempPathFactory) -> DirectorySearch:
+    b = DirectoryBuilder()
+    b.service("Immigration Legal Services", categories=("immigration-legal",))
+    b.service("Youth Shelter", categories=("emergency-shelter",), flags=("open-24h",))
+    engine, _ = b.build(tmp_path_factory.mktemp("typed") / "directory.sqlite")
+    return DirectorySearch(engine)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_whatever_is_typed_gives_results_or_nothing(small_search: DirectorySearch,
+                                                    typed: str) -> None:
+    """Quotes, stars, NEAR(, AND/OR, emoji, half a word: never an FTS syntax error."""
+    results = small_search.search(SearchQuery(text=typed, open_now=True),
+                                  now=MONDAY_9AM_HOUSTON)
+    assert all(r.service_name for r in results)
