@@ -55,6 +55,9 @@ def age_bucket(age: float) -> str:
 
 @cache
 def age_buckets(minimum: float | None, maximum: float | None) -> tuple[str, ...]:
+    """Age-group tokens of a service: "any" when it has no age limits (most services)."""
+    if minimum is None and maximum is None:
+        return ("any",)
     low, high = minimum if minimum is not None else 0, maximum if maximum is not None else 130
     return tuple(f"{a}to{b}" for a, b in AGE_BUCKETS if a <= high and b >= low)
 

@@ -265,7 +265,8 @@ class DirectorySearch:
     def _plan_age(query: SearchQuery, plan: _Plan) -> None:
         if query.age is None:
             return
-        plan.facets.append(facet("y", age_bucket(query.age)))  # narrows in the index
+        # Narrows in the index; services without age limits carry "any".
+        plan.facets.append(f"({facet('y', age_bucket(query.age))} OR {facet('y', 'any')})")
         plan.where.append("(s.minimum_age IS NULL OR s.minimum_age <= ?) AND "
                           "(s.maximum_age IS NULL OR s.maximum_age >= ?)")
         plan.params += [query.age, query.age]
