@@ -150,25 +150,29 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
     search = DirectorySearch(open_local_directory())
     try:
-        if args.text is not None:
-            _print_results(search.search(_query(args, " ".join(args.text))), args.json)
-            return 0
-        return _interactive(search, args)
+        _print_results(search.search(_query(args, " ".join(args.text))), args.json)
     finally:
         search.close()
+    return 0
 
 
-def _interactive(search: DirectorySearch, args: argparse.Namespace) -> int:
+def _cmd_lookup(args: argparse.Namespace) -> int:
     """A terminal lookup: type words, read results; an empty line or end of input quits."""
+    from console.directory.store import open_local_directory
+
+    search = DirectorySearch(open_local_directory())
     print("Referral directory search. Type words and press Enter; an empty line quits.")
-    for line in sys.stdin:
-        if not line.strip():
-            break
-        try:
-            _print_results(search.search(_query(args, line.strip())), args.json)
-        except SearchError as error:
-            print(f"error: {error}")
-        print()
+    try:
+        for line in sys.stdin:
+            if not line.strip():
+                break
+            try:
+                _print_results(search.search(_query(args, line.strip())), args.json)
+            except SearchError as error:
+                print(f"error: {error}")
+            print()
+    finally:
+        search.close()
     return 0
 
 
@@ -232,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         # The desktop console is not part of this build yet; the terminal lookup stands in.
         args = parser.parse_args(["directory", "search"])
-        args.text = None
+        args.handler = _cmd_lookup
     try:
         return int(args.handler(args))
     except (ImportFailed, SearchError, OSError) as error:

@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -102,3 +103,14 @@ def test_weekly_intervals_agree_with_the_clock(opens: int, closes: int, day: int
         expected = (day == 0 and minute >= opens) or (day == 1 and minute < end)
     moment = datetime(2026, 11, 23 + day, minute // 60, minute % 60)  # 23 Nov 2026 is a Monday
     assert is_open(intervals, moment) == expected
+
+
+@pytest.mark.parametrize(("value", "byday"), [
+    ("Monday", "MO"), ("monday", "MO"), ("Mon", "MO"), ("Tues.", "TU"), ("THURS", "TH"),
+    ("1", "MO"), ("5", "FR"), ("7", "SU"), ("0", "SU"), ("3.0", "WE"),
+    ("Mon-Fri", "MO,TU,WE,TH,FR"), ("Saturday to Sunday", "SA,SU"), ("Fri - Mon", "FR,SA,SU,MO"),
+    ("Mon, Wed & Fri", "MO,WE,FR"), ("weekdays", "MO,TU,WE,TH,FR"),
+    ("-1FR", "-1FR"), ("", None), ("8", None), ("M", None), ("Funday", None),
+])
+def test_normalize_byday_reads_what_exports_write(value: str, byday: str | None) -> None:
+    assert normalize_byday(value) == byday

@@ -16,7 +16,7 @@ from console.directory.batch import COLUMNS, DirectoryBatch, ImportFailed, Row
 from console.directory.formats import detect, read_directory
 from console.directory.formats.hsds3_csv import read_hsds3_csv
 from console.directory.formats.hsds3_json import read_hsds3_json
-from console.directory.formats.hsds11_csv import airs_code, read_hsds11_csv, weekdays
+from console.directory.formats.hsds11_csv import airs_code, read_hsds11_csv
 from console.directory.vocabulary import stable_uuid
 from console.tasks import Cancelled, QuietState
 
@@ -341,15 +341,6 @@ def test_messy_hsds11_export(tmp_path: Path) -> None:
     assert batch.count("service_at_location") == 2
 
 
-@pytest.mark.parametrize(("value", "byday"), [
-    ("Monday", "MO"), ("monday", "MO"), ("Mon", "MO"), ("Tues.", "TU"), ("THURS", "TH"),
-    ("1", "MO"), ("5", "FR"), ("7", "SU"), ("0", "SU"), ("3.0", "WE"),
-    ("Mon-Fri", "MO,TU,WE,TH,FR"), ("Saturday to Sunday", "SA,SU"), ("Fri - Mon", "FR,SA,SU,MO"),
-    ("Mon, Wed & Fri", "MO,WE,FR"), ("weekdays", "MO,TU,WE,TH,FR"),
-    ("", None), ("8", None), ("M", None), ("Funday", None),
-])
-def test_hsds11_weekdays(value: str, byday: str | None) -> None:
-    assert weekdays(value) == byday
 
 
 def test_airs_code() -> None:

@@ -20,11 +20,11 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 FULL_DAY = 24 * 60
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h]?(\d{2}))?(?::(\d{2}))?\s*([ap])?\.?\s*m?\.?$")
 _ORDINAL_DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
-_DAY_ALIASES = {name[:2].upper(): code for name, code in zip(DAY_NAMES, DAY_CODES, strict=True)}
-_DAY_ALIASES.update({name[:3].upper(): code for name, code in zip(DAY_NAMES, DAY_CODES,
-                                                                  strict=True)})
-_DAY_ALIASES.update({name.upper(): code for name, code in zip(DAY_NAMES, DAY_CODES, strict=True)})
-_DAY_ALIASES.update({"TUES": "TU", "THUR": "TH", "THURS": "TH"})
+_DAY_GROUPS = {"daily": DAY_CODES, "everyday": DAY_CODES, "every day": DAY_CODES,
+               "weekdays": DAY_CODES[:5], "weekends": DAY_CODES[5:]}
+_RANGE = re.compile(r"\s*(?:-|–|\bto\b|\bthrough\b|\bthru\b)\s*")
+_SEPARATORS = re.compile(r"[\s,;/&]+|\band\b")
+_NUMBER = re.compile(r"\d+(?:\.0*)?")
 
 
 def parse_clock(value: object) -> int | None:
@@ -67,23 +67,40 @@ def spoken_clock(minutes: int) -> str:
 
 
 def normalize_byday(value: object) -> str | None:
-    """"MO,TU" from "Monday", "mon, tue", "1MO", 1 (Monday in HSDS 1.1) …; None if unreadable."""
+    """HSDS ``byday`` ("MO,TU") from what exports write, None if it names no day.
+
+    Accepts codes and RRULE ordinals ("MO", "1MO"), names and abbreviations ("Monday", "Tues."),
+    lists ("Mon, Wed"), ranges ("Mon-Fri", "1-5", "Fri to Mon" wraps), groups ("weekdays") and
+    HSDS 1.1 day numbers (1 = Monday … 7 = Sunday; 0 is Sunday, as exports counting from 0 do).
+    """
     if value is None:
         return None
-    parts = [part.strip().upper() for part in re.split(r"[,;/\s]+", str(value)) if part.strip()]
-    codes = []
-    for part in parts:
-        if part.isdigit() and 1 <= int(part) <= 7:
-            codes.append(DAY_CODES[int(part) - 1])
+    text = _RANGE.sub("-", str(value).strip().casefold())
+    if text in _DAY_GROUPS:
+        return ",".join(_DAY_GROUPS[text])
+    codes: list[str] = []
+    for part in filter(None, _SEPARATORS.split(text)):
+        if _ORDINAL_DAY.fullmatch(part.upper()) and not part.isalpha():
+            codes.append(part.upper())  # "1mo": the first Monday, kept for rrule
             continue
-        match = _ORDINAL_DAY.match(part)
-        if match:
-            codes.append(part)
-        elif part in _DAY_ALIASES:
-            codes.append(_DAY_ALIASES[part])
-        else:
+        first, _, last = part.partition("-")
+        start, end = _day(first), _day(last) if last else _day(first)
+        if start is None or end is None:
             return None
+        codes.extend(DAY_CODES[(start + offset) % 7] for offset in range((end - start) % 7 + 1))
     return ",".join(dict.fromkeys(codes)) or None
+
+
+def _day(token: str) -> int | None:
+    """Index from Monday (0) of one day name, abbreviation, code or HSDS 1.1 day number."""
+    token = token.strip(".")
+    if _NUMBER.fullmatch(token):
+        number = int(float(token))
+        return (number - 1) % 7 if number <= 7 else None
+    if len(token) < 2:
+        return None
+    return next((index for index, name in enumerate(DAY_NAMES)
+                 if name.casefold().startswith(token)), None)
 
 
 @dataclass(frozen=True, order=True)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from console.directory import geo
 from console.directory.hours import Interval, is_always_open, weekly_intervals
 from console.directory.vocabulary import CONFIDENTIAL_ADDRESS, OPEN_24H, Vocabulary, vocabulary
-from console.models.directory import FTS_COLUMNS
+from console.models.directory import FTS_COLUMNS, SearchService
 from console.tasks import TaskState, check_cancelled
 
 SEARCHABLE_STATUSES = ("active", "temporarily closed")
@@ -254,27 +254,41 @@ def _first_address(location_ids: list[str], related: _Related) -> tuple[Any, ...
     return (physical or candidates or [None])[0]
 
 
-def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Entry:
-    (service_id, org_id, name, alternate_name, description, _status, min_age, max_age,
-     assured, modified, eligibility) = service
-    location_ids = related.locations_of.get(service_id, [])
+@dataclass(frozen=True)
+class _Where:
+    """Where a service is, as search shows and measures it."""
+
+    address: str | None  # None when confidential or unknown
+    confidential: bool
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+def _where(location_ids: list[str], related: _Related, vocab: Vocabulary) -> _Where:
     address = _first_address(location_ids, related)
-    location = related.locations.get(address[0] if address else
-                                     (location_ids[0] if location_ids else ""))
-    categories, populations, flags, foreign = _classify_terms(
-        related.terms_of.get(service_id, ()), related, vocab)
-    confidential = bool(address) and CONFIDENTIAL_ADDRESS in _classify_terms(
+    if address is None:
+        location = related.locations.get(location_ids[0]) if location_ids else None
+        latitude, longitude = (location[1], location[2]) if location else (None, None)
+        return _Where(None, False, None, None, None, latitude, longitude)
+    location = related.locations.get(address[0])
+    confidential = CONFIDENTIAL_ADDRESS in _classify_terms(
         related.terms_of.get(address[1], ()), related, vocab)[2]
-    zip_code = geo.normalize_zip(address[6]) if address else None
-    state = geo.normalize_state(address[5]) if address else None
-    city = address[4] if address else None
-    place = geo.place(zip_code)
+    zip_code = geo.normalize_zip(address[6])
     latitude, longitude = (location[1], location[2]) if location else (None, None)
+    place = geo.place(zip_code)
     if place and (latitude is None or confidential):
         # A shelter's exact point would give its address away; its ZIP's centroid does not.
         latitude, longitude = place.latitude, place.longitude
-    schedules = related.schedules_of.get(service_id) or [
-        s for loc in location_ids for s in related.schedules_of.get(loc, ())]
+    return _Where(None if confidential else _address_text(address), confidential, address[4],
+                  geo.normalize_state(address[5]), zip_code, latitude, longitude)
+
+
+def _opening_hours(schedules: list[dict[str, Any]], flags: set[str]) -> tuple[
+        list[tuple[Interval, str | None, str | None]], list[dict[str, Any]], bool]:
+    """Weekly intervals (with validity), rule-based schedules, and whether it never closes."""
     hours: list[tuple[Interval, str | None, str | None]] = []
     rules: list[dict[str, Any]] = []
     for schedule in schedules:
@@ -288,48 +302,71 @@ def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Ent
         i for i, start, end in hours if start is None and end is None))
     if OPEN_24H in flags and not hours:
         hours = [(Interval(day, 0, 24 * 60), None, None) for day in range(7)]
-    languages = related.languages_of.get(service_id) or [
-        lang for loc in location_ids for lang in related.languages_of.get(loc, ())]
+    return hours, rules, open_24h
+
+
+def _facet_tokens(categories: list[str], populations: list[str], language_codes: list[str],
+                  where: _Where, areas: tuple[bool, frozenset[str]], open_24h: bool,
+                  ages: tuple[float | None, float | None]) -> list[str]:
+    national, area_states = areas
+    # A service that names no population serves everyone; "any" lets a filter include it.
+    tokens = [facet("c", c) for c in categories]
+    tokens += [facet("p", p) for p in populations or ["any"]]
+    tokens += [facet("l", code) for code in language_codes if code]
+    tokens += [facet("s", where.state)] if where.state else []
+    tokens += [facet("a", s) for s in area_states] + ([facet("a", "national")] if national else [])
+    tokens += [facet("f", "24h")] if open_24h else []
+    tokens += [facet("y", bucket) for bucket in age_buckets(*ages)]
+    if where.latitude is not None and where.longitude is not None:
+        tokens += [grid_facet(where.latitude, where.longitude, degrees)
+                   for degrees in (geo.FINE_CELL_DEGREES, geo.COARSE_CELL_DEGREES)]
+    return tokens
+
+
+def _own_or_locations(owner: str, location_ids: list[str],
+                      by_owner: dict[str, list[Any]]) -> list[Any]:
+    """A service's own rows of a kind, or else those of its locations."""
+    return by_owner.get(owner) or [x for loc in location_ids for x in by_owner.get(loc, ())]
+
+
+def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Entry:
+    (service_id, org_id, name, alternate_name, description, _status, min_age, max_age,
+     assured, modified, eligibility) = service
+    location_ids = related.locations_of.get(service_id, [])
+    where = _where(location_ids, related, vocab)
+    categories, populations, flags, foreign = _classify_terms(
+        related.terms_of.get(service_id, ()), related, vocab)
+    hours, rules, open_24h = _opening_hours(
+        _own_or_locations(service_id, location_ids, related.schedules_of), flags)
+    languages = _own_or_locations(service_id, location_ids, related.languages_of)
     language_codes = [code or vocab.language_code(lang_name or "") or "" for lang_name, code
                       in languages]
     language_names = [lang_name or vocab.languages.get(code or "", code or "")
                       for lang_name, code in languages]
-    national, area_states = _area_coverage(tuple(related.areas_of.get(service_id, ())))
-    phones = (related.phones_of.get(service_id)
-              or [p for loc in location_ids for p in related.phones_of.get(loc, ())]
+    phones = (_own_or_locations(service_id, location_ids, related.phones_of)
               or related.phones_of.get(org_id, []))
-    category_names = [vocab.categories[c].name for c in categories]
-    keyword_text = [kw for c in categories for kw in vocab.categories[c].keywords]
-    keyword_text += [vocab.populations[p].name for p in populations]
-    keyword_text += [*foreign, *language_names, alternate_name or "", city or "",
-                     geo.STATE_NAMES.get(state or "", "")]
-    # A service that names no population serves everyone; "any" lets a filter include it.
-    facets = [facet("c", c) for c in categories] + \
-        [facet("p", p) for p in populations or ["any"]]
-    facets += [facet("l", code) for code in language_codes if code]
-    facets += [facet("s", state)] if state else []
-    facets += [facet("a", s) for s in area_states] + ([facet("a", "national")] if national else [])
-    facets += [facet("f", "24h")] if open_24h else []
-    facets += [facet("y", bucket) for bucket in age_buckets(min_age, max_age)]
-    if latitude is not None:
-        facets += [grid_facet(latitude, longitude, degrees)
-                   for degrees in (geo.FINE_CELL_DEGREES, geo.COARSE_CELL_DEGREES)]
+    keywords = [kw for c in categories for kw in vocab.categories[c].keywords]
+    keywords += [vocab.populations[p].name for p in populations]
+    keywords += [*foreign, *language_names, alternate_name or "", where.city or "",
+                 geo.STATE_NAMES.get(where.state or "", "")]
+    facets = _facet_tokens(categories, populations, language_codes, where,
+                           _area_coverage(tuple(related.areas_of.get(service_id, ()))),
+                           open_24h, (min_age, max_age))
     values = {
         "service_id": service_id, "service_name": name,
         "organization_name": related.organizations.get(org_id, ""),
         # Eligibility is searchable, but as weakly as a description: it names who is served.
         "description": " ".join(t for t in (description, eligibility) if t),
-        "categories": " ".join(category_names),
-        "keywords": " ".join(k for k in keyword_text if k), "facets": " ".join(facets),
+        "categories": " ".join(vocab.categories[c].name for c in categories),
+        "keywords": " ".join(k for k in keywords if k), "facets": " ".join(facets),
         "phone": phones[0] if phones else None,
-        "address": None if confidential or not address else _address_text(address),
-        "confidential": confidential, "city": city, "state": state, "postal_code": zip_code,
-        "latitude": latitude, "longitude": longitude,
-        "timezone": geo.timezone_for(zip_code, state),
+        "address": where.address, "confidential": where.confidential, "city": where.city,
+        "state": where.state, "postal_code": where.postal_code,
+        "latitude": where.latitude, "longitude": where.longitude,
+        "timezone": geo.timezone_for(where.postal_code, where.state),
         "languages": ", ".join(dict.fromkeys(n for n in language_names if n)),
-        "category_codes": ",".join(categories), "population_codes": ",".join(populations),
-        "open_24h": open_24h, "minimum_age": min_age, "maximum_age": max_age,
-        "area_national": national, "area_states": ",".join(sorted(area_states)),
+        "category_codes": ",".join(categories), "open_24h": open_24h,
+        "minimum_age": min_age, "maximum_age": max_age,
         "last_verified": (assured or modified or "")[:10] or None,
     }
     return _Entry(values, hours, rules)
@@ -342,11 +379,8 @@ def _address_text(address: Sequence[Any]) -> str:
     return ", ".join(part for part in (street, place.rstrip(",")) if part)
 
 
-SEARCH_COLUMNS = ("rowid", "service_id", "service_name", "organization_name", "description",
-                  "categories", "keywords", "facets", "phone", "address", "confidential", "city",
-                  "state", "postal_code", "latitude", "longitude", "timezone", "languages",
-                  "category_codes", "population_codes", "open_24h", "minimum_age",
-                  "maximum_age", "area_national", "area_states", "last_verified")
+# The search row's columns, rowid first, as the model declares them.
+SEARCH_COLUMNS = tuple(column.name for column in SearchService.__table__.columns)
 
 
 def _remove_entries(connection: Connection, service_ids: list[str]) -> None:

@@ -33,7 +33,7 @@ REQUIRED_REFERENCES: dict[str, tuple[str, ...]] = {
 # A row of these tables needs at least one owner among its references.
 OWNED_BY_ANY = {"phone", "schedule", "language", "contact"}
 LINKABLE = set(COLUMNS)
-PROGRESS_EVERY = 5000
+WRITE_CHUNK = 20_000  # rows per executemany: progress and cancellation between chunks
 
 
 class _Ids:
@@ -254,8 +254,9 @@ def _write_rows(connection: Connection, cleaned: dict[str, dict[str, Row]],
         statement = (f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
                      f"VALUES ({', '.join('?' * len(columns))})")
         values = list(map(itemgetter(*columns), rows.values()))
-        for start in range(0, len(values), PROGRESS_EVERY * 4):
+        for start in range(0, len(values), WRITE_CHUNK):
             check_cancelled(state)
-            execute_many(connection, statement, values[start:start + PROGRESS_EVERY * 4])
-            done += len(values[start:start + PROGRESS_EVERY * 4])
+            chunk = values[start:start + WRITE_CHUNK]
+            execute_many(connection, statement, chunk)
+            done += len(chunk)
             state.progress("writing records", done, total)

@@ -1,9 +1,12 @@
 """Directory search: what a specialist types and filters, answered from the local index.
 
-Text goes to SQLite FTS5 (bm25 ranking, prefix matching as the person types, near-miss spelling
-from ``Spelling``); category, population, language, state and 24-hour filters are facet tokens of
-the same FTS query; age, distance and opening hours are checked on the candidate rows. The class
-holds one read connection of its own, so it can serve a worker thread while the GUI stays free.
+Text goes to SQLite FTS5: the word being typed is completed from the index's own words, unknown
+words become their nearest spellings (``Spelling``), and bm25 ranks the matches when they are few
+enough to rank quickly. Every filter that is a set (category, population, language, state,
+service area, 24 hours, age group, map cell) is a facet token of the same FTS query; exact age
+and distance are checked on the rows left, opening hours through a per-minute table of the
+services open. The class holds one read connection of its own, so it can serve a worker thread
+while the GUI stays free.
 """
 
 from __future__ import annotations
@@ -194,7 +197,8 @@ class DirectorySearch:
     # -- planning ---------------------------------------------------------------------------
 
     def _text_expression(self, text: str) -> str | None:
-        """FTS5 expression for the typed text: every word must match, the last as a prefix."""
+        """FTS5 expression for the typed text: every word must match; the last one, still being
+        typed, may be any of its completions."""
         words = text.split()
         parts = []
         for position, word in enumerate(words):
@@ -286,20 +290,16 @@ class DirectorySearch:
 
     # -- candidates -------------------------------------------------------------------------
 
-    def _select(self, match: str | None, plan: _Plan, extra: Sequence[str] = (),
-                params: Sequence[Any] = (), order: str | None = None,
-                limit: int | None = None, columns: Sequence[str] = _RESULT_COLUMNS
-                ) -> Iterable[tuple[Any, ...]]:
+    def _select(self, match: str | None, plan: _Plan, order: str | None = None,
+                columns: Sequence[str] = _RESULT_COLUMNS) -> Iterable[tuple[Any, ...]]:
         source = ("search_fts JOIN search_service s ON s.rowid = search_fts.rowid"
                   if match else "search_service s")
-        order = order if match or order != "search_fts.rowid" else "s.rowid"
-        where = (["search_fts MATCH ?"] if match else []) + plan.where + list(extra)
+        where = (["search_fts MATCH ?"] if match else []) + plan.where
         sql = f"SELECT {', '.join(columns)} FROM {source}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += (f" ORDER BY {order}" if order else "") + (f" LIMIT {int(limit)}" if limit else "")
-        values = ([match] if match else []) + plan.params + list(params)
-        return self._execute(sql, values)
+        sql += f" ORDER BY {order}" if order else ""
+        return self._execute(sql, ([match] if match else []) + plan.params)
 
     def _ranked(self, plan: _Plan, *extra_facets: str) -> Iterator[tuple[Any, ...]]:
         """Matching rows, best first: bm25 where the candidates are few, else quality order."""

@@ -257,12 +257,9 @@ class SearchService(DirectoryBase):
     timezone: Mapped[str] = mapped_column(Text)
     languages: Mapped[str] = mapped_column(Text, default="")
     category_codes: Mapped[str] = mapped_column(Text, default="")
-    population_codes: Mapped[str] = mapped_column(Text, default="")
     open_24h: Mapped[bool] = mapped_column(Boolean, default=False)
     minimum_age: Mapped[float | None] = mapped_column(Float)
     maximum_age: Mapped[float | None] = mapped_column(Float)
-    area_national: Mapped[bool] = mapped_column(Boolean, default=False)
-    area_states: Mapped[str] = mapped_column(Text, default="")
     last_verified: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_search_service_organization_name", "organization_name"),)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from console.directory.batch import COLUMNS, DirectoryBatch, ImportFailed, Row
 from console.directory.formats.tabular import CsvRow, locate, package_folder, read_csv
+from console.directory.hours import normalize_byday
 from console.directory.vocabulary import stable_uuid
 from console.tasks import TaskState
 
@@ -80,13 +81,6 @@ SERVICE_AREA: ColumnSources = {**_same("id", "service_id", "description"),
 TAXONOMY: ColumnSources = {**_same("id", "name", "parent_id"),
                            "taxonomy": ("vocabulary", "taxonomy")}
 
-DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_DAY_GROUPS = {"daily": DAYS, "everyday": DAYS, "every day": DAYS, "weekdays": DAYS[:5],
-               "weekends": DAYS[5:]}
-_RANGE = re.compile(r"\s*(?:-|–|\bto\b|\bthrough\b|\bthru\b)\s*")
-_SEPARATORS = re.compile(r"[\s,;/&]+|\band\b")
-_NUMBER = re.compile(r"\d+(?:\.0*)?")
 # An AIRS/211 LA taxonomy code such as "BD-1800.2000" or "LH-2700.0150-900".
 _AIRS_CODE = re.compile(r"\b[A-Z]{2}-\d{4}(?:\.\d{4}(?:-\d{3}(?:\.\d{2,3})?)?)?\b")
 
@@ -170,43 +164,12 @@ def _read_phones(package: _Package, path: Path) -> None:
 def _read_schedules(package: _Package, path: Path) -> None:
     """1.1 weekly hours (one weekday per row) as 3.0 weekly schedules."""
     for raw, row in package.rows(path, "schedule", SCHEDULE):
-        byday = weekdays(raw.get("weekday") or "")
+        byday = normalize_byday(raw.get("weekday") or "")
         if byday is None:
             package.batch.report.skip("schedule", "weekday not recognised", row["id"])
             continue
         row.update(freq="WEEKLY", byday=byday)
         package.batch.add("schedule", row)
-
-
-def weekdays(value: str) -> str | None:
-    """HSDS 3.0 ``byday`` ("MO,TU") for a 1.1 weekday, None if it is not one.
-
-    HSDS 1.1 numbers days 1-7 from Monday (0 is read as Sunday, as some exports count 0-6 from
-    Sunday); exports also write names ("Monday", "mon", "Tues."), lists ("Mon, Wed") and
-    ranges ("Mon-Fri", "1-5").
-    """
-    text = _RANGE.sub("-", value.strip().casefold())
-    if text in _DAY_GROUPS:
-        return ",".join(_DAY_GROUPS[text])
-    days: list[int] = []
-    for part in filter(None, _SEPARATORS.split(text)):
-        first, _, last = part.partition("-")
-        start, end = _day(first), _day(last) if last else _day(first)
-        if start is None or end is None:
-            return None
-        days.extend((start + offset) % 7 for offset in range((end - start) % 7 + 1))
-    return ",".join(DAYS[day] for day in dict.fromkeys(days)) or None
-
-
-def _day(token: str) -> int | None:
-    """Index from Monday (0) of one day name, abbreviation or 1.1 day number."""
-    token = token.strip(".")
-    if _NUMBER.fullmatch(token):
-        number = int(float(token))
-        return (number - 1) % 7 if number <= 7 else None
-    if len(token) < 2:
-        return None
-    return next((index for index, name in enumerate(_DAY_NAMES) if name.startswith(token)), None)
 
 
 def _read_taxonomy(package: _Package, path: Path) -> None:
