@@ -23,6 +23,10 @@ from console.directory.search import (
     SearchQuery,
     SearchResult,
 )
+from console.server.cli import add_server_commands
+from console.server.db import BadDatabaseUrl
+from console.sync.api import SyncError
+from console.sync.cli import add_sync_command
 from console.tasks import Cancelled
 
 
@@ -227,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     searcher = actions.add_parser("search", help="search the local directory")
     _add_search_arguments(searcher)
     searcher.set_defaults(handler=_cmd_search)
+    add_server_commands(commands)
+    add_sync_command(commands)
     return parser
 
 
@@ -239,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = _cmd_lookup
     try:
         return int(args.handler(args))
-    except (ImportFailed, SearchError, OSError) as error:
+    except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (Cancelled, KeyboardInterrupt):

@@ -6,6 +6,7 @@ otherwise the per-user data folder that ``platformdirs`` chooses for this operat
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -30,6 +31,12 @@ def directory_db_path() -> Path:
     return data_home() / "directory.sqlite"
 
 
+def case_db_path() -> Path:
+    """The workstation's cases and their unsent changes: confidential, so kept in a file of its
+    own, apart from the public directory cache (which may be deleted and rebuilt at any time)."""
+    return data_home() / "cases.sqlite"
+
+
 def resources_dir() -> Path:
     """Data a hotline may change without a release: protocols, taxonomy, demo data, schemas."""
     override = os.environ.get(RESOURCES_ENV)
@@ -37,3 +44,30 @@ def resources_dir() -> Path:
         return Path(override)
     # Source checkout and editable install: ``resources/`` sits beside ``src/``.
     return Path(__file__).resolve().parents[2] / "resources"
+
+
+def _preferences_path() -> Path:
+    return data_home() / "preferences.json"
+
+
+def read_preference(key: str) -> str | None:
+    """A workstation preference (not a secret), e.g. the central server's address."""
+    try:
+        value = json.loads(_preferences_path().read_text("utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def write_preference(key: str, value: str) -> None:
+    path = _preferences_path()
+    try:
+        preferences = json.loads(path.read_text("utf-8"))
+        if not isinstance(preferences, dict):
+            preferences = {}
+    except (OSError, ValueError):
+        preferences = {}
+    preferences[key] = value
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(preferences, indent=2), "utf-8")
+    os.replace(partial, path)  # never a half-written file

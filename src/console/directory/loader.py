@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -73,21 +73,29 @@ def _as_uuid(raw: str) -> str | None:
 
 
 class _Known:
-    """Ids that exist: kept from this batch, or already in the directory (loaded on demand)."""
+    """Ids that exist: kept from this batch, or already stored (asked for once per table).
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    ``stored_ids`` answers "every id of this table in the store" — the local SQLite directory
+    for an import, the server's records when the server cleans what an administrator sends.
+    """
+
+    def __init__(self, stored_ids: Callable[[str], set[str]]) -> None:
+        self._stored_ids = stored_ids
         self.kept: dict[str, set[str]] = {table: set() for table in COLUMNS}
         self._stored: dict[str, set[str]] = {}
 
     def stored(self, table: str) -> set[str]:
         if table not in self._stored:
-            result = self._connection.exec_driver_sql(f"SELECT id FROM {table}")
-            self._stored[table] = {row[0] for row in result}
+            self._stored[table] = self._stored_ids(table)
         return self._stored[table]
 
     def exists(self, table: str, record_id: str) -> bool:
         return record_id in self.kept[table] or record_id in self.stored(table)
+
+
+def sqlite_ids(connection: Connection) -> Callable[[str], set[str]]:
+    """The ids stored in a table of the local directory."""
+    return lambda table: {row[0] for row in connection.exec_driver_sql(f"SELECT id FROM {table}")}
 
 
 def _map_ids(table: str, row: Row, ids: _Ids, position: int) -> None:
@@ -213,28 +221,39 @@ def import_batch(engine: Engine, batch: DirectoryBatch, state: TaskState | None 
         return _import(engine, batch, state, replace, source)
 
 
-def _import(engine: Engine, batch: DirectoryBatch, state: TaskState, replace: bool,
-            source: str) -> ImportReport:
+def clean_batch(batch: DirectoryBatch, stored_ids: Callable[[str], set[str]],
+                state: TaskState) -> dict[str, dict[str, Row]]:
+    """The batch's usable rows by table and id, cleaned, with HSDS 3.0 ids and sound references.
+
+    Adds the hotline's own taxonomy; counts what it skips or repairs in ``batch.report``.
+    """
     report = batch.report
     tables = _with_hotline_taxonomy(batch)
     ids = _Ids()
+    known = _Known(stored_ids)
     total = sum(len(rows) for rows in tables.values())
+    cleaned: dict[str, dict[str, Row]] = {}
+    done = 0
+    for table in COLUMNS:
+        check_cancelled(state)
+        cleaned[table] = _clean_table(table, tables.get(table, ()), ids, known, report)
+        done += len(tables.get(table, ()))
+        state.progress("checking records", done, total)
+    return cleaned
+
+
+def _import(engine: Engine, batch: DirectoryBatch, state: TaskState, replace: bool,
+            source: str) -> ImportReport:
+    report = batch.report
     with engine.begin() as connection:
         if replace:
             for table in reversed(COLUMNS):
                 connection.exec_driver_sql(f"DELETE FROM {table}")
-        known = _Known(connection)
-        was_empty = not known.stored("service")
-        cleaned: dict[str, dict[str, Row]] = {}
-        done = 0
-        for table in COLUMNS:
-            check_cancelled(state)
-            cleaned[table] = _clean_table(table, tables.get(table, ()), ids, known, report)
-            done += len(tables.get(table, ()))
-            state.progress("checking records", done, total)
+        was_empty = not connection.exec_driver_sql("SELECT 1 FROM service LIMIT 1").first()
+        cleaned = clean_batch(batch, sqlite_ids(connection), state)
         if not was_empty:
             _delete_stale_children(connection, cleaned)
-        _write_rows(connection, cleaned, state)
+        write_rows(connection, cleaned, state)
         for table, rows in cleaned.items():
             if rows and table not in ("taxonomy", "taxonomy_term"):
                 report.imported[table] += len(rows)
@@ -245,8 +264,9 @@ def _import(engine: Engine, batch: DirectoryBatch, state: TaskState, replace: bo
     return report
 
 
-def _write_rows(connection: Connection, cleaned: dict[str, dict[str, Row]],
-                state: TaskState) -> None:
+def write_rows(connection: Connection, cleaned: dict[str, dict[str, Row]],
+               state: TaskState) -> None:
+    """Insert or replace ``cleaned`` rows, table by table in dependency order."""
     total = sum(len(rows) for rows in cleaned.values())
     done = 0
     for table, rows in cleaned.items():

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -38,10 +38,22 @@ def _alembic_config(tree: str) -> Config:
     return config
 
 
+def head_revision(tree: str) -> str:
+    """The newest schema revision of migration ``tree``."""
+    head = ScriptDirectory.from_config(_alembic_config(tree)).get_current_head()
+    assert head is not None, f"migration tree {tree} has no revisions"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def upgrade(engine: Engine, tree: str) -> None:
     """Bring a store to the newest schema of its migration ``tree`` (no-op when current)."""
     config = _alembic_config(tree)
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = head_revision(tree)
     with engine.begin() as connection:
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
@@ -54,4 +66,37 @@ def open_directory(path: Path | str) -> Engine:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = sqlite_engine(path)
     upgrade(engine, "directory")
+    return engine
+
+
+# Execution option that makes a case-store transaction take SQLite's write lock at its start.
+WRITE_LOCK = "case_store_write_lock"
+
+
+def _no_driver_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # pysqlite only sends BEGIN before the first INSERT/UPDATE/DELETE, so the reads that come
+    # first in a read-modify-write transaction would run outside it. Leave BEGIN to ``_begin``.
+    dbapi_connection.isolation_level = None
+
+
+def _begin(connection: Connection) -> None:
+    # IMMEDIATE holds the write lock from the first read, so a case read, changed and written back
+    # cannot race the sync thread writing the same case; plain reads stay concurrent under WAL.
+    immediate = connection.get_execution_options().get(WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def open_case_store(path: Path | str) -> Engine:
+    """The local case store at ``path``, migrated to the current schema.
+
+    Every caller opens the case store through here and nowhere else: this is where encryption at
+    rest will plug in (a keyed SQLite driver and the key from the OS keyring), so no other code
+    may build its own engine on the file. Transactions are real SQLite transactions from their
+    first statement; pass ``execution_options(**{WRITE_LOCK: True})`` for ones that write.
+    """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlite_engine(path)
+    event.listen(engine, "connect", _no_driver_transactions)
+    event.listen(engine, "begin", _begin)
+    upgrade(engine, "cases")
     return engine

@@ -1,0 +1,276 @@
+"""A case as a document, and the changes that build it — the same rules on workstation and server.
+
+A case is a plain JSON-ready dict (see ``new_case``). Every change a specialist makes is a small
+record with an id generated on the workstation (``new_change``); the workstation applies it to its
+local copy at once and queues it in its outbox, and the server applies the very same function when
+the change arrives. So both sides agree on what a change means, and a workstation can replay its
+unsent changes on top of a newer server copy.
+
+Notes, referrals and handoffs only ever add records with their own ids, so they never conflict.
+Field edits carry the value they replace (``from``) and the version they were based on: if the
+server's value is still ``from`` (or already ``to``), the edit applies; if someone else changed
+that field meanwhile, the server keeps its value and the edit comes back as a ``FieldConflict``
+holding both texts, so neither is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from console import settings
+
+Case = dict[str, Any]
+Change = dict[str, Any]
+
+EDITABLE_FIELDS = ("call_type", "urgency", "status", "summary", "assigned_to")
+ITEM_LISTS = {"add_note": "notes", "add_referral": "referrals", "hand_off": "handoffs"}
+
+
+class InvalidChange(ValueError):
+    """A change that can never apply (malformed, unknown case, value not allowed)."""
+
+
+@dataclass(frozen=True)
+class CaseVocabulary:
+    """The values case fields may take, from ``resources/cases/fields.json``."""
+
+    call_types: tuple[str, ...]
+    urgencies: tuple[str, ...]
+    statuses: tuple[str, ...]
+    limits: dict[str, int]
+
+
+@cache
+def case_vocabulary() -> CaseVocabulary:
+    data = json.loads((settings.resources_dir() / "cases" / "fields.json").read_text("utf-8"))
+    return CaseVocabulary(tuple(data["call_types"]), tuple(data["urgencies"]),
+                          tuple(data["statuses"]), dict(data["limits"]))
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """One field two people changed: the server kept its value; the other text rides along."""
+
+    case_id: str
+    change_id: str
+    field: str
+    base_value: Any
+    server_value: Any
+    client_value: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"case_id": self.case_id, "change_id": self.change_id, "field": self.field,
+                "base_value": self.base_value, "server_value": self.server_value,
+                "client_value": self.client_value}
+
+
+@dataclass
+class Applied:
+    """The case after a change, whether the change altered it, and the fields left in conflict."""
+
+    case: Case
+    changed: bool
+    conflicts: list[FieldConflict] = field(default_factory=list)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_change(kind: str, case_id: str, payload: dict[str, Any], base_version: int = 0,
+               at: str | None = None) -> Change:
+    """A change as the workstation records it; its ``change_id`` makes resending harmless."""
+    return {"change_id": new_id(), "case_id": case_id, "kind": kind,
+            "base_version": base_version, "at": at or utc_now(), "payload": payload}
+
+
+def new_case(case_id: str, actor: str, at: str) -> Case:
+    return {"id": case_id, "version": 0, "call_type": None, "urgency": None, "status": None,
+            "summary": "", "created_at": at, "updated_at": at, "created_by": actor,
+            "assigned_to": actor, "notes": [], "referrals": [], "handoffs": []}
+
+
+# --- checking what a change says ---------------------------------------------------------------
+
+def _text(payload: dict[str, Any], key: str, limit: str, required: bool = True) -> str | None:
+    value = payload.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidChange(f"{key} must be {'non-empty ' if required else ''}text")
+    maximum = case_vocabulary().limits[limit]
+    if len(value) > maximum:
+        raise InvalidChange(f"{key} is longer than {maximum:,} characters")
+    return value
+
+
+def _check_field(name: str, value: Any) -> None:
+    vocab = case_vocabulary()
+    allowed = {"call_type": vocab.call_types, "urgency": vocab.urgencies,
+               "status": vocab.statuses}.get(name)
+    if allowed is not None:
+        if value not in allowed:
+            raise InvalidChange(f"{name} must be one of: {', '.join(allowed)}")
+    elif name == "summary":
+        if value is None:
+            raise InvalidChange("summary must be text (empty is fine)")
+        _text({name: value}, name, "summary", required=False)
+    elif name == "assigned_to" and value is not None:
+        _text({name: value}, name, "short_text")
+
+
+def _check_uuid(value: Any, what: str) -> str:
+    """``value`` if it is a UUID in its canonical form (lower case, with hyphens)."""
+    try:
+        canonical = str(uuid.UUID(str(value)))
+    except ValueError:
+        canonical = None
+    if canonical != value:
+        raise InvalidChange(f"{what} must be a UUID in lower case with hyphens")
+    return canonical
+
+
+def validate_change(change: Any) -> Change:
+    """The change if it is well formed; otherwise ``InvalidChange`` saying what is wrong."""
+    if not isinstance(change, dict):
+        raise InvalidChange("a change must be an object")
+    kind = change.get("kind")
+    if kind not in _APPLIERS:
+        raise InvalidChange(f"unknown change kind: {kind!r}")
+    _check_uuid(change.get("change_id"), "change_id")
+    _check_uuid(change.get("case_id"), "case_id")
+    base = change.get("base_version")
+    if not isinstance(base, int) or isinstance(base, bool) or base < 0:
+        raise InvalidChange("base_version must be a whole number ≥ 0")
+    at = change.get("at")
+    try:
+        parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidChange("at must be an ISO 8601 time with a zone")
+    if not isinstance(change.get("payload"), dict):
+        raise InvalidChange("payload must be an object")
+    return change
+
+
+# --- applying ----------------------------------------------------------------------------------
+
+def _create(case: Case | None, change: Change, actor: str) -> Applied:
+    if case is not None:
+        raise InvalidChange("this case already exists")
+    payload = change["payload"]
+    created = new_case(change["case_id"], actor, change["at"])
+    for name in ("call_type", "urgency", "status", "summary"):
+        value = payload.get(name, created[name])
+        _check_field(name, value)
+        created[name] = value
+    return Applied(created, changed=True)
+
+
+def _update(case: Case, change: Change, actor: str) -> Applied:
+    fields = change["payload"].get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise InvalidChange("an update names the fields it changes")
+    edits: list[tuple[str, Any, Any]] = []
+    for name, edit in fields.items():
+        if name not in EDITABLE_FIELDS:
+            raise InvalidChange(f"{name!r} is not a field that can be edited")
+        if not isinstance(edit, dict) or "to" not in edit or "from" not in edit:
+            raise InvalidChange(f"the edit of {name} needs 'from' and 'to'")
+        _check_field(name, edit["to"])
+        edits.append((name, edit["from"], edit["to"]))
+    conflicts, changed = [], False
+    for name, before, after in edits:
+        current = case.get(name)
+        if current == after:
+            continue
+        if current == before:
+            case[name] = after
+            changed = True
+        else:
+            conflicts.append(FieldConflict(case["id"], change["change_id"], name, before,
+                                           current, after))
+    return Applied(case, changed, conflicts)
+
+
+def _add_item(case: Case, change: Change, actor: str) -> Applied:
+    payload, kind = change["payload"], change["kind"]
+    item_id = _check_uuid(payload.get("id"), "payload.id")
+    items = case[ITEM_LISTS[kind]]
+    if any(item["id"] == item_id for item in items):
+        return Applied(case, changed=False)
+    item = _ITEM_BUILDERS[kind](payload, actor, change["at"])
+    items.append({"id": item_id, **item})
+    if kind == "hand_off":
+        case["assigned_to"] = item["to_user"]
+    return Applied(case, changed=True)
+
+
+def _note(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
+    return {"text": _text(payload, "text", "note"), "author": actor, "created_at": at}
+
+
+def _referral(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
+    return {"service_id": _text(payload, "service_id", "short_text"),
+            "service_name": _text(payload, "service_name", "short_text"),
+            "given_by": actor, "given_at": at}
+
+
+def _handoff(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
+    return {"from_user": actor, "to_user": _text(payload, "to_user", "short_text"),
+            "note": _text(payload, "note", "note", required=False) or "", "created_at": at,
+            "acknowledged_at": None, "acknowledged_by": None}
+
+
+_ITEM_BUILDERS: dict[str, Callable[[dict[str, Any], str, str], dict[str, Any]]] = {
+    "add_note": _note, "add_referral": _referral, "hand_off": _handoff}
+
+
+def _acknowledge(case: Case, change: Change, actor: str) -> Applied:
+    handoff_id = _check_uuid(change["payload"].get("handoff_id"), "payload.handoff_id")
+    handoff = next((h for h in case["handoffs"] if h["id"] == handoff_id), None)
+    if handoff is None:
+        raise InvalidChange("no such handoff on this case")
+    if handoff["to_user"] != actor:
+        raise InvalidChange("only the person a case was handed to can acknowledge it")
+    if handoff["acknowledged_at"] is not None:
+        return Applied(case, changed=False)
+    handoff["acknowledged_at"] = change["at"]
+    handoff["acknowledged_by"] = actor
+    return Applied(case, changed=True)
+
+
+_APPLIERS: dict[str, Callable[..., Applied]] = {
+    "create": _create, "update": _update, "add_note": _add_item, "add_referral": _add_item,
+    "hand_off": _add_item, "acknowledge_handoff": _acknowledge}
+
+
+def apply_change(case: Case | None, change: Change, actor: str) -> Applied:
+    """Apply ``change`` made by ``actor`` to a copy of ``case`` (None: the case does not exist).
+
+    Raises ``InvalidChange`` for a change that can never apply. The version goes up by one for
+    every change that alters the case.
+    """
+    validate_change(change)
+    if change["kind"] != "create":
+        if case is None:
+            raise InvalidChange("no such case")
+        case = json.loads(json.dumps(case))  # never alter the caller's copy
+    applied = _APPLIERS[change["kind"]](case, change, actor)
+    if applied.changed:
+        applied.case["version"] += 1
+        # A change made offline may arrive late: the case never looks older than it was.
+        applied.case["updated_at"] = max(applied.case["updated_at"], change["at"],
+                                         key=datetime.fromisoformat)
+    return applied

@@ -1,0 +1,275 @@
+"""The central server's HTTP interface (FastAPI); the OpenAPI document is served at /openapi.json.
+
+Every endpoint names the roles that may call it (``route``); the names also go into the OpenAPI
+document as ``x-roles``, so a test can walk every endpoint against every role. The server keeps
+no state of its own between requests: any number of instances can serve one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from console import __version__
+from console.server import cases, directory, snapshot
+from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
+from console.server.db import DATABASE_URL_ENV, server_engine
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_PAGE = 10_000
+DEFAULT_PAGE = 2_000
+EVERYONE = ROLES
+ADMIN = ("admin",)
+SUPERVISOR = ("supervisor",)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes before they are read into memory."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self._app = app
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self._limit):
+            await _too_large(self._limit)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self._limit:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self._app(scope, counted, send)
+        except BodyTooLarge:
+            await _too_large(self._limit)(scope, receive, send)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"error": f"request body larger than {limit // (1024 * 1024)} MB"},
+                        status_code=413)
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+class SignIn(BaseModel):
+    user: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Refresh(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class NewUser(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: str
+    password: str = Field(min_length=8, max_length=1024)
+
+
+class Push(BaseModel):
+    changes: list[Any] = Field(max_length=cases.MAX_PUSH)
+
+
+# --- the application ---------------------------------------------------------------------------
+
+def create_app(engine: Engine) -> FastAPI:
+    """The server over an already migrated database engine."""
+    app = FastAPI(title="Hotline Console server", version=__version__)
+    app.state.engine = engine
+    app.state.auth = Authenticator(engine)
+    app.add_middleware(BodyLimit)
+    _error_handlers(app)
+    _auth_routes(app)
+    _sync_routes(app)
+    _admin_routes(app)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """For ``uvicorn --factory`` with several workers: the database URL comes from the env."""
+    return create_app(server_engine(os.environ.get(DATABASE_URL_ENV)))
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
+                    for e in error.errors()[:10]]
+        return JSONResponse({"error": "invalid request", "problems": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": error.detail}, status_code=error.status_code,
+                            headers=getattr(error, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_request: Request, _error: OperationalError) -> JSONResponse:
+        return JSONResponse({"error": "the database is unavailable; try again shortly"},
+                            status_code=503, headers={"Retry-After": "5"})
+
+
+def _principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+    try:
+        return request.app.state.auth.principal(token)
+    except AuthError as error:
+        raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+def _allow(roles: Sequence[str]) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(403, f"the {principal.role} role may not do this")
+        return principal
+    return check
+
+
+def route(method: Callable[..., Any], path: str, roles: Sequence[str] | None,
+          **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an endpoint with the roles that may call it (None: anyone, signed in or not)."""
+    dependencies = [] if roles is None else [Depends(_allow(roles))]
+    extra = {"x-roles": list(roles) if roles is not None else ["public"]}
+    return method(path, dependencies=dependencies, openapi_extra=extra, **options)
+
+
+Who = Annotated[Principal, Depends(_principal)]
+After = Annotated[int, Query(ge=0, le=2**62)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+def _auth_routes(app: FastAPI) -> None:
+    @route(app.get, "/health", None)
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @route(app.post, "/auth/sign-in", None)
+    def sign_in(body: SignIn) -> dict[str, object]:
+        try:
+            return app.state.auth.sign_in(body.user, body.password).as_dict()
+        except AuthError as error:
+            raise HTTPException(401, str(error)) from None
+
+    @route(app.post, "/auth/refresh", None)
+    def refresh(body: Refresh) -> dict[str, object]:
+        try:
+            return app.state.auth.refresh(body.refresh_token).as_dict()
+        except AuthError as error:
+            raise HTTPException(401, str(error)) from None
+
+    @route(app.post, "/auth/sign-out", EVERYONE)
+    def sign_out(body: Refresh) -> dict[str, str]:
+        app.state.auth.sign_out(body.refresh_token)
+        return {"status": "signed out"}
+
+
+def _sync_routes(app: FastAPI) -> None:
+    @route(app.get, "/sync/directory", EVERYONE)
+    def directory_changes(after: After = 0, limit: Limit = DEFAULT_PAGE) -> Response:
+        page = directory.changes_after(app.state.engine, after, limit)
+        return _raw_json({"changes": page.changes, "cursor": page.cursor, "more": page.more})
+
+    @route(app.get, "/sync/directory/snapshot", EVERYONE)
+    def snapshot_info() -> dict[str, Any]:
+        info = snapshot.latest(app.state.engine)
+        if info is None:
+            raise HTTPException(404, "no directory snapshot yet; pull the changes instead")
+        return info.as_dict()
+
+    @route(app.get, "/sync/directory/snapshot/{snapshot_id}/data", EVERYONE)
+    def snapshot_data(snapshot_id: int) -> StreamingResponse:
+        info = snapshot.latest(app.state.engine)
+        if info is None or info.id != snapshot_id:
+            raise HTTPException(404, "that snapshot is gone; ask for the newest one")
+        chunks: Iterator[bytes] = snapshot.chunks(app.state.engine, snapshot_id)
+        return StreamingResponse(chunks, media_type="application/zstd",
+                                 headers={"Content-Length": str(info.size)})
+
+    @route(app.get, "/sync/cases", cases.WORKS_CASES)
+    def case_changes(principal: Who, after: After = 0, limit: Limit = DEFAULT_PAGE
+                     ) -> Response:
+        docs, cursor, more = cases.cases_after(app.state.engine, principal, after, limit)
+        return _raw_json({"cases": docs, "cursor": cursor, "more": more})
+
+    @route(app.post, "/sync/push", cases.WORKS_CASES)
+    def push(principal: Who, body: Push) -> Response:
+        results = [cases.push_change(app.state.engine, principal, change)
+                   for change in body.changes]
+        return _raw_json({"results": results})
+
+    @route(app.get, "/cases/conflicts", SUPERVISOR)
+    def conflicts() -> dict[str, Any]:
+        return {"conflicts": cases.open_conflicts(app.state.engine)}
+
+
+def _admin_routes(app: FastAPI) -> None:
+    @route(app.get, "/admin/users", ADMIN)
+    def users() -> dict[str, Any]:
+        return {"users": list_users(app.state.engine)}
+
+    @route(app.post, "/admin/users", ADMIN, status_code=201)
+    def add_user(body: NewUser) -> dict[str, str]:
+        try:
+            create_user(app.state.engine, body.name, body.role, body.password)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        return {"name": body.name, "role": body.role}
+
+    @route(app.post, "/admin/directory/{kind}", ADMIN, status_code=201)
+    def add_record(kind: str, data: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        return _saved(lambda: directory.save_record(app.state.engine, kind, data))
+
+    @route(app.patch, "/admin/directory/{kind}/{record_id}", ADMIN)
+    def edit_record(kind: str, record_id: str, data: Annotated[dict[str, Any], Body()]
+                    ) -> dict[str, Any]:
+        return _saved(lambda: directory.save_record(app.state.engine, kind, data, record_id))
+
+    @route(app.delete, "/admin/directory/{kind}/{record_id}", ADMIN)
+    def retire(kind: str, record_id: str) -> dict[str, Any]:
+        removed = _saved(lambda: directory.retire_record(app.state.engine, kind, record_id))
+        return {"removed": removed}
+
+    @route(app.post, "/admin/directory-snapshot", ADMIN, status_code=201)
+    def build_snapshot() -> dict[str, Any]:
+        return snapshot.build(app.state.engine).as_dict()
+
+
+def _raw_json(content: dict[str, Any]) -> Response:
+    """Feed pages embed records stored as JSON text as they are (``orjson.Fragment``)."""
+    return Response(orjson.dumps(content), media_type="application/json")
+
+
+def _saved(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except LookupError as error:
+        raise HTTPException(404, str(error)) from None
+    except directory.RecordProblem as error:
+        raise HTTPException(422, str(error)) from None

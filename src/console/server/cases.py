@@ -1,0 +1,177 @@
+"""Cases on the server: applying what workstations push, exactly once, and the cases feed.
+
+Each pushed change is applied in its own transaction together with a row in ``applied_change``
+keyed by the change's id. A resend of a change that already landed finds that row and gets the
+same answer again; two copies racing each other cannot both commit (the key is unique). A change
+that can never apply is answered "rejected" with the reason, and that answer is kept too.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from console.cases.changes import Applied, Case, InvalidChange, apply_change, validate_change
+from console.server.auth import Principal
+from console.server.db import take_seqs, write_transaction
+from console.server.models import (
+    AppliedChange,
+    AuditEvent,
+    CaseAccess,
+    CaseConflict,
+    CaseRecord,
+)
+
+# Supervisors see and may change every case; specialists the cases they took or were handed.
+SEES_ALL_CASES = ("supervisor",)
+WORKS_CASES = ("specialist", "supervisor")
+MAX_PUSH = 500
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _may_use(connection: Connection, principal: Principal, case_id: str) -> bool:
+    if principal.role in SEES_ALL_CASES:
+        return True
+    return connection.execute(select(CaseAccess.case_id).where(
+        CaseAccess.user_name == principal.name, CaseAccess.case_id == case_id)).first() is not None
+
+
+def _load(connection: Connection, case_id: str) -> Case | None:
+    query = select(CaseRecord.doc).where(CaseRecord.id == case_id)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()  # changes to one case apply one after another
+    doc = connection.execute(query).scalar()
+    return None if doc is None else orjson.loads(doc)
+
+
+def _store(connection: Connection, applied: Applied, existed: bool) -> None:
+    case = applied.case
+    values = {"seq": take_seqs(connection, 1), "version": case["version"],
+              "doc": orjson.dumps(case).decode(), "assigned_to": case["assigned_to"],
+              "status": case["status"], "urgency": case["urgency"],
+              "updated_at": case["updated_at"]}
+    if existed:
+        connection.execute(update(CaseRecord).where(CaseRecord.id == case["id"]).values(**values))
+    else:
+        connection.execute(insert(CaseRecord).values(
+            id=case["id"], created_by=case["created_by"], created_at=case["created_at"],
+            **values))
+    for user in {case["created_by"], case["assigned_to"]} - {None}:
+        _grant(connection, user, case["id"])
+
+
+def _grant(connection: Connection, user: str, case_id: str) -> None:
+    known = connection.execute(select(CaseAccess.user_name).where(
+        CaseAccess.user_name == user, CaseAccess.case_id == case_id)).first()
+    if known is None:
+        connection.execute(insert(CaseAccess).values(user_name=user, case_id=case_id))
+
+
+def _keep_conflicts(connection: Connection, principal: Principal, applied: Applied) -> None:
+    for conflict in applied.conflicts:
+        connection.execute(insert(CaseConflict).values(
+            case_id=conflict.case_id, change_id=conflict.change_id, user_name=principal.name,
+            field=conflict.field, base_value=json.dumps(conflict.base_value),
+            server_value=json.dumps(conflict.server_value),
+            client_value=json.dumps(conflict.client_value), created_at=_now()))
+
+
+def _apply_one(connection: Connection, principal: Principal, change: dict[str, Any]
+               ) -> dict[str, Any]:
+    case_id = change["case_id"]
+    case = _load(connection, case_id)
+    if case is not None and not _may_use(connection, principal, case_id):
+        raise InvalidChange("you may not change this case")
+    applied = apply_change(case, change, principal.name)
+    if applied.changed:
+        _store(connection, applied, existed=case is not None)
+    _keep_conflicts(connection, principal, applied)
+    return {"status": "conflict" if applied.conflicts else "applied",
+            "conflicts": [c.as_dict() for c in applied.conflicts]}
+
+
+def _record(connection: Connection, principal: Principal, change: dict[str, Any],
+            result: dict[str, Any]) -> None:
+    connection.execute(insert(AppliedChange).values(
+        change_id=change["change_id"], case_id=change["case_id"], user_name=principal.name,
+        status=result["status"], result=json.dumps(result), applied_at=_now()))
+    connection.execute(insert(AuditEvent).values(
+        at=_now(), user_name=principal.name, action=f"case.{change.get('kind')}",
+        subject=change["case_id"], detail=result["status"]))
+
+
+def _earlier_answer(connection: Connection, change_id: str) -> dict[str, Any] | None:
+    stored = connection.execute(select(AppliedChange.result).where(
+        AppliedChange.change_id == change_id)).scalar()
+    if stored is None:
+        return None
+    return {**json.loads(stored), "duplicate": True}
+
+
+def push_change(engine: Engine, principal: Principal, change: Any) -> dict[str, Any]:
+    """Apply one pushed change exactly once; the answer names the change and holds the case.
+
+    A malformed change is answered "rejected" at once (resending it gives the same answer).
+    """
+    try:
+        validate_change(change)
+        if principal.role not in WORKS_CASES:
+            raise InvalidChange("your role does not work on cases")
+    except InvalidChange as problem:
+        change_id = change.get("change_id") if isinstance(change, dict) else None
+        return {"change_id": change_id, "status": "rejected", "reason": str(problem),
+                "conflicts": []}
+    for _attempt in range(3):
+        try:
+            return _apply_once(engine, principal, change)
+        except IntegrityError:
+            continue  # a copy of this change (or a create of this case) committed first
+    raise RuntimeError("the change kept colliding with another; try again")
+
+
+def _apply_once(engine: Engine, principal: Principal, change: dict[str, Any]) -> dict[str, Any]:
+    with write_transaction(engine) as connection:
+        result = _earlier_answer(connection, change["change_id"])
+        if result is None:
+            try:
+                result = _apply_one(connection, principal, change)
+            except InvalidChange as problem:
+                result = {"status": "rejected", "reason": str(problem), "conflicts": []}
+            _record(connection, principal, change, result)
+        case = _load(connection, change["case_id"])
+        if case is not None and _may_use(connection, principal, change["case_id"]):
+            result["case"] = case
+        return {"change_id": change["change_id"], **result}
+
+
+def cases_after(engine: Engine, principal: Principal, after: int, limit: int
+                ) -> tuple[list[Any], int, bool]:
+    """Cases this user may see that changed after feed number ``after``, oldest change first."""
+    query = select(CaseRecord.seq, CaseRecord.doc).where(CaseRecord.seq > after)
+    if principal.role not in SEES_ALL_CASES:
+        query = query.join(CaseAccess, (CaseAccess.case_id == CaseRecord.id)
+                           & (CaseAccess.user_name == principal.name))
+    with engine.connect() as connection:
+        rows = connection.execute(query.order_by(CaseRecord.seq).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    docs = [orjson.Fragment(doc) for _, doc in rows]
+    return docs, rows[-1][0] if rows else after, more
+
+
+def open_conflicts(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(CaseConflict).order_by(CaseConflict.id)).all()
+    return [{"id": r.id, "case_id": r.case_id, "change_id": r.change_id, "user": r.user_name,
+             "field": r.field, "base_value": json.loads(r.base_value),
+             "server_value": json.loads(r.server_value),
+             "client_value": json.loads(r.client_value),
+             "created_at": r.created_at.isoformat()} for r in rows]

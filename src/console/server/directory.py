@@ -1,0 +1,238 @@
+"""The server's copy of the directory: imports, administrators' edits, and the change feed.
+
+Every HSDS row is one ``directory_record`` (its table is the ``kind``). A change gives the record a
+new feed number; a deleted record stays as a tombstone so workstations learn to delete it too. A
+record that an import brings back unchanged keeps its number, so re-importing the same export
+sends nothing to the workstations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from console.directory.batch import COLUMNS, REFERENCES, DirectoryBatch, ImportReport, Row
+from console.directory.formats import read_directory
+from console.directory.loader import clean_batch
+from console.server.db import take_seqs, write_transaction
+from console.server.models import DirectoryRecord
+from console.tasks import QuietState, TaskState
+
+PARENT_TABLES = ("organization", "service", "location", "service_at_location", "contact", "phone")
+WRITE_CHUNK = 5_000
+
+
+class RecordProblem(ValueError):
+    """An administrator's record cannot be stored; the message says why."""
+
+
+def _encode(row: Row) -> str:
+    return orjson.dumps(row, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _live_ids(connection: Connection) -> Callable[[str], set[str]]:
+    def ids(kind: str) -> set[str]:
+        query = select(DirectoryRecord.id).where(DirectoryRecord.kind == kind,
+                                                 DirectoryRecord.deleted.is_(False))
+        return set(connection.execute(query).scalars())
+    return ids
+
+
+def _live_records(connection: Connection, kinds: Iterable[str] | None = None
+                  ) -> dict[tuple[str, str], str]:
+    query = select(DirectoryRecord.kind, DirectoryRecord.id, DirectoryRecord.data).where(
+        DirectoryRecord.deleted.is_(False))
+    if kinds is not None:
+        query = query.where(DirectoryRecord.kind.in_(list(kinds)))
+    return {(kind, rid): data for kind, rid, data in connection.execute(query)}
+
+
+@dataclass
+class _Plan:
+    """What a write will do: rows to store (new or changed) and records to delete."""
+
+    upserts: list[tuple[str, str, str]]
+    deletes: list[tuple[str, str]]
+
+
+def _plan(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, str], str],
+          replace: bool) -> _Plan:
+    upserts = [(table, rid, encoded) for table, rows in cleaned.items()
+               for rid, row in rows.items()
+               if stored.get((table, rid)) != (encoded := _encode(row))]
+    kept = {(table, rid) for table, rows in cleaned.items() for rid in rows}
+    if replace:
+        deletes = [key for key in stored if key not in kept]
+    else:
+        deletes = _stale_children(cleaned, stored, kept)
+    return _Plan(upserts, deletes)
+
+
+def _stale_children(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, str], str],
+                    kept: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Stored rows hanging off a re-sent record that the new version no longer has."""
+    parents = {(table, rid) for table in PARENT_TABLES for rid in cleaned.get(table, {})
+               if (table, rid) in stored}
+    if not parents:
+        return []
+    stale = []
+    for (table, rid), data in stored.items():
+        if (table, rid) in kept or table in ("taxonomy", "taxonomy_term"):
+            continue
+        row = orjson.loads(data)
+        owners = [(target, row.get(column)) for column, target in REFERENCES[table].items()]
+        if table == "attribute":
+            owners.append((row.get("link_entity"), row.get("link_id")))
+        if any(owner in parents for owner in owners):
+            stale.append((table, rid))
+    return stale
+
+
+def _upsert_statement(connection: Connection) -> Any:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(DirectoryRecord)
+    return statement.on_conflict_do_update(
+        index_elements=["kind", "id"],
+        set_={"seq": statement.excluded.seq, "deleted": statement.excluded.deleted,
+              "data": statement.excluded.data})
+
+
+def _write(connection: Connection, plan: _Plan, state: TaskState) -> int:
+    """Give every planned change its feed number and store it; returns how many."""
+    total = len(plan.upserts) + len(plan.deletes)
+    if not total:
+        return 0
+    first = take_seqs(connection, total)
+    records = [{"kind": k, "id": i, "seq": first + n, "deleted": False, "data": d}
+               for n, (k, i, d) in enumerate(plan.upserts)]
+    start = first + len(records)
+    records += [{"kind": k, "id": i, "seq": start + n, "deleted": True, "data": None}
+                for n, (k, i) in enumerate(plan.deletes)]
+    statement = _upsert_statement(connection)
+    for offset in range(0, len(records), WRITE_CHUNK):
+        connection.execute(statement, records[offset:offset + WRITE_CHUNK])
+        state.progress("writing records", min(offset + WRITE_CHUNK, total), total)
+    return total
+
+
+def import_directory(engine: Engine, path: Path, state: TaskState | None = None,
+                     replace: bool = False) -> ImportReport:
+    """Import an HSDS export into the server's directory; every change lands in the feed."""
+    state = state or QuietState()
+    batch = read_directory(path, state)
+    return store_batch(engine, batch, state, replace)
+
+
+def store_batch(engine: Engine, batch: DirectoryBatch, state: TaskState,
+                replace: bool = False) -> ImportReport:
+    with write_transaction(engine) as connection:
+        cleaned = clean_batch(batch, _live_ids(connection), state)
+        stored = _live_records(connection)
+        plan = _plan(cleaned, stored, replace)
+        _write(connection, plan, state)
+    report = batch.report
+    for table, rows in cleaned.items():
+        if rows and table not in ("taxonomy", "taxonomy_term"):
+            report.imported[table] += len(rows)
+    report.note(f"{len(plan.upserts):,} records new or changed, {len(plan.deletes):,} removed")
+    return report
+
+
+def save_record(engine: Engine, kind: str, data: dict[str, Any],
+                record_id: str | None = None) -> Row:
+    """Add a record (``record_id`` None) or change some fields of one; returns the stored row."""
+    if kind not in COLUMNS:
+        raise RecordProblem(f"not a directory table: {kind}")
+    unknown = set(data) - set(COLUMNS[kind])
+    if unknown:
+        raise RecordProblem(f"{kind} has no field(s): {', '.join(sorted(unknown))}")
+    with write_transaction(engine) as connection:
+        row = dict(data)
+        if record_id is not None:
+            stored = _record(connection, kind, record_id)
+            if stored is None:
+                raise LookupError(f"no {kind} with id {record_id}")
+            row = {**stored, **data, "id": record_id}
+        batch = DirectoryBatch()
+        batch.add(kind, row)
+        cleaned = clean_batch(batch, _live_ids(connection), QuietState())
+        if not cleaned[kind]:
+            reasons = [reason for (_, reason) in batch.report.skipped]
+            raise RecordProblem(f"{kind} not stored: {'; '.join(reasons) or 'unusable record'}")
+        stored_rows = _live_records(connection, ["taxonomy", "taxonomy_term", kind])
+        _write(connection, _plan(cleaned, stored_rows, replace=False), QuietState())
+        return next(iter(cleaned[kind].values()))
+
+
+def _record(connection: Connection, kind: str, record_id: str) -> Row | None:
+    data = connection.execute(select(DirectoryRecord.data).where(
+        DirectoryRecord.kind == kind, DirectoryRecord.id == record_id,
+        DirectoryRecord.deleted.is_(False))).scalar()
+    return None if data is None else orjson.loads(data)
+
+
+def retire_record(engine: Engine, kind: str, record_id: str) -> int:
+    """Remove a record and everything that hangs off it; returns how many records went."""
+    if kind not in COLUMNS:
+        raise RecordProblem(f"not a directory table: {kind}")
+    with write_transaction(engine) as connection:
+        if _record(connection, kind, record_id) is None:
+            raise LookupError(f"no {kind} with id {record_id}")
+        doomed = _dependents(connection, {(kind, record_id)})
+        return _write(connection, _Plan([], sorted(doomed)), QuietState())
+
+
+def _dependents(connection: Connection, roots: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    found, frontier = set(roots), set(roots)
+    while frontier:
+        pattern_ids = {rid for _, rid in frontier}
+        next_frontier: set[tuple[str, str]] = set()
+        for rid in pattern_ids:
+            candidates = connection.execute(
+                select(DirectoryRecord.kind, DirectoryRecord.id, DirectoryRecord.data).where(
+                    DirectoryRecord.deleted.is_(False),
+                    DirectoryRecord.data.like(f"%{rid}%")))
+            for child_kind, child_id, data in candidates:
+                row = orjson.loads(data)
+                owners = {(target, row.get(column))
+                          for column, target in REFERENCES[child_kind].items()}
+                if child_kind == "attribute":
+                    owners.add((row.get("link_entity"), row.get("link_id")))
+                if owners & frontier and (child_kind, child_id) not in found:
+                    next_frontier.add((child_kind, child_id))
+        found |= next_frontier
+        frontier = next_frontier
+    return found
+
+
+@dataclass
+class FeedPage:
+    changes: list[dict[str, Any]]
+    cursor: int
+    more: bool
+
+
+def changes_after(engine: Engine, after: int, limit: int) -> FeedPage:
+    """Directory changes with feed numbers above ``after``, oldest first, at most ``limit``."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(DirectoryRecord.kind, DirectoryRecord.id, DirectoryRecord.seq,
+                   DirectoryRecord.deleted, DirectoryRecord.data)
+            .where(DirectoryRecord.seq > after).order_by(DirectoryRecord.seq)
+            .limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    changes = [{"kind": kind, "id": rid, "seq": seq, "deleted": deleted,
+                "data": orjson.Fragment(data) if data is not None else None}
+               for kind, rid, seq, deleted, data in rows]
+    return FeedPage(changes, rows[-1][2] if rows else after, more)
+
+
+def directory_cursor(connection: Connection) -> int:
+    return int(connection.execute(select(func.max(DirectoryRecord.seq))).scalar() or 0)

@@ -1,0 +1,144 @@
+"""The server's tables, the same on PostgreSQL (production) and SQLite (embedded default).
+
+Everything the hotline shares carries a ``seq`` from one feed clock (``feed_clock``): a writer
+takes the next numbers by updating the clock's single row, and that row stays locked until the
+writer commits. Writers therefore commit in the order of their numbers, so a reader that has seen
+change N has seen every change before N — no cursor can skip a change committed late.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Id = String(64)
+
+class ServerBase(DeclarativeBase):
+    metadata = MetaData()
+
+class User(ServerBase):
+    __tablename__ = "app_user"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+class RefreshToken(ServerBase):
+    """Refresh tokens by their SHA-256 digest; the token itself is never stored."""
+
+    __tablename__ = "refresh_token"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(ForeignKey("app_user.name"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+class ServerSetting(ServerBase):
+    """Settings every server instance shares, such as the token signing key."""
+
+    __tablename__ = "server_setting"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+class FeedClock(ServerBase):
+    __tablename__ = "feed_clock"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+class DirectoryRecord(ServerBase):
+    """One HSDS row (its table is ``kind``) as JSON; deleted rows stay as tombstones."""
+
+    __tablename__ = "directory_record"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[str | None] = mapped_column(Text)
+
+class DirectorySnapshot(ServerBase):
+    """A ready-made workstation directory file (compressed), for a fast first sync."""
+
+    __tablename__ = "directory_snapshot"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cursor: Mapped[int] = mapped_column(BigInteger)
+    schema_revision: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+
+class SnapshotChunk(ServerBase):
+    __tablename__ = "directory_snapshot_chunk"
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("directory_snapshot.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+class CaseRecord(ServerBase):
+    """The server's copy of a case: the whole document, plus columns to list and filter by."""
+
+    __tablename__ = "case_record"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    version: Mapped[int] = mapped_column(Integer)
+    doc: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    assigned_to: Mapped[str | None] = mapped_column(String(200), index=True)
+    status: Mapped[str | None] = mapped_column(String(40), index=True)
+    urgency: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+class CaseAccess(ServerBase):
+    """Who may see a case besides supervisors: its author and everyone it was handed to."""
+
+    __tablename__ = "case_access"
+    user_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[str] = mapped_column(Id, primary_key=True)
+
+class AppliedChange(ServerBase):
+    """Every change a workstation sent, by its id: the key to applying each exactly once."""
+
+    __tablename__ = "applied_change"
+    change_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(Id, index=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(Text)
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+class CaseConflict(ServerBase):
+    """A field two people changed: the server kept one value; the other text is kept here."""
+
+    __tablename__ = "case_conflict"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(Id, index=True)
+    change_id: Mapped[str] = mapped_column(String(36))
+    user_name: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(40))
+    base_value: Mapped[str] = mapped_column(Text)
+    server_value: Mapped[str] = mapped_column(Text)
+    client_value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+class AuditEvent(ServerBase):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(Text)

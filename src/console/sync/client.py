@@ -1,0 +1,290 @@
+"""The sync client (Qt-free): push the case outbox, pull the directory and cases, report status.
+
+One ``sync_once`` pushes every waiting change (each is resent until the server answers it, and the
+server applies each exactly once), then pulls directory changes page by page — each page written
+with its new cursor in one local transaction, so a sync stopped at any point resumes where it
+stopped — then pulls the cases this user may see. A first sync of a large directory downloads the
+server's ready-made snapshot instead of a million single records.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from console.cases.store import CaseStore
+from console.directory.batch import COLUMNS, Row
+from console.directory.feed import apply_changes, row_values
+from console.directory.index import get_meta, set_meta
+from console.models.database import open_directory
+from console.sync.api import BadReply, ServerApi, ServerUnreachable, SyncError, expect
+from console.sync.snapshot import SnapshotUnusable, install_snapshot
+from console.tasks import QuietState, TaskState, check_cancelled
+
+CURSOR_KEY = "sync_cursor"
+SERVER_KEY = "sync_server"
+CASES_CURSOR_KEY = "cases_cursor"
+PUSH_BATCH = 200
+RESULT_STATUSES = {"applied", "conflict", "rejected"}
+CASE_ROLES = ("specialist", "supervisor")
+
+
+@dataclass
+class SyncStatus:
+    """What the status bar shows: online or not, last good sync, what waits, what went wrong."""
+
+    online: bool | None = None  # None: not tried yet
+    last_success: datetime | None = None
+    pending: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    last_error: str | None = None
+
+    def summary(self) -> str:
+        state = {None: "not synced yet", True: "online", False: "offline"}[self.online]
+        parts = [state]
+        if self.last_success:
+            parts.append(f"last sync {self.last_success.astimezone():%H:%M}")
+        parts.append(f"{self.pending} change(s) waiting")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} conflict(s) to resolve")
+        if self.rejected:
+            parts.append(f"{self.rejected} change(s) refused by the server")
+        if self.last_error and not self.online:
+            parts.append(self.last_error)
+        return " · ".join(parts)
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    directory_changes: int = 0
+    cases_pulled: int = 0
+    used_snapshot: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class SyncClient:
+    def __init__(self, api: ServerApi, directory_path: Path, cases: CaseStore | None,
+                 page_size: int = 5_000) -> None:
+        self._api = api
+        self._directory_path = directory_path
+        self._engine: Engine | None = None
+        self._cases = cases
+        self._page_size = page_size
+        self.status = SyncStatus()
+        self.directory_replaced: list[Callable[[], None]] = []
+        self._refresh_counts()
+
+    @property
+    def directory(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_directory(self._directory_path)
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+        self._api.close()
+
+    def sync_once(self, state: TaskState | None = None) -> SyncReport:
+        """Push, then pull; raises ``SyncError`` (status updated either way)."""
+        state = state or QuietState()
+        report = SyncReport()
+        try:
+            self._push(report)
+            self._pull_directory(report, state)
+            self._pull_cases(report)
+        except SyncError as error:
+            self.status.online = not isinstance(error, ServerUnreachable)
+            self.status.last_error = str(error)
+            raise
+        finally:
+            self._refresh_counts()
+        self.status.online = True
+        self.status.last_error = None
+        self.status.last_success = datetime.now(UTC)
+        return report
+
+    # --- push ---
+
+    def _push(self, report: SyncReport) -> None:
+        if self._cases is None:
+            return
+        while True:
+            waiting = self._cases.pending_changes(PUSH_BATCH)
+            if not waiting:
+                return
+            ids = [change["change_id"] for change in waiting]
+            try:
+                reply = self._api.post("/sync/push", {"changes": waiting})
+                results = _push_results(reply, set(ids))
+            except SyncError as error:
+                self._cases.record_attempt(ids, str(error))
+                raise
+            self._cases.record_results(results)
+            for result in results:
+                report.pushed += 1
+                report.conflicts += result["status"] == "conflict"
+                report.rejected += result["status"] == "rejected"
+
+    # --- directory ---
+
+    def _pull_directory(self, report: SyncReport, state: TaskState) -> None:
+        with self.directory.connect() as connection:
+            cursor = get_meta(connection, CURSOR_KEY)
+            server = get_meta(connection, SERVER_KEY)
+        fresh = cursor is None or server != self._api.server_url
+        if fresh and self._try_snapshot(report, state):
+            fresh = False
+            with self.directory.connect() as connection:
+                cursor = get_meta(connection, CURSOR_KEY)
+        after = 0 if fresh else int(cursor or 0)
+        while True:
+            check_cancelled(state)
+            page = self._api.get("/sync/directory", after=after, limit=self._page_size)
+            upserts, deletes, new_cursor, more = _directory_page(page, after)
+            with self.directory.begin() as connection:
+                if fresh:
+                    _clear_directory(connection)
+                    fresh = False
+                apply_changes(connection, upserts, deletes, state)
+                set_meta(connection, CURSOR_KEY, str(new_cursor))
+                set_meta(connection, SERVER_KEY, self._api.server_url)
+                set_meta(connection, "source", "server")
+            report.directory_changes += sum(map(len, upserts.values())) + sum(
+                map(len, deletes.values()))
+            after = new_cursor
+            if not more:
+                return
+
+    def _try_snapshot(self, report: SyncReport, state: TaskState) -> bool:
+        try:
+            info = self._api.get("/sync/directory/snapshot")
+        except SyncError as error:
+            if getattr(error, "status", None) == 404:
+                return False
+            raise
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+        try:
+            install_snapshot(self._api, info, self._directory_path, state)
+        except SnapshotUnusable as reason:
+            report.notes.append(f"snapshot not used: {reason}")
+            return False
+        report.used_snapshot = True
+        for listener in self.directory_replaced:
+            listener()
+        return True
+
+    # --- cases ---
+
+    def _pull_cases(self, report: SyncReport) -> None:
+        if self._cases is None or self._api.role() not in CASE_ROLES:
+            return
+        while True:
+            after = int(self._cases.get_state(CASES_CURSOR_KEY) or 0)
+            page = self._api.get("/sync/cases", after=after, limit=self._page_size)
+            docs = expect(page, "cases", list)
+            cursor = expect(page, "cursor", int, lambda value, floor=after: value >= floor)
+            for doc in docs:
+                if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) \
+                        or not isinstance(doc.get("version"), int):
+                    raise BadReply("the server sent a case the console cannot read")
+            self._cases.apply_server_cases(docs, str(cursor))
+            report.cases_pulled += len(docs)
+            if not expect(page, "more", bool):
+                return
+
+    def _refresh_counts(self) -> None:
+        if self._cases is None:
+            return
+        counts = self._cases.counts()
+        self.status.pending = counts["pending"]
+        self.status.rejected = counts["rejected"]
+        self.status.conflicts = counts["conflicts"]
+
+
+def _push_results(reply: dict[str, Any], sent: set[str]) -> list[dict[str, Any]]:
+    results = expect(reply, "results", list)
+    for result in results:
+        if not isinstance(result, dict) or result.get("change_id") not in sent \
+                or result.get("status") not in RESULT_STATUSES:
+            raise BadReply("the server's answer to a push does not match what was sent")
+    return results
+
+
+def _directory_page(page: dict[str, Any], after: int) -> tuple[
+        dict[str, dict[str, Row]], dict[str, list[str]], int, bool]:
+    changes = expect(page, "changes", list)
+    cursor = expect(page, "cursor", int, lambda value: value >= after)
+    more = expect(page, "more", bool)
+    upserts: dict[str, dict[str, Row]] = {}
+    deletes: dict[str, list[str]] = {}
+    last = after
+    for change in changes:
+        if not isinstance(change, dict):
+            raise BadReply("a directory change is not an object")
+        kind, record_id, seq = change.get("kind"), change.get("id"), change.get("seq")
+        if kind not in COLUMNS or not isinstance(record_id, str) or not isinstance(seq, int) \
+                or seq <= last:
+            raise BadReply("a directory change has a bad kind, id or number")
+        last = seq
+        if change.get("deleted") is True:
+            deletes.setdefault(kind, []).append(record_id)
+            upserts.get(kind, {}).pop(record_id, None)
+        elif isinstance(change.get("data"), dict) and change["data"].get("id") == record_id:
+            upserts.setdefault(kind, {})[record_id] = row_values(kind, change["data"])
+        else:
+            raise BadReply(f"the directory change of {kind} {record_id} has no usable record")
+    if changes and cursor != last:
+        raise BadReply("the page's cursor does not match its last change")
+    return upserts, deletes, cursor, more
+
+
+def _clear_directory(connection: Any) -> None:
+    """The first page from a server replaces whatever the workstation had (demo or an import)."""
+    for table in reversed(COLUMNS):
+        connection.exec_driver_sql(f"DELETE FROM {table}")
+
+
+class Backoff:
+    """Waits between failed attempts: doubling from ``base`` up to ``cap``, with full jitter."""
+
+    def __init__(self, base: float = 2.0, cap: float = 300.0,
+                 rng: random.Random | None = None) -> None:
+        self._base, self._cap = base, cap
+        self._rng = rng or random.Random()
+        self._failures = 0
+
+    def reset(self) -> None:
+        self._failures = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self._cap, self._base * 2 ** self._failures)
+        self._failures += 1
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+
+def run_until(client: SyncClient, stop: threading.Event, interval: float = 30.0,
+              backoff: Backoff | None = None) -> None:
+    """Sync every ``interval`` seconds until ``stop`` is set; after a failure, back off."""
+    backoff = backoff or Backoff()
+    while not stop.is_set():
+        try:
+            client.sync_once()
+            backoff.reset()
+            delay = interval
+        except SyncError:
+            delay = backoff.next_delay()
+        stop.wait(delay)

@@ -1,0 +1,87 @@
+"""A real central server for tests: uvicorn on a free loopback port, over SQLite or PostgreSQL.
+
+``POSTGRES_URL`` is the PostgreSQL the tests use when it answers; ``postgres_url()`` empties its
+public schema first so each test starts from nothing, or skips the test with the reason.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine, create_engine, text
+
+from console.server.app import create_app
+from console.server.auth import create_user
+from console.server.db import server_engine
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PASSWORD = "correct horse battery"
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL, emptied; skips the calling test (with the reason) if absent."""
+    engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    except Exception as error:  # any failure to reach it means: no PostgreSQL here
+        pytest.skip(f"PostgreSQL not available at {POSTGRES_URL}: {error.__class__.__name__}")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"the server at {url} did not start")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    engine: Engine
+
+    def add_user(self, name: str, role: str = "specialist") -> str:
+        create_user(self.engine, name, role, PASSWORD)
+        return name
+
+
+@contextmanager
+def live_server(database_url: str | None = None) -> Iterator[LiveServer]:
+    """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME)."""
+    engine = server_engine(database_url)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url)
+        yield LiveServer(url, engine)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        engine.dispose()

@@ -1,0 +1,218 @@
+"""The rules a change follows, identical on workstation and server (``console.cases.changes``)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console.cases.changes import (
+    Case,
+    Change,
+    FieldConflict,
+    InvalidChange,
+    apply_change,
+    case_vocabulary,
+    new_change,
+    new_id,
+)
+
+AT = "2026-11-24T15:00:00.000+00:00"
+
+
+def created(actor: str = "alice", **fields: Any) -> Case:
+    payload = {"call_type": "tip", "urgency": "urgent", "status": "open", **fields}
+    return apply_change(None, new_change("create", new_id(), payload, at=AT), actor).case
+
+
+def change(case: Case, kind: str, payload: dict[str, Any], base_version: int = 0) -> Change:
+    return new_change(kind, case["id"], payload, base_version=base_version)
+
+
+def test_create_builds_a_case_owned_by_its_creator() -> None:
+    case = created(summary="Caller reports a tip")
+    assert case["call_type"] == "tip" and case["urgency"] == "urgent"
+    assert case["status"] == "open" and case["summary"] == "Caller reports a tip"
+    assert case["created_by"] == case["assigned_to"] == "alice"
+    assert case["version"] == 1 and case["created_at"] == case["updated_at"] == AT
+    assert case["notes"] == case["referrals"] == case["handoffs"] == []
+
+
+def test_create_of_an_existing_case_is_refused() -> None:
+    case = created()
+    again = new_change("create", case["id"], {"call_type": "tip", "urgency": "urgent",
+                                               "status": "open"})
+    with pytest.raises(InvalidChange, match="already exists"):
+        apply_change(case, again, "alice")
+
+
+def test_update_moves_a_field_from_its_old_value() -> None:
+    case = created()
+    edit = change(case, "update", {"fields": {"status": {"from": "open", "to": "waiting"}}}, 1)
+    applied = apply_change(case, edit, "bob")
+    assert applied.changed and applied.conflicts == []
+    assert applied.case["status"] == "waiting" and applied.case["version"] == 2
+    assert case["status"] == "open", "the caller's copy is never altered"
+
+
+def test_update_already_in_place_changes_nothing() -> None:
+    case = created(urgency="non-urgent")
+    edit = change(case, "update", {"fields": {"urgency": {"from": "urgent", "to": "non-urgent"}}})
+    applied = apply_change(case, edit, "bob")
+    assert not applied.changed and applied.conflicts == [] and applied.case == case
+
+
+def test_field_conflict_keeps_the_server_value_and_both_texts() -> None:
+    case = created(summary="Server text")
+    edit = change(case, "update", {"fields": {
+        "summary": {"from": "", "to": "Client text"},
+        "status": {"from": "open", "to": "waiting"}}})
+    applied = apply_change(case, edit, "bob")
+    assert applied.case["summary"] == "Server text" and applied.case["status"] == "waiting"
+    assert applied.conflicts == [FieldConflict(case["id"], edit["change_id"], "summary", "",
+                                               "Server text", "Client text")]
+    assert applied.conflicts[0].as_dict()["client_value"] == "Client text"
+
+
+def test_notes_and_referrals_are_added_once_by_id() -> None:
+    case = created()
+    note = change(case, "add_note", {"id": new_id(), "text": "Caller is safe tonight"})
+    case = apply_change(case, note, "bob").case
+    referral = change(case, "add_referral", {"id": new_id(), "service_id": "svc-1",
+                                              "service_name": "Safe Harbor"})
+    case = apply_change(case, referral, "bob").case
+    assert [n["text"] for n in case["notes"]] == ["Caller is safe tonight"]
+    assert case["notes"][0]["author"] == "bob"
+    assert case["referrals"][0]["service_name"] == "Safe Harbor"
+    assert case["referrals"][0]["given_by"] == "bob" and case["version"] == 3
+    again = apply_change(case, note, "bob")
+    assert not again.changed and again.case == case
+
+
+def test_hand_off_reassigns_and_acknowledgement_is_recorded_once() -> None:
+    case = created()
+    handoff_id = new_id()
+    case = apply_change(case, change(case, "hand_off", {"id": handoff_id, "to_user": "carol",
+                                                        "note": "Needs a callback"}),
+                        "alice").case
+    assert case["assigned_to"] == "carol"
+    assert case["handoffs"][0]["from_user"] == "alice"
+    assert case["handoffs"][0]["acknowledged_at"] is None
+    ack = change(case, "acknowledge_handoff", {"handoff_id": handoff_id})
+    acked = apply_change(case, ack, "carol").case
+    assert acked["handoffs"][0]["acknowledged_by"] == "carol"
+    assert acked["handoffs"][0]["acknowledged_at"] == ack["at"]
+    assert not apply_change(acked, ack, "carol").changed
+
+
+@pytest.mark.parametrize(("mutate", "reason"), [
+    (lambda c: c.update(kind="delete"), "unknown change kind"),
+    (lambda c: c.update(change_id="not-a-uuid"), "change_id must be a UUID"),
+    (lambda c: c.update(base_version=-1), "base_version"),
+    (lambda c: c.update(at="2026-11-24T15:00:00"), "at must be"),
+    (lambda c: c.update(payload=[]), "payload must be an object"),
+    (lambda c: c.update(kind="add_note", payload={"id": new_id(), "text": "  "}),
+     "text must be non-empty"),
+    (lambda c: c.update(payload={"fields": {"created_by": {"from": "a", "to": "b"}}}),
+     "not a field that can be edited"),
+    (lambda c: c.update(payload={"fields": {"status": {"from": "open", "to": "lost"}}}),
+     "status must be one of"),
+    (lambda c: c.update(payload={"fields": {}}), "names the fields"),
+    (lambda c: c.update(kind="acknowledge_handoff", payload={"handoff_id": new_id()}),
+     "no such handoff"),
+])
+def test_invalid_changes_are_refused_with_a_reason(mutate: Any, reason: str) -> None:
+    case = created()
+    bad = change(case, "update", {"fields": {"status": {"from": "open", "to": "closed"}}})
+    mutate(bad)
+    with pytest.raises(InvalidChange, match=reason):
+        apply_change(case, bad, "bob")
+
+
+def test_changes_to_a_missing_case_or_of_the_wrong_shape_are_refused() -> None:
+    note = new_change("add_note", new_id(), {"id": new_id(), "text": "hello"})
+    with pytest.raises(InvalidChange, match="no such case"):
+        apply_change(None, note, "bob")
+    with pytest.raises(InvalidChange, match="must be an object"):
+        apply_change(None, "create", "bob")  # type: ignore[arg-type]
+    too_long = "x" * (case_vocabulary().limits["note"] + 1)
+    with pytest.raises(InvalidChange, match="longer than"):
+        apply_change(created(), new_change("add_note", note["case_id"],
+                                           {"id": new_id(), "text": too_long}), "bob")
+
+
+# --- idempotence: resending a change must never alter a case twice ------------------------------
+
+HANDOFF_IDS = [str(uuid.UUID(int=n + 1)) for n in range(3)]
+ITEM_IDS = st.sampled_from([str(uuid.UUID(int=100 + n)) for n in range(4)])
+
+
+def _field_values(name: str) -> st.SearchStrategy[Any]:
+    vocab = case_vocabulary()
+    choices = {"call_type": vocab.call_types, "urgency": vocab.urgencies,
+               "status": vocab.statuses}.get(name)
+    if choices is not None:
+        return st.sampled_from(choices)
+    if name == "assigned_to":
+        return st.sampled_from(["alice", "bob", "carol", None])
+    return st.sampled_from(["", "first text", "second text"])
+
+
+@st.composite
+def updates(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    names = draw(st.lists(st.sampled_from(["call_type", "urgency", "status", "summary",
+                                           "assigned_to"]), min_size=1, max_size=3, unique=True))
+    fields = {name: {"from": draw(_field_values(name)), "to": draw(_field_values(name))}
+              for name in names}
+    return "update", {"fields": fields}
+
+
+def item_changes() -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
+    words = st.sampled_from(["caller safe", "needs shelter", "call back at 6"])
+    return st.one_of(
+        st.builds(lambda i, t: ("add_note", {"id": i, "text": t}), ITEM_IDS, words),
+        st.builds(lambda i, s: ("add_referral", {"id": i, "service_id": s, "service_name": s}),
+                  ITEM_IDS, st.sampled_from(["shelter-1", "legal-2"])),
+        st.builds(lambda i, u: ("hand_off", {"id": i, "to_user": u}),
+                  st.sampled_from(HANDOFF_IDS), st.sampled_from(["bob", "carol"])),
+    )
+
+
+@st.composite
+def change_sequences(draw: st.DrawFn) -> list[tuple[str, dict[str, Any]]]:
+    """Valid changes only: a handoff is acknowledged only after it was made."""
+    sequence: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(draw(st.integers(1, 12))):
+        made = [p["id"] for kind, p in sequence if kind == "hand_off"]
+        options = [updates(), item_changes()]
+        if made:
+            options.append(st.builds(lambda h: ("acknowledge_handoff", {"handoff_id": h}),
+                                     st.sampled_from(made)))
+        sequence.append(draw(st.one_of(options)))
+    return sequence
+
+
+@settings(max_examples=150, deadline=None)
+@given(change_sequences())
+def test_every_change_applied_twice_in_a_row_equals_applied_once(
+        sequence: list[tuple[str, dict[str, Any]]]) -> None:
+    """What a resend after a lost answer does: the second copy of a change alters nothing."""
+    once = twice = created()
+    for kind, payload in sequence:
+        record = new_change(kind, once["id"], payload, at=AT)
+        actor = _acting_user(once, kind, payload)
+        first = apply_change(once, record, actor)
+        once = first.case
+        twice = apply_change(apply_change(twice, record, actor).case, record, actor).case
+        assert twice == once
+        assert apply_change(once, record, actor).conflicts == first.conflicts
+
+
+def _acting_user(case: Case, kind: str, payload: dict[str, Any]) -> str:
+    """Only the person a case was handed to acknowledges it; bob makes every other change."""
+    if kind != "acknowledge_handoff":
+        return "bob"
+    return next(h["to_user"] for h in case["handoffs"] if h["id"] == payload["handoff_id"])
