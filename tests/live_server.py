@@ -1,14 +1,17 @@
 """A real central server for tests: uvicorn on a free loopback port, over SQLite or PostgreSQL.
 
-``POSTGRES_URL`` is the PostgreSQL the tests use when it answers; ``postgres_url()`` empties its
-public schema first so each test starts from nothing, or skips the test with the reason.
+``POSTGRES_URL`` is the PostgreSQL the tests use when it answers; ``postgres_url()`` hands out an
+emptied schema of this process's own, so each test starts from nothing, or skips the test with
+the reason.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,18 +29,45 @@ POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery"
 
 
-def postgres_url() -> str:
-    """The test PostgreSQL, emptied; skips the calling test (with the reason) if absent."""
+def _schema_url(schema: str) -> str:
+    """The test database with ``schema`` first on the search path (tables, Alembic's too)."""
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+def _fresh_schema(schema: str) -> str:
     engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
     try:
         with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as error:  # any failure to reach it means: no PostgreSQL here
         pytest.skip(f"PostgreSQL not available at {POSTGRES_URL}: {error.__class__.__name__}")
     finally:
         engine.dispose()
-    return POSTGRES_URL
+    return _schema_url(schema)
+
+
+def postgres_url() -> str:
+    """The test PostgreSQL, emptied; skips the calling test (with the reason) if absent.
+
+    Each test process works in a schema of its own, so two runs on one machine (a developer's
+    and CI's) never empty each other's tables.
+    """
+    return _fresh_schema(f"hotline_test_{os.getpid()}")
+
+
+@contextmanager
+def private_postgres() -> Iterator[str]:
+    """A schema of the caller's own in the test PostgreSQL, dropped afterwards."""
+    schema = f"hotline_test_{uuid.uuid4().hex[:12]}"
+    url = _fresh_schema(schema)
+    try:
+        yield url
+    finally:
+        engine = create_engine(POSTGRES_URL)
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
 
 
 def free_port() -> int:

@@ -135,7 +135,7 @@ def _check_uuid(value: Any, what: str) -> str:
         canonical = str(uuid.UUID(str(value)))
     except ValueError:
         canonical = None
-    if canonical != value:
+    if canonical is None or canonical != value:  # None would otherwise equal a missing id
         raise InvalidChange(f"{what} must be a UUID in lower case with hyphens")
     return canonical
 
@@ -145,7 +145,7 @@ def validate_change(change: Any) -> Change:
     if not isinstance(change, dict):
         raise InvalidChange("a change must be an object")
     kind = change.get("kind")
-    if kind not in _APPLIERS:
+    if not isinstance(kind, str) or kind not in _APPLIERS:  # a list or object is unhashable
         raise InvalidChange(f"unknown change kind: {kind!r}")
     _check_uuid(change.get("change_id"), "change_id")
     _check_uuid(change.get("case_id"), "case_id")

@@ -49,7 +49,7 @@ def _number(value: object, kind: type[int] | type[float]) -> int | float | None:
         number = float(str(value).replace(",", ""))
     except ValueError:
         return None
-    if number != number or number in (float("inf"), float("-inf")):  # NaN, infinities
+    if number != number or abs(number) >= 2.0**63:  # NaN, infinities, beyond a 64-bit column
         return None
     return kind(number)
 

@@ -19,7 +19,7 @@ from console.directory.index import CHUNK, rebuild_search_index
 from console.directory.loader import write_rows
 from console.tasks import QuietState, TaskState
 
-# Tables whose rows belong to a service through one hop; the query maps their ids to services.
+# Tables whose rows a search row reads; the query maps their ids to the services concerned.
 _SERVICES_OF = {
     "service": "SELECT id FROM service WHERE id IN ({})",
     "organization": "SELECT id FROM service WHERE organization_id IN ({})",
@@ -27,19 +27,35 @@ _SERVICES_OF = {
     "service_at_location": "SELECT service_id FROM service_at_location WHERE id IN ({})",
     "taxonomy_term": "SELECT link_id FROM attribute WHERE link_entity = 'service' "
                      "AND taxonomy_term_id IN ({})",
+    # An address's own attributes (the confidential flag) decide whether search shows it.
+    "address": "SELECT service_id FROM service_at_location WHERE location_id IN "
+               "(SELECT location_id FROM address WHERE id IN ({}))",
+}
+# The references through which the search index reads a row (see ``index._gather``). The others
+# carry nothing into search rows: a service's organization_id does not put it in the rows of its
+# sister services, nor an attribute's taxonomy_term_id in those of every service with that term.
+_READ_THROUGH: dict[str, tuple[str, ...]] = {
+    "service_at_location": ("service_id",),
+    "service_area": ("service_id",),
+    "address": ("location_id",),
+    "phone": ("service_id", "location_id", "organization_id"),
+    "schedule": ("service_id", "location_id"),
+    "language": ("service_id", "location_id"),
 }
 
 
 def _owners(table: str, rows: Iterable[Row]) -> dict[str, set[str]]:
-    """The records (by table) that ``rows`` hang off, the rows themselves included."""
+    """The records (by table) whose services' search rows read ``rows``, the rows included."""
     owners: dict[str, set[str]] = defaultdict(set)
+    references = _READ_THROUGH.get(table, ())
     for row in rows:
         if table in _SERVICES_OF:
             owners[table].add(row["id"])
-        for column, target in REFERENCES[table].items():
-            if row.get(column) and target in _SERVICES_OF:
-                owners[target].add(row[column])
-        if table == "attribute" and row.get("link_entity") in _SERVICES_OF:
+        for column in references:
+            if row.get(column):
+                owners[REFERENCES[table][column]].add(row[column])
+        if table == "attribute" and row.get("link_entity") in _SERVICES_OF \
+                and row.get("link_id"):
             owners[row["link_entity"]].add(row["link_id"])
     return owners
 

@@ -384,19 +384,25 @@ SEARCH_COLUMNS = tuple(column.name for column in SearchService.__table__.columns
 
 
 def _remove_entries(connection: Connection, service_ids: list[str]) -> None:
+    """Take services out of the index, in ascending rowid order.
+
+    FTS5 writes out its pending changes as a new segment whenever a row id comes out of order;
+    taken in service-id order, 1,000 removals left hundreds of tiny segments to merge, several
+    times the cost of the removals themselves.
+    """
+    rowids = sorted(row[0] for row in _select(
+        connection, "SELECT rowid FROM search_service", "service_id", service_ids))
     fts_columns = ", ".join(FTS_COLUMNS)
-    for start in range(0, len(service_ids), CHUNK):
-        chunk = tuple(service_ids[start:start + CHUNK])
+    for start in range(0, len(rowids), CHUNK):
+        chunk = tuple(rowids[start:start + CHUNK])
         marks = ",".join("?" * len(chunk))
-        rowids = f"SELECT rowid FROM search_service WHERE service_id IN ({marks})"
         connection.exec_driver_sql(
             f"INSERT INTO search_fts (search_fts, rowid, {fts_columns}) "
             f"SELECT 'delete', rowid, {fts_columns} FROM search_service "
-            f"WHERE service_id IN ({marks})", chunk)
+            f"WHERE rowid IN ({marks}) ORDER BY rowid", chunk)
         connection.exec_driver_sql(
-            f"DELETE FROM search_hours WHERE service_rowid IN ({rowids})", chunk)
-        connection.exec_driver_sql(
-            f"DELETE FROM search_service WHERE service_id IN ({marks})", chunk)
+            f"DELETE FROM search_hours WHERE service_rowid IN ({marks})", chunk)
+        connection.exec_driver_sql(f"DELETE FROM search_service WHERE rowid IN ({marks})", chunk)
 
 
 def _clear_index(connection: Connection) -> None:

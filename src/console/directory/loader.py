@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -75,16 +75,17 @@ def _as_uuid(raw: str) -> str | None:
 class _Known:
     """Ids that exist: kept from this batch, or already stored (asked for once per table).
 
-    ``stored_ids`` answers "every id of this table in the store" — the local SQLite directory
-    for an import, the server's records when the server cleans what an administrator sends.
+    ``stored_ids`` answers "the ids of this table in the store" (anything ``in`` works on) — a
+    set of the local SQLite directory's ids for an import, a per-id lookup of the server's records
+    when the server cleans what an administrator sends.
     """
 
-    def __init__(self, stored_ids: Callable[[str], set[str]]) -> None:
+    def __init__(self, stored_ids: Callable[[str], Container[str]]) -> None:
         self._stored_ids = stored_ids
         self.kept: dict[str, set[str]] = {table: set() for table in COLUMNS}
-        self._stored: dict[str, set[str]] = {}
+        self._stored: dict[str, Container[str]] = {}
 
-    def stored(self, table: str) -> set[str]:
+    def stored(self, table: str) -> Container[str]:
         if table not in self._stored:
             self._stored[table] = self._stored_ids(table)
         return self._stored[table]
@@ -221,7 +222,7 @@ def import_batch(engine: Engine, batch: DirectoryBatch, state: TaskState | None 
         return _import(engine, batch, state, replace, source)
 
 
-def clean_batch(batch: DirectoryBatch, stored_ids: Callable[[str], set[str]],
+def clean_batch(batch: DirectoryBatch, stored_ids: Callable[[str], Container[str]],
                 state: TaskState) -> dict[str, dict[str, Row]]:
     """The batch's usable rows by table and id, cleaned, with HSDS 3.0 ids and sound references.
 

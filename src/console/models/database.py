@@ -50,11 +50,22 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def _begin_sqlite(connection: Connection) -> None:
+    """Make a SQLite migration one transaction: pysqlite runs DDL outside any transaction unless
+    BEGIN was sent, so a crash half-way through a first start would leave some tables made and
+    no revision recorded — a store that could never be opened again."""
+    if connection.dialect.name != "sqlite":
+        return
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN")
+
+
 def upgrade(engine: Engine, tree: str) -> None:
     """Bring a store to the newest schema of its migration ``tree`` (no-op when current)."""
     config = _alembic_config(tree)
     head = head_revision(tree)
     with engine.begin() as connection:
+        _begin_sqlite(connection)
         if MigrationContext.configure(connection).get_current_revision() == head:
             return
         config.attributes["connection"] = connection

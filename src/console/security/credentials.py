@@ -109,6 +109,16 @@ class CredentialStore:
         self._memory: dict[str, Tokens] = {}
         self._warning: str | None = None if usable else NO_KEYRING_WARNING
 
+    @classmethod
+    def for_this_process(cls) -> CredentialStore:
+        """Tokens in memory only, on purpose: for scripts, benchmarks and tests that must never
+        write to the keyring of the person running them."""
+        store = cls.__new__(cls)
+        store._backend = None
+        store._memory = {}
+        store._warning = None
+        return store
+
     @property
     def persistent(self) -> bool:
         """True when saved tokens survive this process (they are in the system keyring)."""

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,8 +34,12 @@ ADMIN = ("admin",)
 SUPERVISOR = ("supervisor",)
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while the body is read. An HTTP error, because FastAPI passes those on from body
+    reading (anything else becomes a 400 "error parsing the body")."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, _too_large_reason(limit))
 
 
 class BodyLimit:
@@ -60,7 +64,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self._limit:
-                raise BodyTooLarge
+                raise BodyTooLarge(self._limit)
             return message
 
         try:
@@ -69,9 +73,12 @@ class BodyLimit:
             await _too_large(self._limit)(scope, receive, send)
 
 
+def _too_large_reason(limit: int) -> str:
+    return f"request body larger than {limit // (1024 * 1024)} MB"
+
+
 def _too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"error": f"request body larger than {limit // (1024 * 1024)} MB"},
-                        status_code=413)
+    return JSONResponse({"error": _too_large_reason(limit)}, status_code=413)
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -126,6 +133,12 @@ def _error_handlers(app: FastAPI) -> None:
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         return JSONResponse({"error": error.detail}, status_code=error.status_code,
                             headers=getattr(error, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def unstorable(_request: Request, _error: DataError) -> JSONResponse:
+        # PostgreSQL refuses some text SQLite takes (a NUL character): the request's fault.
+        return JSONResponse({"error": "the request holds a value the database cannot store"},
+                            status_code=422)
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, _error: OperationalError) -> JSONResponse:
@@ -220,8 +233,7 @@ def _sync_routes(app: FastAPI) -> None:
 
     @route(app.post, "/sync/push", cases.WORKS_CASES)
     def push(principal: Who, body: Push) -> Response:
-        results = [cases.push_change(app.state.engine, principal, change)
-                   for change in body.changes]
+        results = cases.push_changes(app.state.engine, principal, body.changes)
         return _raw_json({"results": results})
 
     @route(app.get, "/cases/conflicts", SUPERVISOR)

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import jwt
 from argon2 import PasswordHasher
@@ -108,7 +109,9 @@ class Authenticator:
     def sign_in(self, name: str, password: str) -> TokenPair:
         with self._engine.connect() as connection:
             user = connection.execute(select(User).where(User.name == name.strip())).first()
-        if user is None or user.disabled or not _verify(user.password_hash, password):
+        # Unknown names cost a hash check too, so timing does not tell which names exist.
+        stored = user.password_hash if user is not None else _decoy_hash()
+        if not _verify(stored, password) or user is None or user.disabled:
             raise AuthError("wrong user name or password")
         with write_transaction(self._engine) as connection:
             return self._issue(connection, user.name, user.role)
@@ -154,6 +157,11 @@ class Authenticator:
             digest=_digest(refresh), user_name=name, expires_at=now + REFRESH_LIFETIME,
             revoked=False))
         return TokenPair(access, refresh, name, role, int(ACCESS_LIFETIME.total_seconds()))
+
+
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _verify(password_hash: str, password: str) -> bool:

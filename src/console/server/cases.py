@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from console.cases.changes import Applied, Case, InvalidChange, apply_change, validate_change
 from console.server.auth import Principal
@@ -116,40 +116,86 @@ def _earlier_answer(connection: Connection, change_id: str) -> dict[str, Any] | 
     return {**json.loads(stored), "duplicate": True}
 
 
-def push_change(engine: Engine, principal: Principal, change: Any) -> dict[str, Any]:
-    """Apply one pushed change exactly once; the answer names the change and holds the case.
+def push_changes(engine: Engine, principal: Principal, changes: list[Any]
+                 ) -> list[dict[str, Any]]:
+    """Apply pushed changes, each exactly once, in order; one answer per change.
 
-    A malformed change is answered "rejected" at once (resending it gives the same answer).
+    One transaction for the whole request (one commit, not one per change), each change inside
+    its own savepoint, so a change that collides or cannot be stored costs only itself. A
+    malformed change is answered "rejected" at once (resending it gives the same answer).
     """
+    answers: list[dict[str, Any] | None] = []
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for position, change in enumerate(changes):
+        problem = _problem(principal, change)
+        answers.append(_rejected(change, problem) if problem else None)
+        if problem is None:
+            valid.append((position, change))
+    if valid:
+        with write_transaction(engine) as connection:
+            for position, change in valid:
+                answers[position] = _apply_in_savepoint(connection, principal, change)
+    return [answer for answer in answers if answer is not None]
+
+
+def push_change(engine: Engine, principal: Principal, change: Any) -> dict[str, Any]:
+    """Apply one pushed change exactly once (see ``push_changes``)."""
+    return push_changes(engine, principal, [change])[0]
+
+
+def _problem(principal: Principal, change: Any) -> str | None:
     try:
         validate_change(change)
         if principal.role not in WORKS_CASES:
             raise InvalidChange("your role does not work on cases")
+        _check_storable(change)
     except InvalidChange as problem:
-        change_id = change.get("change_id") if isinstance(change, dict) else None
-        return {"change_id": change_id, "status": "rejected", "reason": str(problem),
-                "conflicts": []}
+        return str(problem)
+    return None
+
+
+def _apply_in_savepoint(connection: Connection, principal: Principal, change: dict[str, Any]
+                        ) -> dict[str, Any]:
     for _attempt in range(3):
         try:
-            return _apply_once(engine, principal, change)
+            with connection.begin_nested():
+                return _apply_here(connection, principal, change)
         except IntegrityError:
             continue  # a copy of this change (or a create of this case) committed first
+        except DataError:
+            # Text PostgreSQL cannot keep in a column (a NUL character): it never will.
+            return _rejected(change, "the change holds text the database cannot store")
     raise RuntimeError("the change kept colliding with another; try again")
 
 
-def _apply_once(engine: Engine, principal: Principal, change: dict[str, Any]) -> dict[str, Any]:
-    with write_transaction(engine) as connection:
-        result = _earlier_answer(connection, change["change_id"])
-        if result is None:
-            try:
-                result = _apply_one(connection, principal, change)
-            except InvalidChange as problem:
-                result = {"status": "rejected", "reason": str(problem), "conflicts": []}
-            _record(connection, principal, change, result)
-        case = _load(connection, change["case_id"])
-        if case is not None and _may_use(connection, principal, change["case_id"]):
-            result["case"] = case
-        return {"change_id": change["change_id"], **result}
+def _rejected(change: Any, reason: str) -> dict[str, Any]:
+    change_id = change.get("change_id") if isinstance(change, dict) else None
+    if not isinstance(change_id, str) or not change_id.isascii():
+        change_id = None  # echo only what could be an id: anything else may not even encode
+    return {"change_id": change_id, "status": "rejected", "reason": reason, "conflicts": []}
+
+
+def _check_storable(change: dict[str, Any]) -> None:
+    """A case is stored as JSON: text that is not valid Unicode can never be part of one."""
+    try:
+        orjson.dumps(change)
+    except orjson.JSONEncodeError as error:
+        raise InvalidChange(f"the change cannot be stored: {error}") from None
+
+
+def _apply_here(connection: Connection, principal: Principal, change: dict[str, Any]
+                ) -> dict[str, Any]:
+    result = _earlier_answer(connection, change["change_id"])
+    if result is None:
+        try:
+            result = _apply_one(connection, principal, change)
+        except InvalidChange as problem:
+            result = {"status": "rejected", "reason": str(problem), "conflicts": []}
+        _record(connection, principal, change, result)
+    case = _load(connection, change["case_id"])
+    if case is not None and _may_use(connection, principal, change["case_id"]):
+        result["case"] = case
+    return {"change_id": change["change_id"], **result}
 
 
 def cases_after(engine: Engine, principal: Principal, after: int, limit: int

@@ -8,7 +8,7 @@ sends nothing to the workstations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,31 @@ def _live_ids(connection: Connection) -> Callable[[str], set[str]]:
     return ids
 
 
+class _LiveIdsOf:
+    """Whether an id of one kind is live, asked of the database id by id.
+
+    An administrator's edit checks a handful of references; loading every id of a national
+    directory to answer them would cost more than the whole rest of the edit.
+    """
+
+    def __init__(self, connection: Connection, kind: str) -> None:
+        self._connection = connection
+        self._kind = kind
+        self._answers: dict[object, bool] = {}
+
+    def __contains__(self, record_id: object) -> bool:
+        if record_id not in self._answers:
+            self._answers[record_id] = self._connection.execute(
+                select(DirectoryRecord.id).where(
+                    DirectoryRecord.kind == self._kind, DirectoryRecord.id == record_id,
+                    DirectoryRecord.deleted.is_(False))).first() is not None
+        return self._answers[record_id]
+
+
+def _live_id_lookup(connection: Connection) -> Callable[[str], Container[str]]:
+    return lambda kind: _LiveIdsOf(connection, kind)
+
+
 def _live_records(connection: Connection, kinds: Iterable[str] | None = None
                   ) -> dict[tuple[str, str], str]:
     query = select(DirectoryRecord.kind, DirectoryRecord.id, DirectoryRecord.data).where(
@@ -51,6 +76,21 @@ def _live_records(connection: Connection, kinds: Iterable[str] | None = None
     if kinds is not None:
         query = query.where(DirectoryRecord.kind.in_(list(kinds)))
     return {(kind, rid): data for kind, rid, data in connection.execute(query)}
+
+
+def _stored_versions(connection: Connection, cleaned: dict[str, dict[str, Row]]
+                     ) -> dict[tuple[str, str], str]:
+    """The stored taxonomy and the stored versions of the records ``cleaned`` re-sends: all that
+    planning one edit needs (not the rest of the directory)."""
+    stored = _live_records(connection, ["taxonomy", "taxonomy_term"])
+    for kind, rows in cleaned.items():
+        if kind in ("taxonomy", "taxonomy_term") or not rows:
+            continue
+        query = select(DirectoryRecord.id, DirectoryRecord.data).where(
+            DirectoryRecord.kind == kind, DirectoryRecord.id.in_(list(rows)),
+            DirectoryRecord.deleted.is_(False))
+        stored.update(((kind, rid), data) for rid, data in connection.execute(query))
+    return stored
 
 
 @dataclass
@@ -152,6 +192,7 @@ def save_record(engine: Engine, kind: str, data: dict[str, Any],
     unknown = set(data) - set(COLUMNS[kind])
     if unknown:
         raise RecordProblem(f"{kind} has no field(s): {', '.join(sorted(unknown))}")
+    _check_values(kind, data)
     with write_transaction(engine) as connection:
         row = dict(data)
         if record_id is not None:
@@ -161,13 +202,25 @@ def save_record(engine: Engine, kind: str, data: dict[str, Any],
             row = {**stored, **data, "id": record_id}
         batch = DirectoryBatch()
         batch.add(kind, row)
-        cleaned = clean_batch(batch, _live_ids(connection), QuietState())
+        cleaned = clean_batch(batch, _live_id_lookup(connection), QuietState())
         if not cleaned[kind]:
             reasons = [reason for (_, reason) in batch.report.skipped]
             raise RecordProblem(f"{kind} not stored: {'; '.join(reasons) or 'unusable record'}")
-        stored_rows = _live_records(connection, ["taxonomy", "taxonomy_term", kind])
+        stored_rows = _stored_versions(connection, cleaned)
         _write(connection, _plan(cleaned, stored_rows, replace=False), QuietState())
         return next(iter(cleaned[kind].values()))
+
+
+def _check_values(kind: str, data: dict[str, Any]) -> None:
+    """Every value is one a workstation's column can hold: text, a number or null (as the
+    import readers give). Anything else would reach every workstation through the feed."""
+    for column, value in data.items():
+        if value is not None and type(value) not in (str, int, float):
+            raise RecordProblem(f"{kind}.{column} must be text, a number or null")
+    try:
+        orjson.dumps(data)
+    except orjson.JSONEncodeError as error:  # a number beyond 64 bits, text not valid Unicode
+        raise RecordProblem(f"{kind} holds a value that cannot be stored: {error}") from None
 
 
 def _record(connection: Connection, kind: str, record_id: str) -> Row | None:

@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from console.cases.store import CaseStore
+from console.cases.changes import ITEM_LISTS
+from console.cases.store import LISTING_FIELDS, CaseStore
 from console.directory.batch import COLUMNS, Row
 from console.directory.feed import apply_changes, row_values
 from console.directory.index import get_meta, set_meta
@@ -197,10 +198,8 @@ class SyncClient:
             page = self._api.get("/sync/cases", after=after, limit=self._page_size)
             docs = expect(page, "cases", list)
             cursor = expect(page, "cursor", int, lambda value, floor=after: value >= floor)
-            for doc in docs:
-                if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) \
-                        or not isinstance(doc.get("version"), int):
-                    raise BadReply("the server sent a case the console cannot read")
+            if not all(map(_readable_case, docs)):
+                raise BadReply("the server sent a case the console cannot read")
             self._cases.apply_server_cases(docs, str(cursor))
             report.cases_pulled += len(docs)
             if not expect(page, "more", bool):
@@ -221,7 +220,33 @@ def _push_results(reply: dict[str, Any], sent: set[str]) -> list[dict[str, Any]]
         if not isinstance(result, dict) or result.get("change_id") not in sent \
                 or result.get("status") not in RESULT_STATUSES:
             raise BadReply("the server's answer to a push does not match what was sent")
+        conflicts = result.get("conflicts") or []
+        if not isinstance(conflicts, list) or not all(map(_readable_conflict, conflicts)):
+            raise BadReply("the server's answer to a push holds a conflict the console cannot "
+                           "read")
+        if result.get("case") is not None and not _readable_case(result["case"]):
+            raise BadReply("the server's answer to a push holds a case the console cannot read")
     return results
+
+
+def _readable_case(doc: Any) -> bool:
+    """Whether a case from the server has the fields the case store relies on, of the right
+    types; anything else would fail half-way through storing it, not as a clear error."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) \
+            or not isinstance(doc.get("version"), int) or isinstance(doc["version"], bool):
+        return False
+    if not all(isinstance(doc.get(name), str) for name in ("created_at", "updated_at")) or \
+            not all(isinstance(doc.get(name), str | None) for name in LISTING_FIELDS):
+        return False
+    return all(isinstance(doc.get(name), list) and all(
+        isinstance(item, dict) and isinstance(item.get("id"), str) for item in doc[name])
+        for name in ITEM_LISTS.values())
+
+
+def _readable_conflict(conflict: Any) -> bool:
+    return isinstance(conflict, dict) and all(
+        isinstance(conflict.get(name), str) for name in ("case_id", "change_id", "field")) \
+        and all(name in conflict for name in ("base_value", "server_value", "client_value"))
 
 
 def _directory_page(page: dict[str, Any], after: int) -> tuple[
@@ -244,12 +269,24 @@ def _directory_page(page: dict[str, Any], after: int) -> tuple[
             deletes.setdefault(kind, []).append(record_id)
             upserts.get(kind, {}).pop(record_id, None)
         elif isinstance(change.get("data"), dict) and change["data"].get("id") == record_id:
-            upserts.setdefault(kind, {})[record_id] = row_values(kind, change["data"])
+            upserts.setdefault(kind, {})[record_id] = _storable_row(kind, record_id,
+                                                                    change["data"])
         else:
             raise BadReply(f"the directory change of {kind} {record_id} has no usable record")
     if changes and cursor != last:
         raise BadReply("the page's cursor does not match its last change")
     return upserts, deletes, cursor, more
+
+
+def _storable_row(kind: str, record_id: str, data: dict[str, Any]) -> Row:
+    """The record as a row of ``kind``; an object or a list where a column's value belongs
+    could not be stored (and the page would fail half-way through, not as a clear error)."""
+    row = row_values(kind, data)
+    for column, value in row.items():
+        if not isinstance(value, str | int | float | None):
+            raise BadReply(f"the directory change of {kind} {record_id} has a {column} the "
+                           "console cannot store")
+    return row
 
 
 def _clear_directory(connection: Any) -> None:
