@@ -24,6 +24,8 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import.py --services 100000
 	$(BIN)/python benchmarks/search.py --services 100000
+	$(BIN)/python benchmarks/sync.py --services 100000
+	$(BIN)/python benchmarks/push.py --cases 1000
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -1,19 +1,21 @@
 """Cases on the server: applying what workstations push, exactly once, and the cases feed.
 
-Each pushed change is applied in its own transaction together with a row in ``applied_change``
-keyed by the change's id. A resend of a change that already landed finds that row and gets the
-same answer again; two copies racing each other cannot both commit (the key is unique). A change
-that can never apply is answered "rejected" with the reason, and that answer is kept too.
+Each pushed change is applied together with a row in ``applied_change`` keyed by the change's id
+(one transaction per request, a savepoint per change). A resend of a change that already landed
+finds that row and gets the same answer again; two copies racing each other cannot both commit
+(the key is unique). A change that can never apply is answered "rejected" with the reason, and
+that answer is kept too.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 
 from console.cases.changes import Applied, Case, InvalidChange, apply_change, validate_change
@@ -37,42 +39,56 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# Built once: composing a statement costs more than running it on a case-sized row.
+_ACCESS = select(CaseAccess.case_id).where(CaseAccess.user_name == bindparam("user"),
+                                          CaseAccess.case_id == bindparam("case_id"))
+_DOC = select(CaseRecord.doc).where(CaseRecord.id == bindparam("case_id"))
+_DOC_FOR_UPDATE = _DOC.with_for_update()
+_UPDATE_CASE = update(CaseRecord).where(CaseRecord.id == bindparam("case_id"))
+_INSERT_CASE = insert(CaseRecord)
+_GRANT = insert(CaseAccess)
+_RECORD = insert(AppliedChange)
+_AUDIT = insert(AuditEvent)
+_EARLIER = select(AppliedChange.result).where(AppliedChange.change_id == bindparam("change_id"))
+
+
 def _may_use(connection: Connection, principal: Principal, case_id: str) -> bool:
     if principal.role in SEES_ALL_CASES:
         return True
-    return connection.execute(select(CaseAccess.case_id).where(
-        CaseAccess.user_name == principal.name, CaseAccess.case_id == case_id)).first() is not None
+    return connection.execute(
+        _ACCESS, {"user": principal.name, "case_id": case_id}).first() is not None
 
 
 def _load(connection: Connection, case_id: str) -> Case | None:
-    query = select(CaseRecord.doc).where(CaseRecord.id == case_id)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update()  # changes to one case apply one after another
-    doc = connection.execute(query).scalar()
+    # On PostgreSQL, changes to one case apply one after another (SQLite has one writer anyway).
+    query = _DOC_FOR_UPDATE if connection.dialect.name == "postgresql" else _DOC
+    doc = connection.execute(query, {"case_id": case_id}).scalar()
     return None if doc is None else orjson.loads(doc)
+
+
+def _unnumbered() -> int:
+    """A stand-in feed number until the request's end (negative: no reader ever asks for it)."""
+    return -1 - secrets.randbits(62)
 
 
 def _store(connection: Connection, applied: Applied, existed: bool) -> None:
     case = applied.case
-    values = {"seq": take_seqs(connection, 1), "version": case["version"],
+    values = {"seq": _unnumbered(), "version": case["version"],
               "doc": orjson.dumps(case).decode(), "assigned_to": case["assigned_to"],
               "status": case["status"], "urgency": case["urgency"],
               "updated_at": case["updated_at"]}
     if existed:
-        connection.execute(update(CaseRecord).where(CaseRecord.id == case["id"]).values(**values))
+        connection.execute(_UPDATE_CASE, {"case_id": case["id"], **values})
     else:
-        connection.execute(insert(CaseRecord).values(
-            id=case["id"], created_by=case["created_by"], created_at=case["created_at"],
-            **values))
+        connection.execute(_INSERT_CASE, {"id": case["id"], "created_by": case["created_by"],
+                                          "created_at": case["created_at"], **values})
     for user in {case["created_by"], case["assigned_to"]} - {None}:
         _grant(connection, user, case["id"])
 
 
 def _grant(connection: Connection, user: str, case_id: str) -> None:
-    known = connection.execute(select(CaseAccess.user_name).where(
-        CaseAccess.user_name == user, CaseAccess.case_id == case_id)).first()
-    if known is None:
-        connection.execute(insert(CaseAccess).values(user_name=user, case_id=case_id))
+    if connection.execute(_ACCESS, {"user": user, "case_id": case_id}).first() is None:
+        connection.execute(_GRANT, {"user_name": user, "case_id": case_id})
 
 
 def _keep_conflicts(connection: Connection, principal: Principal, applied: Applied) -> None:
@@ -85,7 +101,7 @@ def _keep_conflicts(connection: Connection, principal: Principal, applied: Appli
 
 
 def _apply_one(connection: Connection, principal: Principal, change: dict[str, Any]
-               ) -> dict[str, Any]:
+               ) -> tuple[dict[str, Any], Applied]:
     case_id = change["case_id"]
     case = _load(connection, case_id)
     if case is not None and not _may_use(connection, principal, case_id):
@@ -95,22 +111,22 @@ def _apply_one(connection: Connection, principal: Principal, change: dict[str, A
         _store(connection, applied, existed=case is not None)
     _keep_conflicts(connection, principal, applied)
     return {"status": "conflict" if applied.conflicts else "applied",
-            "conflicts": [c.as_dict() for c in applied.conflicts]}
+            "conflicts": [c.as_dict() for c in applied.conflicts]}, applied
 
 
 def _record(connection: Connection, principal: Principal, change: dict[str, Any],
             result: dict[str, Any]) -> None:
-    connection.execute(insert(AppliedChange).values(
-        change_id=change["change_id"], case_id=change["case_id"], user_name=principal.name,
-        status=result["status"], result=json.dumps(result), applied_at=_now()))
-    connection.execute(insert(AuditEvent).values(
-        at=_now(), user_name=principal.name, action=f"case.{change.get('kind')}",
-        subject=change["case_id"], detail=result["status"]))
+    connection.execute(_RECORD, {
+        "change_id": change["change_id"], "case_id": change["case_id"],
+        "user_name": principal.name, "status": result["status"], "result": json.dumps(result),
+        "applied_at": _now()})
+    connection.execute(_AUDIT, {
+        "at": _now(), "user_name": principal.name, "action": f"case.{change.get('kind')}",
+        "subject": change["case_id"], "detail": result["status"]})
 
 
 def _earlier_answer(connection: Connection, change_id: str) -> dict[str, Any] | None:
-    stored = connection.execute(select(AppliedChange.result).where(
-        AppliedChange.change_id == change_id)).scalar()
+    stored = connection.execute(_EARLIER, {"change_id": change_id}).scalar()
     if stored is None:
         return None
     return {**json.loads(stored), "duplicate": True}
@@ -133,9 +149,27 @@ def push_changes(engine: Engine, principal: Principal, changes: list[Any]
             valid.append((position, change))
     if valid:
         with write_transaction(engine) as connection:
+            changed: set[str] = set()
             for position, change in valid:
-                answers[position] = _apply_in_savepoint(connection, principal, change)
+                answers[position] = _apply_in_savepoint(connection, principal, change, changed)
+            _number(connection, changed)
     return [answer for answer in answers if answer is not None]
+
+
+def _number(connection: Connection, case_ids: set[str]) -> None:
+    """Give the cases this request changed their feed numbers, as the very last step.
+
+    Taking the numbers locks the feed clock until commit (see ``console.server.models``); taken
+    last, that lock is held for a few statements, not for the whole request.
+    """
+    if not case_ids:
+        return
+    first = take_seqs(connection, len(case_ids))
+    connection.execute(
+        update(CaseRecord).where(CaseRecord.id == bindparam("case_id"))
+        .values(seq=bindparam("new_seq")),
+        [{"case_id": case_id, "new_seq": first + n} for n, case_id in
+         enumerate(sorted(case_ids))])
 
 
 def push_change(engine: Engine, principal: Principal, change: Any) -> dict[str, Any]:
@@ -154,12 +188,15 @@ def _problem(principal: Principal, change: Any) -> str | None:
     return None
 
 
-def _apply_in_savepoint(connection: Connection, principal: Principal, change: dict[str, Any]
-                        ) -> dict[str, Any]:
+def _apply_in_savepoint(connection: Connection, principal: Principal, change: dict[str, Any],
+                        changed: set[str]) -> dict[str, Any]:
     for _attempt in range(3):
         try:
             with connection.begin_nested():
-                return _apply_here(connection, principal, change)
+                answer, applied = _apply_here(connection, principal, change)
+            if applied is not None and applied.changed:
+                changed.add(change["case_id"])
+            return answer
         except IntegrityError:
             continue  # a copy of this change (or a create of this case) committed first
         except DataError:
@@ -184,18 +221,25 @@ def _check_storable(change: dict[str, Any]) -> None:
 
 
 def _apply_here(connection: Connection, principal: Principal, change: dict[str, Any]
-                ) -> dict[str, Any]:
+                ) -> tuple[dict[str, Any], Applied | None]:
+    """The answer to ``change`` (with the case when the caller may see it), and what it did."""
+    applied = None
     result = _earlier_answer(connection, change["change_id"])
     if result is None:
         try:
-            result = _apply_one(connection, principal, change)
+            result, applied = _apply_one(connection, principal, change)
         except InvalidChange as problem:
             result = {"status": "rejected", "reason": str(problem), "conflicts": []}
         _record(connection, principal, change, result)
-    case = _load(connection, change["case_id"])
-    if case is not None and _may_use(connection, principal, change["case_id"]):
+    if applied is not None:
+        case: Case | None = applied.case  # the caller just changed it, so may see it
+    else:
+        case = _load(connection, change["case_id"])
+        if case is not None and not _may_use(connection, principal, change["case_id"]):
+            case = None
+    if case is not None:
         result["case"] = case
-    return {"change_id": change["change_id"], **result}
+    return {"change_id": change["change_id"], **result}, applied
 
 
 def cases_after(engine: Engine, principal: Principal, after: int, limit: int
