@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from console.directory.batch import COLUMNS, REFERENCES, Row
 from console.directory.index import CHUNK, rebuild_search_index
 from console.directory.loader import write_rows
-from console.tasks import QuietState, TaskState
+from console.tasks import QuietState, TaskState, gc_paused
 
 # Tables whose rows a search row reads; the query maps their ids to the services concerned.
 _SERVICES_OF = {
@@ -110,10 +110,15 @@ def apply_changes(connection: Connection, upserts: dict[str, dict[str, Row]],
     the caller's transaction. An empty directory gets one full index build instead of many small
     ones. Returns how many services were re-indexed.
     """
-    state = state or QuietState()
     unknown = (set(upserts) | set(deletes)) - set(COLUMNS)
     if unknown:
         raise ValueError(f"not directory tables: {', '.join(sorted(unknown))}")
+    with gc_paused():
+        return _apply(connection, upserts, deletes, state or QuietState())
+
+
+def _apply(connection: Connection, upserts: dict[str, dict[str, Row]],
+           deletes: dict[str, list[str]], state: TaskState) -> int:
     was_empty = not connection.exec_driver_sql("SELECT 1 FROM service LIMIT 1").first()
     touched: set[str] = set()
     if not was_empty:
