@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select
 
 from console.cases.store import CaseStore
 from console.directory.batch import COLUMNS
+from console.directory.feed import CURSOR_KEY
 from console.directory.index import SEARCHABLE_STATUSES, get_meta
 from console.directory.search import DirectorySearch, SearchQuery
 from console.models.database import open_directory
@@ -32,7 +33,7 @@ from console.security.credentials import CredentialStore
 from console.server.directory import directory_cursor
 from console.server.models import DirectoryRecord
 from console.sync.api import ServerApi
-from console.sync.client import CURSOR_KEY, SyncClient
+from console.sync.client import SyncClient
 from tests.live_server import PASSWORD, free_port, wait_until_up
 from tests.reliability.workstation import PASSWORD_ENV
 

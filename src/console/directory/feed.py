@@ -19,6 +19,9 @@ from console.directory.index import CHUNK, rebuild_search_index
 from console.directory.loader import write_rows
 from console.tasks import QuietState, TaskState, gc_paused
 
+# The directory_meta key holding the feed number the local directory is current to.
+CURSOR_KEY = "sync_cursor"
+
 # Tables whose rows a search row reads; the query maps their ids to the services concerned.
 _SERVICES_OF = {
     "service": "SELECT id FROM service WHERE id IN ({})",

@@ -45,11 +45,6 @@ def head_revision(tree: str) -> str:
     return head
 
 
-def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
 def _begin_sqlite(connection: Connection) -> None:
     """Make a SQLite migration one transaction: pysqlite runs DDL outside any transaction unless
     BEGIN was sent, so a crash half-way through a first start would leave some tables made and

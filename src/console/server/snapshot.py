@@ -23,7 +23,7 @@ import orjson
 import zstandard
 from sqlalchemy import Engine, delete, insert, select, update
 
-from console.directory.feed import apply_changes, row_values
+from console.directory.feed import CURSOR_KEY, apply_changes, row_values
 from console.directory.index import set_meta
 from console.models.database import head_revision, open_directory
 from console.server.db import write_transaction
@@ -31,7 +31,6 @@ from console.server.models import DirectoryRecord, DirectorySnapshot, SnapshotCh
 from console.tasks import QuietState, TaskState
 
 CHUNK_BYTES = 4 * 1024 * 1024
-CURSOR_KEY = "sync_cursor"
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,16 @@ from typing import Any
 from sqlalchemy import Engine
 
 from console.cases.changes import ITEM_LISTS
-from console.cases.store import LISTING_FIELDS, CaseStore
+from console.cases.store import CASES_CURSOR, LISTING_FIELDS, CaseStore
 from console.directory.batch import COLUMNS, Row
-from console.directory.feed import apply_changes, row_values
+from console.directory.feed import CURSOR_KEY, apply_changes, row_values
 from console.directory.index import get_meta, set_meta
 from console.models.database import open_directory
 from console.sync.api import BadReply, ServerApi, ServerUnreachable, SyncError, expect
 from console.sync.snapshot import SnapshotUnusable, install_snapshot
 from console.tasks import QuietState, TaskState, check_cancelled
 
-CURSOR_KEY = "sync_cursor"
 SERVER_KEY = "sync_server"
-CASES_CURSOR_KEY = "cases_cursor"
 PUSH_BATCH = 200
 RESULT_STATUSES = {"applied", "conflict", "rejected"}
 CASE_ROLES = ("specialist", "supervisor")
@@ -194,7 +192,7 @@ class SyncClient:
         if self._cases is None or self._api.role() not in CASE_ROLES:
             return
         while True:
-            after = int(self._cases.get_state(CASES_CURSOR_KEY) or 0)
+            after = int(self._cases.get_state(CASES_CURSOR) or 0)
             page = self._api.get("/sync/cases", after=after, limit=self._page_size)
             docs = expect(page, "cases", list)
             cursor = expect(page, "cursor", int, lambda value, floor=after: value >= floor)

@@ -15,6 +15,7 @@ from typing import Any
 
 import zstandard
 
+from console.directory.feed import CURSOR_KEY
 from console.models.database import head_revision
 from console.sync.api import BadReply, ServerApi
 from console.tasks import TaskState, check_cancelled
@@ -49,7 +50,7 @@ def _unpack(download: Path, incoming: Path, info: dict[str, Any]) -> None:
         os.fsync(out.fileno())
     with sqlite3.connect(incoming) as check:
         cursor = check.execute(
-            "SELECT value FROM directory_meta WHERE key = 'sync_cursor'").fetchone()
+            "SELECT value FROM directory_meta WHERE key = ?", (CURSOR_KEY,)).fetchone()
     if cursor is None or int(cursor[0]) != info["cursor"]:
         raise BadReply("the directory snapshot does not hold the cursor it announced")
 
