@@ -180,6 +180,13 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_console(args: argparse.Namespace) -> int:
+    """The desktop console (Qt is imported only here, so scripts and servers never load it)."""
+    from console.ui.launch import run
+
+    return run(args.server)
+
+
 def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("text", nargs="*", default=[], help="words to look for")
     parser.add_argument("--zip", help="caller's ZIP code: nearest first")
@@ -200,6 +207,9 @@ def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotline", description="Hotline Console.")
     parser.add_argument("--version", action="version", version=f"hotline {__version__}")
+    parser.add_argument("--server", metavar="URL",
+                        help="the central server for this run (default: the one chosen in the "
+                             "console, else the built-in server on this workstation)")
     commands = parser.add_subparsers(dest="command")
     directory = commands.add_parser("directory", help="the referral directory")
     actions = directory.add_subparsers(dest="action", required=True)
@@ -231,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     searcher = actions.add_parser("search", help="search the local directory")
     _add_search_arguments(searcher)
     searcher.set_defaults(handler=_cmd_search)
+
+    lookup = actions.add_parser("lookup", help="search interactively in a terminal")
+    _add_search_arguments(lookup)
+    lookup.set_defaults(handler=_cmd_lookup)
     add_server_commands(commands)
     add_sync_command(commands)
     return parser
@@ -240,9 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        # The desktop console is not part of this build yet; the terminal lookup stands in.
-        args = parser.parse_args(["directory", "search"])
-        args.handler = _cmd_lookup
+        args.handler = _cmd_console
     try:
         return int(args.handler(args))
     except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, OSError) as error:

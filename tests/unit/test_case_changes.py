@@ -216,3 +216,53 @@ def _acting_user(case: Case, kind: str, payload: dict[str, Any]) -> str:
     if kind != "acknowledge_handoff":
         return "bob"
     return next(h["to_user"] for h in case["handoffs"] if h["id"] == payload["handoff_id"])
+
+
+# --- the intake: request type, protocol, due time and one answer per field -----------------------
+
+def test_a_contact_can_be_created_whole_in_one_change() -> None:
+    case = created(request_type="hang_up", protocol="national-intake@2026.11.1",
+                   due_at=AT, taken_as_message=False, answers={"caller_type": "other"})
+    assert case["request_type"] == "hang_up" and case["protocol"] == "national-intake@2026.11.1"
+    assert case["answers"] == {"caller_type": "other"} and case["due_at"] == AT
+
+
+def answer_edit(case: Case, field: str, before: Any, after: Any) -> Change:
+    return change(case, "update", {"fields": {f"answers.{field}": {"from": before, "to": after}}},
+                  case["version"])
+
+
+def test_answers_are_edited_one_field_at_a_time() -> None:
+    case = created()
+    case = apply_change(case, answer_edit(case, "minors_involved", None, "yes"), "alice").case
+    case = apply_change(case, answer_edit(case, "people_count", None, 3), "alice").case
+    assert case["answers"] == {"minors_involved": "yes", "people_count": 3}
+
+
+def test_two_people_answering_different_fields_never_conflict_but_the_same_one_does() -> None:
+    case = created()
+    mine = answer_edit(case, "venue", None, "nail salon on Main St")
+    theirs = answer_edit(case, "vehicle", None, "white van")
+    same = answer_edit(case, "venue", None, "the motel by the highway")
+    case = apply_change(case, mine, "alice").case
+    applied = apply_change(case, theirs, "bob")
+    assert applied.conflicts == [] and applied.case["answers"]["vehicle"] == "white van"
+    clash = apply_change(applied.case, same, "bob")
+    assert [c.field for c in clash.conflicts] == ["answers.venue"]
+    assert clash.conflicts[0].server_value == "nail salon on Main St"
+    assert clash.conflicts[0].client_value == "the motel by the highway"
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), [
+    ("answers.Bad-Id", "x", "can be edited"),
+    ("answers." + "x" * 40, "x", "can be edited"),
+    ("answers.venue", {"nested": "object"}, "must be text"),
+    ("answers.venue", "x" * 20_001, "longer than"),
+    ("due_at", "tomorrow", "ISO 8601"),
+    ("taken_as_message", "yes", "true or false"),
+])
+def test_intake_fields_of_the_wrong_shape_are_refused(field: str, value: Any, reason: str) -> None:
+    case = created()
+    edit = change(case, "update", {"fields": {field: {"from": None, "to": value}}}, 1)
+    with pytest.raises(InvalidChange, match=reason):
+        apply_change(case, edit, "alice")

@@ -81,5 +81,5 @@ def test_interactive_lookup(monkeypatch: pytest.MonkeyPatch,
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("legal aid\n\n"))
-    code, out, _ = run(capsys)
+    code, out, _ = run(capsys, "directory", "lookup")
     assert code == 0 and "Referral directory search" in out and " 1. " in out

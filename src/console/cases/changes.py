@@ -16,6 +16,7 @@ holding both texts, so neither is lost.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,14 @@ from console import settings
 Case = dict[str, Any]
 Change = dict[str, Any]
 
-EDITABLE_FIELDS = ("call_type", "urgency", "status", "summary", "assigned_to")
+EDITABLE_FIELDS = ("call_type", "urgency", "status", "summary", "assigned_to", "request_type",
+                   "protocol", "due_at", "taken_as_message")
+# The intake's answers are edited one by one as "answers.<field id>", each with its own 3-way
+# check, so two people completing different fields of one intake never conflict.
+ANSWER_PREFIX = "answers."
+ANSWER_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
+CREATE_FIELDS = ("call_type", "urgency", "status", "summary", "request_type", "protocol",
+                 "due_at", "taken_as_message")
 ITEM_LISTS = {"add_note": "notes", "add_referral": "referrals", "hand_off": "handoffs"}
 
 
@@ -97,7 +105,29 @@ def new_change(kind: str, case_id: str, payload: dict[str, Any], base_version: i
 def new_case(case_id: str, actor: str, at: str) -> Case:
     return {"id": case_id, "version": 0, "call_type": None, "urgency": None, "status": None,
             "summary": "", "created_at": at, "updated_at": at, "created_by": actor,
-            "assigned_to": actor, "notes": [], "referrals": [], "handoffs": []}
+            "assigned_to": actor, "request_type": None, "protocol": None, "due_at": None,
+            "taken_as_message": False, "answers": {}, "notes": [], "referrals": [],
+            "handoffs": []}
+
+
+def is_editable(name: str) -> bool:
+    if name.startswith(ANSWER_PREFIX):
+        return ANSWER_ID.fullmatch(name.removeprefix(ANSWER_PREFIX)) is not None
+    return name in EDITABLE_FIELDS
+
+
+def get_field(case: Case, name: str) -> Any:
+    """A field's value; an intake answer never given reads as None."""
+    if name.startswith(ANSWER_PREFIX):
+        return (case.get("answers") or {}).get(name.removeprefix(ANSWER_PREFIX))
+    return case.get(name)
+
+
+def _set_field(case: Case, name: str, value: Any) -> None:
+    if name.startswith(ANSWER_PREFIX):
+        case.setdefault("answers", {})[name.removeprefix(ANSWER_PREFIX)] = value
+    else:
+        case[name] = value
 
 
 # --- checking what a change says ---------------------------------------------------------------
@@ -125,8 +155,40 @@ def _check_field(name: str, value: Any) -> None:
         if value is None:
             raise InvalidChange("summary must be text (empty is fine)")
         _text({name: value}, name, "summary", required=False)
-    elif name == "assigned_to" and value is not None:
+    elif name in ("assigned_to", "request_type", "protocol") and value is not None:
         _text({name: value}, name, "short_text")
+    elif name == "due_at" and value is not None:
+        _check_time(value, name)
+    elif name == "taken_as_message" and not isinstance(value, bool):
+        raise InvalidChange("taken_as_message must be true or false")
+    elif name.startswith(ANSWER_PREFIX):
+        _check_answer(name, value)
+
+
+def _check_answer(name: str, value: Any) -> None:
+    """An intake answer: a number, yes/no, a short or long text, or a list of choices."""
+    limit = case_vocabulary().limits["summary"]
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, str):
+        if len(value) > limit:
+            raise InvalidChange(f"{name} is longer than {limit:,} characters")
+        return
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        if len(value) > 100 or sum(map(len, value)) > limit:
+            raise InvalidChange(f"{name} lists too many choices")
+        return
+    raise InvalidChange(f"{name} must be text, a number, true/false or a list of texts")
+
+
+def _check_time(value: Any, what: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidChange(f"{what} must be an ISO 8601 time with a zone")
+    return parsed
 
 
 def _check_uuid(value: Any, what: str) -> str:
@@ -152,13 +214,7 @@ def validate_change(change: Any) -> Change:
     base = change.get("base_version")
     if not isinstance(base, int) or isinstance(base, bool) or base < 0:
         raise InvalidChange("base_version must be a whole number ≥ 0")
-    at = change.get("at")
-    try:
-        parsed = datetime.fromisoformat(at) if isinstance(at, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise InvalidChange("at must be an ISO 8601 time with a zone")
+    _check_time(change.get("at"), "at")
     if not isinstance(change.get("payload"), dict):
         raise InvalidChange("payload must be an object")
     return change
@@ -171,10 +227,20 @@ def _create(case: Case | None, change: Change, actor: str) -> Applied:
         raise InvalidChange("this case already exists")
     payload = change["payload"]
     created = new_case(change["case_id"], actor, change["at"])
-    for name in ("call_type", "urgency", "status", "summary"):
+    for name in CREATE_FIELDS:
         value = payload.get(name, created[name])
-        _check_field(name, value)
+        if name in payload or value is not None:
+            _check_field(name, value)
         created[name] = value
+    answers = payload.get("answers", {})
+    if not isinstance(answers, dict):
+        raise InvalidChange("answers must be an object")
+    for answer_id, value in answers.items():
+        name = ANSWER_PREFIX + str(answer_id)
+        if not is_editable(name):
+            raise InvalidChange(f"{answer_id!r} is not a valid answer id")
+        _check_field(name, value)
+        _set_field(created, name, value)
     return Applied(created, changed=True)
 
 
@@ -184,7 +250,7 @@ def _update(case: Case, change: Change, actor: str) -> Applied:
         raise InvalidChange("an update names the fields it changes")
     edits: list[tuple[str, Any, Any]] = []
     for name, edit in fields.items():
-        if name not in EDITABLE_FIELDS:
+        if not isinstance(name, str) or not is_editable(name):
             raise InvalidChange(f"{name!r} is not a field that can be edited")
         if not isinstance(edit, dict) or "to" not in edit or "from" not in edit:
             raise InvalidChange(f"the edit of {name} needs 'from' and 'to'")
@@ -192,11 +258,11 @@ def _update(case: Case, change: Change, actor: str) -> Applied:
         edits.append((name, edit["from"], edit["to"]))
     conflicts, changed = [], False
     for name, before, after in edits:
-        current = case.get(name)
+        current = get_field(case, name)
         if current == after:
             continue
         if current == before:
-            case[name] = after
+            _set_field(case, name, after)
             changed = True
         else:
             conflicts.append(FieldConflict(case["id"], change["change_id"], name, before,

@@ -23,11 +23,13 @@ from sqlalchemy import Connection, Engine, RowMapping, delete, func, select, upd
 from sqlalchemy.dialects.sqlite import insert
 
 from console.cases.changes import (
-    EDITABLE_FIELDS,
+    ANSWER_PREFIX,
     Case,
     Change,
     InvalidChange,
     apply_change,
+    get_field,
+    is_editable,
     new_change,
     new_id,
     utc_now,
@@ -63,13 +65,13 @@ def _payload(payload: dict[str, Any]) -> PayloadFor:
 
 def _edit_payload(fields: dict[str, Any]) -> PayloadFor:
     """An update from each field's current local value to its new one, leaving out no-ops."""
-    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    unknown = sorted(name for name in fields if not is_editable(name))
     if unknown:
         raise InvalidChange(f"not fields that can be edited: {', '.join(unknown)}")
 
     def build(case: Case) -> dict[str, Any] | None:
-        edits = {name: {"from": case.get(name), "to": value} for name, value in fields.items()
-                 if case.get(name) != value}
+        edits = {name: {"from": get_field(case, name), "to": value}
+                 for name, value in fields.items() if get_field(case, name) != value}
         return {"fields": edits} if edits else None
 
     return build
@@ -92,17 +94,26 @@ class CaseStore:
     # --- local changes ---------------------------------------------------------------------
 
     def create_case(self, call_type: str, urgency: str, status: str = "open",
-                    summary: str = "") -> Case:
-        """A new case assigned to the actor; its id is made here, so it exists offline too."""
+                    summary: str = "", **details: Any) -> Case:
+        """A new case assigned to the actor; its id is made here, so it exists offline too.
+
+        ``details`` are further fields set from the start (request type, protocol, due time,
+        ``answers``…), so a contact logged with one action is one change.
+        """
         case_id = new_id()
         payload = {"call_type": call_type, "urgency": urgency, "status": status,
-                   "summary": summary}
+                   "summary": summary, **details}
         with self.transaction() as connection:
             return self._commit(connection, None, 0, new_change("create", case_id, payload))
 
     def edit(self, case_id: str, **fields: Any) -> Case:
         """One update of the fields that differ from the local copy (none: nothing is queued)."""
         return self._change(case_id, "update", _edit_payload(fields))
+
+    def answer(self, case_id: str, answers: dict[str, Any]) -> Case:
+        """Record intake answers (field id -> value), as one update of those that changed."""
+        return self.edit(case_id, **{ANSWER_PREFIX + name: value
+                                     for name, value in answers.items()})
 
     # Notes, referrals and handoffs carry their own new ids: resent, they are still added once.
 

@@ -1,0 +1,143 @@
+"""The composition root: builds the workstation's services and hands them to whoever shows them.
+
+Nothing here imports Qt. The desktop window, the benchmarks and the tests all start from
+``open_workstation``; the connection to the central server (embedded on loopback by default)
+is made separately by ``connect``, off the GUI thread, so the window never waits for a network.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from console import settings
+from console.cases.store import CaseStore
+from console.directory.search import DirectorySearch, SearchQuery, SearchResult
+from console.directory.store import open_local_directory
+from console.embedded import DEMO_SPECIALIST, EmbeddedServer, sign_in_demo
+from console.intake.desk import CallDesk
+from console.models.database import open_case_store, open_directory
+from console.protocol import Protocol, load_protocol
+from console.security.credentials import CredentialStore
+from console.sync.api import ServerApi, SignInNeeded
+from console.sync.client import SyncClient
+
+SERVER_PREFERENCE = "server_url"
+USER_PREFERENCE = "user"
+
+
+class DirectoryLookup:
+    """Directory search that survives the directory file being replaced under it.
+
+    A sync may swap in a whole new directory file (a snapshot); ``reopen`` drops the old
+    connection and the next search opens the new file. One search at a time, any thread.
+    """
+
+    def __init__(self, open_engine: Callable[[], Engine]) -> None:
+        self._open_engine = open_engine
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
+        self._search: DirectorySearch | None = None
+
+    def search(self, query: SearchQuery) -> list[SearchResult]:
+        with self._lock:
+            if self._search is None:
+                self._engine = self._open_engine()
+                self._search = DirectorySearch(self._engine)
+            return self._search.search(query)
+
+    def reopen(self) -> None:
+        with self._lock:
+            if self._search is not None:
+                self._search.close()
+            if self._engine is not None:
+                self._engine.dispose()
+            self._search = self._engine = None
+
+    close = reopen
+
+
+@dataclass
+class Workstation:
+    """Everything the console needs that works without a network."""
+
+    protocol: Protocol
+    cases: CaseStore
+    desk: CallDesk
+    lookup: DirectoryLookup
+    server_url: str | None  # None: the embedded server on this machine
+    user: str
+    credentials: CredentialStore
+    home: Path = field(default_factory=settings.data_home)
+
+    @property
+    def embedded(self) -> bool:
+        return self.server_url is None
+
+    def close(self) -> None:
+        self.lookup.close()
+        self.cases.engine.dispose()
+
+
+def configured_server(override: str | None = None) -> str | None:
+    """The central server's address: ``--server``, else the one remembered, else embedded."""
+    return override or settings.read_preference(SERVER_PREFERENCE) or None
+
+
+def open_workstation(server_url: str | None = None,
+                     credentials: CredentialStore | None = None) -> Workstation:
+    """Local stores, protocol and services; fast enough to run before the window shows."""
+    credentials = credentials or CredentialStore()
+    tokens = credentials.load(server_url) if server_url else None
+    user = (tokens.user if tokens else None) or (
+        settings.read_preference(USER_PREFERENCE) if server_url else None) or DEMO_SPECIALIST
+    protocol = load_protocol()
+    cases = CaseStore(open_case_store(settings.case_db_path()), user)
+    open_local_directory().dispose()  # first start: seeds the demo directory
+    lookup = DirectoryLookup(lambda: open_directory(settings.directory_db_path()))
+    return Workstation(protocol, cases, CallDesk(cases, protocol), lookup, server_url, user,
+                       credentials)
+
+
+@dataclass
+class Connection:
+    """A signed-in sync client, and the embedded server when this workstation runs one."""
+
+    client: SyncClient
+    embedded: EmbeddedServer | None = None
+
+    def close(self) -> None:
+        self.client.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def connect(workstation: Workstation) -> Connection:
+    """Start the embedded server (or reach the configured one) and make a sync client.
+
+    Slow (seconds on a first start): call it off the GUI thread. Raises ``SignInNeeded`` when a
+    configured server has no valid sign-in for this workstation.
+    """
+    embedded = None
+    url = workstation.server_url
+    if url is None:
+        embedded = EmbeddedServer(workstation.home)
+        url = embedded.start()
+    api = ServerApi(url, workstation.credentials)
+    try:
+        if embedded is not None:
+            sign_in_demo(api, workstation.user, workstation.home)
+        elif workstation.credentials.load(url) is None:
+            raise SignInNeeded(f"sign in to {url} to sync")
+    except BaseException:
+        api.close()
+        if embedded is not None:
+            embedded.stop()
+        raise
+    client = SyncClient(api, settings.directory_db_path(), workstation.cases)
+    client.directory_replaced.append(workstation.lookup.reopen)
+    return Connection(client, embedded)

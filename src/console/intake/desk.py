@@ -1,0 +1,178 @@
+"""One call from triage to its last note, saved as it happens and recoverable after a crash.
+
+``CallDesk`` turns a specialist's triage choice into a case at once (so even a call that drops
+after ten seconds is on record), stores every answer as an edit of that case, recomputes urgency
+and the due time from the protocol with each save, and remembers where the specialist was (tab
+and field) so a console killed mid-call reopens the call exactly there. It never imports Qt: the
+window calls it through the task helper, and tests call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from console.cases.changes import Case
+from console.cases.store import CaseStore, UnknownCase
+from console.protocol import Answers, Evaluation, Protocol, effective_urgency, evaluate
+from console.protocol.calendar import Due
+
+OPEN_CALL_KEY = "open_call"
+URGENT, NON_URGENT = "urgent", "non-urgent"
+# Where the protocol's summary answer is mirrored, so case lists and printouts read it directly.
+SUMMARY_FIELD = "summary"
+NO_FOLLOW_UP = "none"
+ALERT_NOTE = "Supervisor alert: {reason}"
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the specialist was in the form."""
+
+    tab_id: str
+    field_id: str | None = None
+
+
+@dataclass
+class Call:
+    """The call on screen: its case, the answers so far and what the protocol makes of them."""
+
+    case_id: str
+    request_type: str
+    started_at: datetime
+    answers: Answers = field(default_factory=dict)
+    raised_urgency: str | None = None  # the specialist's choice; never below the computed one
+    position: Position | None = None
+    recovered: bool = False  # reopened after the console closed in the middle of it
+
+    def copy(self) -> Call:
+        return replace(self, answers=dict(self.answers))
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+class CallDesk:
+    """Takes calls under ``protocol`` into ``store``."""
+
+    def __init__(self, store: CaseStore, protocol: Protocol,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.protocol = protocol
+        self.clock = clock  # tests and drills set the hour a call comes in
+
+    # --- what the protocol makes of a call (pure, cheap: the window calls it on every change)
+
+    def evaluation(self, call: Call) -> Evaluation:
+        return evaluate(self.protocol, call.request_type, call.answers)
+
+    def urgency(self, call: Call, evaluation: Evaluation | None = None) -> str:
+        """The computed urgency, or higher when the specialist raised it; never lower."""
+        evaluation = evaluation or self.evaluation(call)
+        starting = self.protocol.request_type(call.request_type).urgency
+        computed = URGENT if URGENT in (starting, evaluation.urgency) else NON_URGENT
+        return effective_urgency(computed, call.raised_urgency)
+
+    def due(self, call: Call, urgency: str | None = None) -> Due:
+        return self.protocol.service_chart.due(urgency or self.urgency(call), call.started_at)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def start(self, request_type: str) -> Call:
+        """Open a case for a new contact. A no-data contact (hang-up, silent…) is logged and
+        closed in the same single change; any other becomes the call in progress."""
+        kind = self.protocol.request_type(request_type)
+        call = Call(case_id="", request_type=kind.id, started_at=self.clock())
+        urgency = self.urgency(call)
+        due = self.due(call, urgency)
+        case = self.store.create_case(
+            kind.call_type, urgency, status="closed" if kind.no_data else "open",
+            summary=kind.label if kind.no_data else "", request_type=kind.id,
+            protocol=self.protocol.label, due_at=None if kind.no_data else due.due_at.isoformat(),
+            taken_as_message=due.taken_as_message and not kind.no_data)
+        call.case_id = case["id"]
+        if not kind.no_data:
+            self.remember_position(call, Position(self.protocol.tabs[0].id))
+        return call
+
+    def save(self, call: Call, position: Position | None = None) -> Case:
+        """Store the call's answers, urgency and due time as one edit (only what changed), and
+        where the specialist is. Nothing here refuses a half-filled form."""
+        urgency = self.urgency(call)
+        due = self.due(call, urgency)
+        fields: dict[str, Any] = {f"answers.{name}": value for name, value in call.answers.items()}
+        fields.update(urgency=urgency, due_at=due.due_at.isoformat(),
+                      taken_as_message=due.taken_as_message)
+        if SUMMARY_FIELD in call.answers:
+            fields["summary"] = call.answers[SUMMARY_FIELD] or ""
+        case = self.store.edit(call.case_id, **fields)
+        if position is not None:
+            self.remember_position(call, position)
+        return case
+
+    def finish(self, call: Call) -> Case:
+        """Save and end the call: it stays open while follow-up is owed, else it is closed."""
+        case = self.save(call)
+        steps = [step for step in call.answers.get("next_steps") or [] if step != NO_FOLLOW_UP]
+        status = "open" if steps or case.get("taken_as_message") else "closed"
+        case = self.store.edit(call.case_id, status=status)
+        self.store.set_state(OPEN_CALL_KEY, "")
+        return case
+
+    def remember_position(self, call: Call, position: Position) -> None:
+        call.position = position
+        record = {"case_id": call.case_id, "request_type": call.request_type,
+                  "started_at": call.started_at.isoformat(), "tab": position.tab_id,
+                  "field": position.field_id, "raised_urgency": call.raised_urgency}
+        self.store.set_state(OPEN_CALL_KEY, json.dumps(record))
+
+    def alert(self, call: Call, evaluation: Evaluation) -> list[str]:
+        """Record on the case, once each, the reasons a supervisor must be alerted now.
+
+        The note travels to the server with the case, so the supervisor's queue shows it even
+        when it was written offline. Returns the reasons that are new.
+        """
+        if "supervisor" not in evaluation.alerts:
+            return []
+        case = self.store.get(call.case_id) or {"notes": []}
+        written = {note["text"] for note in case["notes"]}
+        new = [reason for reason in evaluation.urgency_reasons
+               if ALERT_NOTE.format(reason=reason) not in written]
+        for reason in new:
+            self.store.add_note(call.case_id, ALERT_NOTE.format(reason=reason))
+        return new
+
+    def add_referral(self, call: Call, service_id: str, service_name: str) -> Case:
+        return self.store.add_referral(call.case_id, service_id, service_name)
+
+    # --- after a crash ---------------------------------------------------------------------
+
+    def resume(self) -> Call | None:
+        """The call that was on screen when the console stopped, with every answer saved."""
+        text = self.store.get_state(OPEN_CALL_KEY)
+        if not text:
+            return None
+        try:
+            record = json.loads(text)
+            self.protocol.request_type(record["request_type"])  # still in today's protocol
+            case = self.store.get(record["case_id"])
+            if case is None:
+                raise UnknownCase(record["case_id"])
+            return Call(case_id=case["id"], request_type=record["request_type"],
+                        started_at=_parse_time(record["started_at"]),
+                        answers=dict(case.get("answers") or {}),
+                        raised_urgency=record.get("raised_urgency"),
+                        position=Position(record["tab"], record.get("field")), recovered=True)
+        except (ValueError, KeyError, TypeError, UnknownCase):
+            # A record we cannot read must not stop the console from starting; the case itself,
+            # with every answer saved, is still in the store.
+            self.store.set_state(OPEN_CALL_KEY, "")
+            return None
+
+    def referrals(self, call: Call) -> list[dict[str, Any]]:
+        case = self.store.get(call.case_id)
+        return [] if case is None else list(case["referrals"])

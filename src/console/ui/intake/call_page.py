@@ -1,0 +1,243 @@
+"""The call in progress: header, protocol tabs, referral search, and saving as it goes.
+
+Every edit updates what the protocol makes of the call at once (visible fields, urgency, due
+time: cheap, on the GUI thread) and schedules a save shortly after the typing pauses; saves run
+in order on the "writes" lane, so the GUI never waits for the disk and no edit overtakes another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.cases.changes import Case
+from console.intake.desk import URGENT, Call, CallDesk, Position
+from console.protocol import Evaluation
+from console.protocol.calendar import caller_zone
+from console.ui.intake.form import IntakeForm
+from console.ui.intake.header import CallHeader
+from console.ui.referral_search import ReferralSearchPanel
+from console.ui.taskman import TaskManager
+
+SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
+REFERRALS_TAB = "referrals"
+ZIP_FIELD, STATE_FIELDS = "caller_zip", ("caller_state", "situation_state")
+
+
+class CallPage(QWidget):
+    """Shows one call; ``open`` a call, ``finish`` it."""
+
+    sig_saved = Signal()
+    """A save reached the local store (the status bar recounts what waits to be sent)."""
+
+    sig_finished = Signal(object)
+    """The call was finished and stored (the case)."""
+
+    sig_failed = Signal(str)
+    """A save failed; the message says what happened (the form keeps every answer)."""
+
+    def __init__(self, desk: CallDesk, tasks: TaskManager, referrals: ReferralSearchPanel,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk, self.tasks, self.referrals = desk, tasks, referrals
+        self.call: Call | None = None
+        self.header = CallHeader(desk.protocol.service_chart)
+        self.banner = QLabel()
+        self.banner.setObjectName("alertBanner")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.sheet = QListWidget()
+        self.sheet.setAccessibleName("Services on the referral sheet")
+        sheet_box = QWidget()
+        column = QVBoxLayout(sheet_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        sheet_label = QLabel("On the referral &sheet")
+        sheet_label.setBuddy(self.sheet)
+        column.addWidget(sheet_label)
+        column.addWidget(self.sheet)
+        self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals},
+                               {REFERRALS_TAB: sheet_box})
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.form, 1)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_now)
+        self._position = Position(desk.protocol.tabs[0].id)
+        self._zone_for: tuple[Any, Any] | None = None
+        self.form.sig_answer_changed.connect(self._on_answer)
+        self.form.sig_position_changed.connect(self._on_position)
+        referrals.sig_add_referral.connect(self.add_referral)
+
+    # --- opening ---------------------------------------------------------------------------
+
+    def open(self, call: Call) -> None:
+        self.call = call
+        kind = self.desk.protocol.request_type(call.request_type)
+        self.header.start(kind.label, call.started_at)
+        self.form.load(call.answers)
+        self.banner.setText("This call was recovered after the console closed unexpectedly; "
+                            "every answer saved is here." if call.recovered else "")
+        self.banner.setVisible(call.recovered)
+        self._reevaluate()
+        self._follow_caller_place()
+        self._show_sheet(self.desk.referrals(call))
+        position = call.position or Position(self.desk.protocol.tabs[0].id)
+        self.form.go_to(position.tab_id, position.field_id)
+
+    # --- editing ---------------------------------------------------------------------------
+
+    def _on_answer(self, field_id: str) -> None:
+        if self.call is None:
+            return
+        self.call.answers[field_id] = self.form.answer(field_id)
+        self._reevaluate()
+        if field_id == ZIP_FIELD or field_id in STATE_FIELDS:
+            self._follow_caller_place()
+        self._save_timer.start()
+
+    def _on_position(self, tab_id: str, field_id: str) -> None:
+        self._position = Position(tab_id, field_id or None)
+        self._save_timer.start()
+
+    def raise_urgency(self) -> None:
+        if self.call is not None:
+            self.call.raised_urgency = URGENT
+            self._reevaluate()
+            self.save_now()
+
+    def _reevaluate(self) -> Evaluation | None:
+        if self.call is None:
+            return None
+        evaluation = self.desk.evaluation(self.call)
+        self.form.apply(evaluation)
+        urgency = self.desk.urgency(self.call, evaluation)
+        reasons = evaluation.urgency_reasons
+        if urgency == URGENT and self.call.raised_urgency == URGENT and not reasons:
+            reasons = ("Raised by the specialist",)
+        self.header.show_urgency(urgency, reasons, self.desk.due(self.call, urgency))
+        self._show_alerts(evaluation)
+        return evaluation
+
+    def _show_alerts(self, evaluation: Evaluation) -> None:
+        if self.call is None or (self.call.recovered and not evaluation.alerts):
+            return
+        lines = []
+        if "supervisor" in evaluation.alerts:
+            lines.append("Alert your shift supervisor now: " + "; ".join(
+                evaluation.urgency_reasons) + ".")
+        lines += [f"Work through the {c.label.lower()} checklist ({self._tab_title(c.id)} tab)."
+                  for c in evaluation.checklists]
+        self.banner.setText(" ".join(lines))
+        self.banner.setVisible(bool(lines))
+
+    def _tab_title(self, field_id: str) -> str:
+        return self.desk.protocol.tab_of(field_id).title
+
+    def _follow_caller_place(self) -> None:
+        """Caller's clock and the referral search follow the ZIP (or state) as it is typed."""
+        if self.call is None:
+            return
+        zip_code = self.call.answers.get(ZIP_FIELD)
+        state = next((self.call.answers.get(f) for f in STATE_FIELDS if self.call.answers.get(f)),
+                     None)
+        zip_code = zip_code if isinstance(zip_code, str) and len(zip_code) == 5 else None
+        if self._zone_for == (zip_code, state):
+            return
+        self._zone_for = (zip_code, state)
+        source = f"ZIP {zip_code}" if zip_code else f"{state}" if state else ""
+        # The ZIP tables take about a second to load the first time: never on the GUI thread.
+        self.tasks.run_latest("caller-zone", lambda: caller_zone(zip_code, state),
+                              lambda zone: self.header.show_caller_zone(zone, source))
+        self.referrals.set_caller_location(zip_code)
+
+    # --- saving ----------------------------------------------------------------------------
+
+    def save_now(self) -> None:
+        """Queue a save of the call as it is now (answers, urgency, due time, position)."""
+        self._save_timer.stop()
+        if self.call is None:
+            return
+        call, position = self.call.copy(), self._position
+        evaluation = self.desk.evaluation(call)
+
+        def save() -> None:
+            self.desk.save(call, position)
+            self.desk.alert(call, evaluation)
+
+        self.tasks.run(save, lambda _none: self.sig_saved.emit(), self._save_failed,
+                       lane="writes")
+
+    def _save_failed(self, error: Exception) -> None:
+        self.sig_failed.emit(f"Could not save the call: {error}. Your answers are still on "
+                             "screen; the console will try again with your next change.")
+
+    def finish(self, confirm: Callable[[list[str]], bool] | None = None) -> bool:
+        """End the call. With required answers missing, ``confirm`` (default: a dialog) decides
+        whether to finish anyway — saving is never blocked, only explained."""
+        if self.call is None:
+            return False
+        evaluation = self.desk.evaluation(self.call)
+        missing = [m.message for m in evaluation.missing]
+        if missing and not (confirm or self._confirm_missing)(missing):
+            first = evaluation.missing[0]
+            self.form.go_to(first.tab_id, first.field_id)
+            return False
+        self.save_now()
+        call = self.call.copy()
+        self.call = None
+        self.header.stop()
+        self.tasks.run(lambda: self.desk.finish(call), self._finished, self._save_failed,
+                       lane="writes")
+        return True
+
+    def _confirm_missing(self, missing: list[str]) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, "Finish the call?",
+                          "Some answers the protocol asks for are missing:\n\n• "
+                          + "\n• ".join(missing)
+                          + "\n\nFinish anyway? Everything entered is saved either way.",
+                          parent=self)
+        finish = box.addButton("&Finish anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Go to the first one", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is finish
+
+    def _finished(self, case: Case) -> None:
+        self.sig_saved.emit()
+        self.sig_finished.emit(case)
+
+    # --- referrals -------------------------------------------------------------------------
+
+    def add_referral(self, result: Any) -> None:
+        if self.call is None:
+            return
+        call = self.call
+        self.tasks.run(lambda: self.desk.add_referral(call, result.service_id,
+                                                      result.service_name),
+                       lambda case: (self._show_sheet(case["referrals"]), self.sig_saved.emit()),
+                       self._save_failed, lane="writes")
+
+    def _show_sheet(self, referrals: list[dict[str, Any]]) -> None:
+        self.sheet.clear()
+        for referral in referrals:
+            self.sheet.addItem(referral["service_name"])
+        self.referrals.set_added({referral["service_id"] for referral in referrals})
+
+    def focus_search(self) -> None:
+        self.form.go_to(REFERRALS_TAB)
+        self.referrals.focus_search()
+
+    def is_open(self) -> bool:
+        return self.call is not None
+

@@ -1,0 +1,103 @@
+"""The call header: what kind of call, how urgent, when it is due, the clocks that matter.
+
+Hotline time (Eastern) and the caller's own time sit side by side, so "call me after six" is
+never misread across time zones; the running timer starts when the contact was triaged.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+
+from console.protocol.calendar import Due, ServiceChart
+
+URGENT = "urgent"
+
+
+def time_of_day(at: datetime) -> str:
+    return f"{at:%I:%M %p}".lstrip("0") + f" {at:%Z}"
+
+
+def elapsed_text(seconds: float) -> str:
+    minutes, seconds = divmod(int(max(seconds, 0)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+class CallHeader(QFrame):
+    """A strip above the intake tabs; refreshed by ``show_*`` calls and once a second."""
+
+    def __init__(self, chart: ServiceChart, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("callHeader")
+        self._chart = chart
+        self._started: datetime | None = None
+        self._caller_zone: tzinfo | None = None
+        self._caller_zone_source = ""
+        self.title = QLabel()
+        self.title.setObjectName("callTitle")
+        self.urgency = QLabel()
+        self.urgency.setObjectName("urgencyBadge")
+        self.reasons = QLabel()
+        self.reasons.setWordWrap(True)
+        self.due = QLabel()
+        self.due.setWordWrap(True)
+        self.timer = QLabel()
+        self.timer.setObjectName("callTimer")
+        self.hotline_clock = QLabel()
+        self.caller_clock = QLabel()
+        labels = {self.title: "Call type", self.urgency: "Urgency", self.reasons: "Why urgent",
+                  self.due: "Due", self.timer: "Call duration", self.hotline_clock: "Hotline time",
+                  self.caller_clock: "Caller's local time"}
+        for label, name in labels.items():
+            label.setAccessibleName(name)
+        grid = QGridLayout(self)
+        grid.setHorizontalSpacing(18)
+        grid.addWidget(self.title, 0, 0)
+        grid.addWidget(self.urgency, 0, 1)
+        grid.addWidget(self.timer, 0, 3)
+        grid.addWidget(self.hotline_clock, 0, 4)
+        grid.addWidget(self.caller_clock, 0, 5)
+        grid.addWidget(self.reasons, 1, 0, 1, 3)
+        grid.addWidget(self.due, 1, 3, 1, 3)
+        grid.setColumnStretch(2, 1)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self.refresh_clocks)
+
+    def start(self, title: str, started_at: datetime) -> None:
+        self.title.setText(title)
+        self._started = started_at
+        self._caller_zone = None
+        self._caller_zone_source = ""
+        self.refresh_clocks()
+        self._tick.start()
+
+    def stop(self) -> None:
+        self._tick.stop()
+
+    def show_urgency(self, urgency: str, reasons: tuple[str, ...], due: Due) -> None:
+        urgent = urgency == URGENT
+        self.urgency.setText("URGENT" if urgent else "Non-urgent")
+        self.urgency.setProperty("urgent", urgent)
+        self.urgency.style().unpolish(self.urgency)  # re-read the style sheet for the property
+        self.urgency.style().polish(self.urgency)
+        self.reasons.setText(("Urgent because: " if urgent else "") + "; ".join(reasons))
+        self.due.setText(due.explanation)
+
+    def show_caller_zone(self, zone: tzinfo | None, source: str) -> None:
+        self._caller_zone, self._caller_zone_source = zone, source
+        self.refresh_clocks()
+
+    def refresh_clocks(self) -> None:
+        now = datetime.now(UTC)
+        self.hotline_clock.setText(f"Hotline {time_of_day(self._chart.hotline_time(now))}")
+        if self._caller_zone is None:
+            self.caller_clock.setText("Caller: time unknown (no ZIP or state yet)")
+        else:
+            local = time_of_day(now.astimezone(self._caller_zone))
+            self.caller_clock.setText(f"Caller {local} ({self._caller_zone_source})")
+        if self._started is not None:
+            self.timer.setText(f"On call {elapsed_text((now - self._started).total_seconds())}")

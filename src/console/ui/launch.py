@@ -1,0 +1,55 @@
+"""Starting the desktop console: the window first, the network after.
+
+The window is shown as soon as the local stores are open; the embedded server (or the configured
+one) is reached afterwards in the background, so a first start, or a start with the network down,
+is as quick as any other.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from console import settings
+from console.app import Workstation, configured_server, connect, open_workstation
+from console.security.credentials import CredentialStore
+from console.ui.main_window import MainWindow
+from console.ui.sync_runner import SyncRunner
+from console.ui.taskman import TaskManager
+
+
+def application(argv: Sequence[str] = ()) -> QApplication:
+    """The Qt application with the console's look (one per process)."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication([sys.argv[0] if sys.argv else "hotline", *argv])
+        app.setApplicationName("Hotline Console")
+        app.setOrganizationName("Hotline")
+    style = settings.resources_dir() / "styles" / "console.qss"
+    app.setStyleSheet(style.read_text("utf-8"))
+    return app
+
+
+def build_window(workstation: Workstation, start_sync: bool = True) -> MainWindow:
+    """The main window over ``workstation``, syncing in the background once it is shown."""
+    tasks = TaskManager()
+    runner = SyncRunner(tasks, lambda: connect(workstation))
+    window = MainWindow(workstation, tasks, runner)
+    tasks.setParent(window)
+    runner.setParent(window)
+    window.resume_unfinished_call()
+    if start_sync:
+        QTimer.singleShot(0, runner.start)
+    return window
+
+
+def run(server_url: str | None = None, credentials: CredentialStore | None = None) -> int:
+    app = application()
+    workstation = open_workstation(configured_server(server_url), credentials)
+    window = build_window(workstation)
+    window.resize(1280, 760)
+    window.show()
+    return app.exec()

@@ -1,0 +1,187 @@
+"""The window a specialist lives in for a whole shift: triage, the call, the status bar.
+
+Keyboard first: every action has a shortcut and sits in a menu, so it can be found and read by a
+screen reader. The window only shows things; the workstation's services decide and store them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
+
+from console.app import Workstation
+from console.cases.changes import Case
+from console.intake.desk import Call
+from console.sync.client import SyncStatus
+from console.ui.intake.call_page import CallPage
+from console.ui.intake.triage import TriagePage
+from console.ui.referral_search import ReferralSearchPanel
+from console.ui.server_dialogs import ServerDialog, SignInDialog
+from console.ui.status import SyncStatusBar
+from console.ui.sync_runner import SyncRunner
+from console.ui.taskman import TaskManager
+
+TITLE = "Hotline Console"
+
+
+class MainWindow(QMainWindow):
+    """Triage and call pages on a stack; menus for every action."""
+
+    def __init__(self, workstation: Workstation, tasks: TaskManager, runner: SyncRunner,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workstation, self.tasks, self.runner = workstation, tasks, runner
+        self.setWindowTitle(TITLE)
+        self.setAccessibleName(TITLE)
+        self.triage = TriagePage(workstation.protocol)
+        self.referrals = ReferralSearchPanel(tasks, workstation.lookup.search)
+        self.call_page = CallPage(workstation.desk, tasks, self.referrals)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.triage)
+        self.pages.addWidget(self.call_page)
+        self.setCentralWidget(self.pages)
+        self.status = SyncStatusBar()
+        self.setStatusBar(self.status)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_menus()
+        self.triage.sig_chosen.connect(self.start_contact)
+        self.call_page.sig_saved.connect(self._after_save)
+        self.call_page.sig_failed.connect(self._show_failure)
+        self.call_page.sig_finished.connect(self._call_finished)
+        runner.sig_status.connect(self._show_sync)
+        runner.sig_sign_in_needed.connect(self._ask_sign_in)
+        self._show_sync(runner.status)
+        self._show_page_actions()
+
+    # --- menus and shortcuts ---------------------------------------------------------------
+
+    def _action(self, name: str, text: str, shortcut: QKeySequence | str | None, slot: object,
+                menu_name: str) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self._menus[menu_name].addAction(action)
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self._menus = {name: bar.addMenu(title) for name, title in (
+            ("call", "&Call"), ("go", "&Go"), ("referrals", "&Referrals"), ("tools", "&Tools"))}
+        self._action("new", "&New call", QKeySequence.StandardKey.New, self.new_call, "call")
+        self._action("save", "&Save now", QKeySequence.StandardKey.Save, self.save_now, "call")
+        self._action("urgent", "Raise to &urgent", "Ctrl+U", self.call_page.raise_urgency,
+                     "call")
+        self._action("finish", "&Finish call", "Ctrl+Return", self.finish_call, "call")
+        self._menus["call"].addSeparator()
+        self._action("quit", "&Quit", QKeySequence.StandardKey.Quit, self.close, "call")
+        self._action("next", "&Next tab", "Ctrl+PgDown", lambda: self.call_page.form.step(1),
+                     "go")
+        self._action("previous", "&Previous tab", "Ctrl+PgUp",
+                     lambda: self.call_page.form.step(-1), "go")
+        for tab in self.workstation.protocol.tabs:
+            self._action(f"tab-{tab.id}", f"{tab.title}", f"Alt+{tab.key}",
+                         lambda _checked=False, t=tab.id: self.call_page.form.go_to(t), "go")
+        self._action("search", "&Search the directory", QKeySequence.StandardKey.Find,
+                     self.call_page.focus_search, "referrals")
+        self._action("add", "&Add selected service to the sheet", "Ctrl+R",
+                     self.referrals.add_selected, "referrals")
+        self._action("sync", "Sync &now", "F5", self.runner.sync_now, "tools")
+        self._action("server", "Central &server…", None, self._choose_server, "tools")
+
+    def _show_page_actions(self) -> None:
+        on_call = self.call_page.is_open()
+        for name in ("save", "urgent", "finish", "next", "previous", "search", "add"):
+            self.actions_by_name[name].setEnabled(on_call)
+        for tab in self.workstation.protocol.tabs:
+            self.actions_by_name[f"tab-{tab.id}"].setEnabled(on_call)
+
+    # --- calls -----------------------------------------------------------------------------
+
+    def show_triage(self, notice: str = "") -> None:
+        self.triage.show_notice(notice)
+        self.pages.setCurrentWidget(self.triage)
+        self.triage.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._show_page_actions()
+
+    def new_call(self) -> None:
+        if self.call_page.is_open():
+            self.finish_call()
+        else:
+            self.show_triage()
+
+    def start_contact(self, request_type: str) -> None:
+        """Open the case at once (a call that drops at once is still on record)."""
+        desk = self.workstation.desk
+        self.tasks.run(lambda: desk.start(request_type), self._contact_started,
+                       self._show_failure, lane="writes")
+
+    def _contact_started(self, call: Call) -> None:
+        kind = self.workstation.protocol.request_type(call.request_type)
+        if kind.no_data:
+            self.show_triage(f"Logged: {kind.label}. Ready for the next contact.")
+            self._after_save()
+            return
+        self.open_call(call)
+        self._after_save()
+
+    def open_call(self, call: Call) -> None:
+        self.pages.setCurrentWidget(self.call_page)
+        self.call_page.open(call)
+        self._show_page_actions()
+
+    def resume_unfinished_call(self) -> None:
+        """Reopen the call that was on screen when the console last stopped, if any."""
+        self.tasks.run(self.workstation.desk.resume,
+                       lambda call: call is not None and self.open_call(call),
+                       self._show_failure, lane="writes")
+
+    def save_now(self) -> None:
+        self.call_page.save_now()
+        self.status.showMessage("Saved on this workstation.", 3000)
+
+    def finish_call(self) -> None:
+        if self.call_page.finish():
+            self._show_page_actions()
+
+    def _call_finished(self, case: Case) -> None:
+        state = "kept open for follow-up" if case["status"] == "open" else "closed"
+        self.show_triage(f"Call saved and {state}. Ready for the next contact.")
+
+    # --- status ----------------------------------------------------------------------------
+
+    def _after_save(self) -> None:
+        self.tasks.run(self.workstation.cases.counts, self.runner.show_pending)
+        self.runner.soon()
+
+    def _show_sync(self, status: SyncStatus) -> None:
+        self.status.show_status(status, self.workstation.user,
+                                connecting=self.runner.connection is None)
+
+    def _show_failure(self, error: object) -> None:
+        message = str(error)
+        self.status.showMessage(message, 10_000)
+        QMessageBox.warning(self, TITLE, message)
+
+    def _ask_sign_in(self, message: str) -> None:
+        url = self.workstation.server_url
+        if url is None:
+            return
+        dialog = SignInDialog(url, self.workstation.credentials, self.tasks, message, self)
+        if dialog.exec():
+            self.runner.sync_now()
+
+    def _choose_server(self) -> None:
+        ServerDialog(self.workstation.server_url, self).exec()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.call_page.is_open():
+            self.call_page.save_now()  # the call reopens where it was at the next start
+        self.runner.close()
+        self.tasks.wait_idle(10_000)
+        self.workstation.close()
+        super().closeEvent(event)

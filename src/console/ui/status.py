@@ -1,0 +1,62 @@
+"""The status bar: online or offline, last good sync, changes waiting, who is signed in.
+
+It is always visible and always current, so a specialist never has to wonder whether the work of
+the last hour has reached the server.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from console.sync.client import SyncStatus
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    minutes = int((now - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    return f"at {moment.astimezone():%H:%M}"
+
+
+class SyncStatusBar(QStatusBar):
+    """Permanent indicators on the right; passing messages on the left."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.connection = QLabel()
+        self.connection.setObjectName("connectionState")
+        self.last_sync = QLabel()
+        self.waiting = QLabel()
+        self.user = QLabel()
+        names = {self.connection: "Connection", self.last_sync: "Last successful sync",
+                 self.waiting: "Changes waiting to be sent", self.user: "Signed in as"}
+        for label, name in names.items():
+            label.setAccessibleName(name)
+            self.addPermanentWidget(label)
+        self.show_status(SyncStatus(), "")
+
+    def show_status(self, status: SyncStatus, user: str, connecting: bool = False) -> None:
+        now = datetime.now(UTC)
+        if connecting and status.online is None:
+            state, online = "Connecting…", ""
+        else:
+            state = {None: "Not synced yet", True: "Online", False: "Offline"}[status.online]
+            online = {None: "", True: "yes", False: "no"}[status.online]
+        self.connection.setText(state)
+        self.connection.setProperty("online", online)
+        self.connection.style().unpolish(self.connection)
+        self.connection.style().polish(self.connection)
+        self.connection.setToolTip(status.last_error or "")
+        self.last_sync.setText("Last sync " + (_ago(status.last_success, now)
+                                               if status.last_success else "never"))
+        waiting = f"{status.pending} waiting to send"
+        if status.conflicts:
+            waiting += f" · {status.conflicts} conflict(s)"
+        if status.rejected:
+            waiting += f" · {status.rejected} refused"
+        self.waiting.setText(waiting)
+        self.user.setText(f"Signed in: {user}" if user else "Not signed in")
