@@ -60,6 +60,7 @@ class ScriptPanel(QFrame):
 def _scrolling(content: QWidget) -> QScrollArea:
     """``content`` in a frameless scroll area, so nothing is cut off on a small screen."""
     scroll = QScrollArea()
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, no stops between
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidget(content)
@@ -145,13 +146,16 @@ class IntakeForm(QTabWidget):
                  sides: dict[str, QWidget] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Intake")
+        self.tabBar().setAccessibleName("Intake tabs")
         self.protocol = protocol
         self.pages: dict[str, ProtocolTab] = {}
         extras, sides = extras or {}, sides or {}
         for tab in protocol.tabs:
             page = ProtocolTab(tab, extras.get(tab.id), sides.get(tab.id))
             self.pages[tab.id] = page
-            self.addTab(page, f"&{tab.key} {tab.title}")
+            # The digit is shown, not a mnemonic: Alt+digit is the window's "go to tab" action,
+            # which also puts the cursor in the tab's first field.
+            self.addTab(page, f"{tab.key} {tab.title}")
             for field_id, editor in page.editors.items():
                 editor.sig_changed.connect(lambda f=field_id: self.sig_answer_changed.emit(f))
         self.currentChanged.connect(lambda _index: self._report_position(""))

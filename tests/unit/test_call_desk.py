@@ -1,0 +1,351 @@
+"""The call desk (``console.intake.desk``): one call from triage to finish, over a real case store
+and the shipped intake protocol, with the hour a call comes in set by the test."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console.cases.store import CaseStore
+from console.intake.desk import ALERT_NOTE, OPEN_CALL_KEY, Call, CallDesk, Position
+from console.models.database import open_case_store
+from console.protocol import Field, Protocol, load_protocol
+from console.protocol.calendar import us_states
+
+EASTERN = ZoneInfo("America/New_York")
+SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=EASTERN)
+MONDAY_MORNING = datetime(2026, 11, 30, 10, 0, tzinfo=EASTERN)
+CALL_TYPES = ("crisis", "tip", "referral-urgent", "referral-non-urgent", "ta-urgent",
+              "ta-non-urgent", "general-information")
+
+
+class Clock:
+    """A wall clock the test sets: every call starts at ``now``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def protocol() -> Protocol:
+    return load_protocol()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CaseStore]:
+    engine = open_case_store(tmp_path / "cases.sqlite")
+    yield CaseStore(engine, "alice")
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(SATURDAY_NIGHT)
+
+
+@pytest.fixture
+def desk(store: CaseStore, protocol: Protocol, clock: Clock) -> CallDesk:
+    return CallDesk(store, protocol, clock)
+
+
+def stored(desk: CallDesk, call: Call) -> dict[str, Any]:
+    case = desk.store.get(call.case_id)
+    assert case is not None
+    return case
+
+
+def alert_notes(case: dict[str, Any]) -> list[str]:
+    return sorted(note["text"] for note in case["notes"]
+                  if note["text"].startswith("Supervisor alert: "))
+
+
+# --- starting --------------------------------------------------------------------------------
+
+def test_a_crisis_call_opens_an_urgent_case_due_at_once(desk: CallDesk,
+                                                        protocol: Protocol) -> None:
+    call = desk.start("crisis")
+
+    case = stored(desk, call)
+    assert case["status"] == "open"
+    assert case["urgency"] == "urgent"
+    assert case["call_type"] == "crisis"
+    assert case["request_type"] == "crisis"
+    assert case["protocol"] == protocol.label == "national-intake@2026.11.1"
+    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT
+    assert case["taken_as_message"] is False
+    assert call.started_at == SATURDAY_NIGHT
+    assert call.position == Position(protocol.tabs[0].id)
+
+
+def test_a_hang_up_is_one_closed_case_with_nothing_to_resume(desk: CallDesk) -> None:
+    call = desk.start("hang-up")
+
+    cases = desk.store.list_cases()
+    assert [case["id"] for case in cases] == [call.case_id]
+    (case,) = cases
+    assert case["status"] == "closed"
+    assert case["call_type"] == "no-data contact"
+    assert case["summary"] == "Hang-up"
+    assert case["due_at"] is None
+    assert case["taken_as_message"] is False
+    assert desk.store.counts()["pending"] == 1  # logged with a single change
+    assert desk.resume() is None
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+def test_answers_are_stored_and_the_summary_is_mirrored(desk: CallDesk) -> None:
+    call = desk.start("tip")
+    call.answers.update(caller_zip="10001", what_is_happening="Workers locked in at night",
+                        trafficking_type=["labor"], people_count=4,
+                        summary="Four workers locked in a warehouse")
+
+    desk.save(call)
+
+    case = stored(desk, call)
+    assert case["answers"] == call.answers
+    assert case["summary"] == "Four workers locked in a warehouse"
+
+
+def test_saving_nothing_new_queues_nothing(desk: CallDesk) -> None:
+    call = desk.start("tip")
+    call.answers["caller_zip"] = "10001"
+    desk.save(call)
+    waiting = desk.store.counts()["pending"]
+
+    desk.save(call)
+
+    assert desk.store.counts()["pending"] == waiting
+
+
+@pytest.mark.parametrize(("answers", "reasons"), [
+    ({"immediate_danger": "yes"}, ["Immediate danger"]),
+    ({"minors_involved": "yes"}, ["A minor is involved"]),
+    ({"immediate_danger": "yes", "minors_involved": "yes"},
+     ["A minor is involved", "Immediate danger"]),
+])
+def test_answers_that_make_a_tip_urgent_raise_it_and_alert_once(
+        desk: CallDesk, answers: dict[str, Any], reasons: list[str]) -> None:
+    call = desk.start("tip")
+    assert stored(desk, call)["urgency"] == "non-urgent"
+    call.answers.update(answers)
+
+    desk.save(call)
+    evaluation = desk.evaluation(call)
+    first = desk.alert(call, evaluation)
+    again = desk.alert(call, evaluation)
+    desk.alert(call, desk.evaluation(call))
+
+    case = stored(desk, call)
+    assert case["urgency"] == "urgent"
+    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT  # urgent: due at once
+    assert case["taken_as_message"] is False
+    assert sorted(first) == reasons
+    assert again == []
+    assert alert_notes(case) == sorted(ALERT_NOTE.format(reason=r) for r in reasons)
+
+
+def test_no_alert_is_written_when_the_protocol_asks_for_none(desk: CallDesk) -> None:
+    call = desk.start("crisis")  # urgent, but nothing calls for a supervisor yet
+    call.answers["safe_to_talk"] = "yes"
+    desk.save(call)
+
+    assert desk.alert(call, desk.evaluation(call)) == []
+    assert alert_notes(stored(desk, call)) == []
+
+
+def test_a_specialist_can_raise_urgency_but_never_lower_it(desk: CallDesk) -> None:
+    tip = desk.start("tip")
+    tip.raised_urgency = "urgent"
+    tip.answers["immediate_danger"] = "no"
+    desk.save(tip)
+    tip.answers["caller_zip"] = "10001"
+    desk.save(tip)
+    assert stored(desk, tip)["urgency"] == "urgent"
+    assert datetime.fromisoformat(stored(desk, tip)["due_at"]) == SATURDAY_NIGHT
+
+    crisis = desk.start("crisis")
+    crisis.raised_urgency = "non-urgent"
+    desk.save(crisis)
+    assert stored(desk, crisis)["urgency"] == "urgent"
+
+
+# --- service hours ---------------------------------------------------------------------------
+
+def test_a_non_urgent_request_on_saturday_night_is_a_message_due_wednesday(
+        desk: CallDesk) -> None:
+    call = desk.start("ta-non-urgent")
+
+    case = stored(desk, call)
+    due = datetime.fromisoformat(case["due_at"])
+    assert case["urgency"] == "non-urgent"
+    assert case["taken_as_message"] is True
+    assert due == datetime(2026, 12, 2, 19, 0, tzinfo=EASTERN)
+    assert due.astimezone(UTC) == datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
+    assert desk.due(call).explanation.startswith("After hours: taken as a message")
+
+    call.answers["ta_topics"] = ["awareness-materials"]
+    desk.save(call)
+    assert stored(desk, call)["taken_as_message"] is True
+
+
+def test_a_non_urgent_request_on_monday_morning_is_due_thursday(desk: CallDesk,
+                                                               clock: Clock) -> None:
+    clock.now = MONDAY_MORNING
+
+    call = desk.start("ta-non-urgent")
+
+    case = stored(desk, call)
+    assert case["taken_as_message"] is False
+    assert datetime.fromisoformat(case["due_at"]) == datetime(2026, 12, 3, 19, 0, tzinfo=EASTERN)
+
+
+# --- finishing -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("request_type", "next_steps", "status"), [
+    ("crisis", None, "closed"),
+    ("crisis", ["none"], "closed"),
+    ("crisis", ["call-back"], "open"),
+    ("crisis", ["none", "referral-given"], "open"),
+    ("ta-non-urgent", None, "open"),  # taken as a message on a Saturday night
+])
+def test_finish_keeps_open_only_what_is_owed_a_follow_up(
+        desk: CallDesk, request_type: str, next_steps: list[str] | None, status: str) -> None:
+    call = desk.start(request_type)
+    call.answers.update(summary="Caller asked for help", next_steps=next_steps)
+
+    case = desk.finish(call)
+
+    assert case["status"] == status
+    assert stored(desk, call)["status"] == status
+    assert stored(desk, call)["summary"] == "Caller asked for help"
+    assert not desk.store.get_state(OPEN_CALL_KEY)
+    assert desk.resume() is None
+
+
+# --- after a crash ---------------------------------------------------------------------------
+
+def test_resume_returns_the_call_where_it_was(desk: CallDesk) -> None:
+    call = desk.start("tip")
+    call.answers.update(caller_zip="10001", what_is_happening="Workers locked in at ni",
+                        safe_to_talk="yes")
+    call.raised_urgency = "urgent"
+
+    desk.save(call, Position("safety", "safe_to_talk"))
+
+    resumed = desk.resume()
+    assert resumed is not None
+    assert resumed.case_id == call.case_id
+    assert resumed.request_type == "tip"
+    assert resumed.started_at == SATURDAY_NIGHT
+    assert resumed.answers == call.answers
+    assert resumed.position == Position("safety", "safe_to_talk")
+    assert resumed.raised_urgency == "urgent"
+    assert resumed.recovered is True
+    assert desk.urgency(resumed) == "urgent"
+
+
+def test_resume_after_start_opens_the_first_tab(desk: CallDesk, protocol: Protocol) -> None:
+    call = desk.start("crisis")
+
+    resumed = desk.resume()
+
+    assert resumed is not None and resumed.case_id == call.case_id
+    assert resumed.position == Position(protocol.tabs[0].id)
+    assert resumed.answers == {}
+
+
+def _record(call: Call, **changes: Any) -> str:
+    record = {"case_id": call.case_id, "request_type": call.request_type,
+              "started_at": call.started_at.isoformat(), "tab": "caller", "field": None,
+              "raised_urgency": None}
+    return json.dumps({**record, **changes})
+
+
+@pytest.mark.parametrize("garble", [
+    lambda call: "{not json",
+    lambda call: "[]",
+    lambda call: "null",
+    lambda call: json.dumps({"case_id": call.case_id}),
+    lambda call: _record(call, case_id="4a1d0c3e-0000-4000-8000-000000000000"),
+    lambda call: _record(call, request_type="retired-request-type"),
+    lambda call: _record(call, started_at="yesterday"),
+], ids=["bad-json", "list", "null", "incomplete", "unknown-case", "retired-type", "bad-time"])
+def test_an_unreadable_open_call_record_is_cleared(desk: CallDesk, garble: Any) -> None:
+    call = desk.start("tip")
+    call.answers["what_is_happening"] = "Saved before the record broke"
+    desk.save(call)
+    desk.store.set_state(OPEN_CALL_KEY, garble(call))
+
+    assert desk.resume() is None
+
+    assert not desk.store.get_state(OPEN_CALL_KEY)
+    assert desk.resume() is None
+    assert stored(desk, call)["answers"]["what_is_happening"] == "Saved before the record broke"
+
+
+# --- any answers of the right shapes ---------------------------------------------------------
+
+def _short_text(limit: int | None) -> st.SearchStrategy[str]:
+    return st.text(max_size=min(limit or 200, 300))
+
+
+def answer_strategy(spec: Field) -> st.SearchStrategy[Any]:
+    """Values a field's editor can produce (None: unanswered)."""
+    values = [option.value for option in spec.options]
+    by_kind: dict[str, st.SearchStrategy[Any]] = {
+        "text": _short_text(spec.max_length),
+        "longtext": _short_text(spec.max_length),
+        "phone": st.from_regex(r"\+?[0-9 ()-]{0,20}", fullmatch=True),
+        "zip": st.from_regex(r"[0-9]{0,5}", fullmatch=True),
+        "number": st.integers(min_value=0, max_value=9999),
+        "yesno": st.sampled_from(("yes", "no", "unknown")),
+        "state": st.sampled_from([code for code, _name in us_states()]),
+        "choice": st.sampled_from(values) if values else st.nothing(),
+        "multichoice": st.lists(st.sampled_from(values), unique=True, min_size=1)
+        if values else st.nothing(),
+    }
+    by_kind["checklist"] = by_kind["multichoice"]
+    return st.none() | by_kind[spec.kind]
+
+
+def answers_strategy(protocol: Protocol) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries(
+        {}, optional={spec.id: answer_strategy(spec) for spec in protocol.fields})
+
+
+def test_any_answers_of_the_right_shapes_save_and_round_trip(desk: CallDesk,
+                                                             protocol: Protocol) -> None:
+    # Declared inside the test: the desk and its store are shared by every example.
+    @settings(max_examples=60, deadline=None)
+    @given(request_type=st.sampled_from(CALL_TYPES), first=answers_strategy(protocol),
+           second=answers_strategy(protocol))
+    def save_twice(request_type: str, first: dict[str, Any], second: dict[str, Any]) -> None:
+        call = desk.start(request_type)
+        call.answers.update(first)
+        desk.save(call, Position("situation"))
+        call.answers.update(second)
+        desk.save(call, Position("summary", "summary"))
+
+        case = stored(desk, call)
+        for field_id, value in call.answers.items():
+            assert case["answers"].get(field_id) == value
+        assert case["summary"] == (call.answers.get("summary") or "")
+        assert case["urgency"] == desk.urgency(call)
+        resumed = desk.resume()
+        assert resumed is not None
+        assert {k: v for k, v in resumed.answers.items() if v is not None} == {
+            k: v for k, v in call.answers.items() if v is not None}
+
+    save_twice()
