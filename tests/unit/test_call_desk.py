@@ -349,3 +349,14 @@ def test_any_answers_of_the_right_shapes_save_and_round_trip(desk: CallDesk,
             k: v for k, v in call.answers.items() if v is not None}
 
     save_twice()
+
+
+def test_urgency_sticks_when_the_answer_that_raised_it_is_corrected(desk: CallDesk) -> None:
+    tip = desk.start("tip")
+    tip.answers["immediate_danger"] = "yes"
+    assert desk.settle_urgency(tip) == "urgent"
+    tip.answers["immediate_danger"] = "no"
+    assert desk.evaluation(tip).urgency == "non-urgent"
+    assert desk.settle_urgency(tip) == "urgent"
+    desk.save(tip)
+    assert stored(desk, tip)["urgency"] == "urgent"

@@ -77,6 +77,15 @@ class CallDesk:
         computed = URGENT if URGENT in (starting, evaluation.urgency) else NON_URGENT
         return effective_urgency(computed, call.raised_urgency)
 
+    def settle_urgency(self, call: Call, evaluation: Evaluation | None = None) -> str:
+        """The urgency now, made to stick: once a call has been urgent it stays urgent, even if
+        the answer that made it so is corrected later, so urgency never drops without a person
+        deciding it (a supervisor, from the case, after the call)."""
+        urgency = self.urgency(call, evaluation)
+        if urgency == URGENT:
+            call.raised_urgency = URGENT
+        return urgency
+
     def due(self, call: Call, urgency: str | None = None) -> Due:
         return self.protocol.service_chart.due(urgency or self.urgency(call), call.started_at)
 
@@ -119,9 +128,10 @@ class CallDesk:
         case = self.save(call)
         steps = [step for step in call.answers.get("next_steps") or [] if step != NO_FOLLOW_UP]
         status = "open" if steps or case.get("taken_as_message") else "closed"
-        case = self.store.edit(call.case_id, status=status)
+        # Forget the call on screen first: stopped between the two, the case is merely left
+        # open with every answer saved, never a closed case reopened as a call in progress.
         self.store.set_state(OPEN_CALL_KEY, "")
-        return case
+        return self.store.edit(call.case_id, status=status)
 
     def remember_position(self, call: Call, position: Position) -> None:
         call.position = position

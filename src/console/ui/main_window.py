@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
 
     def _show_sync(self, status: SyncStatus) -> None:
         self.status.show_status(status, self.workstation.user,
-                                connecting=self.runner.connection is None)
+                                connecting=self.runner.running and self.runner.connection is None)
 
     def _show_failure(self, error: object) -> None:
         message = str(error)

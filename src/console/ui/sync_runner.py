@@ -36,13 +36,19 @@ class SyncRunner(QObject):
         self.connection: Connection | None = None
         self.status = SyncStatus()
         self._backoff = Backoff()
-        self._busy = self._stopped = False
+        self._busy = False
+        self._stopped = True  # until ``start``: a window built without sync never connects
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.sync_now)
 
+    @property
+    def running(self) -> bool:
+        return not self._stopped
+
     def start(self) -> None:
         self._stopped = False
+        self.sig_status.emit(self.status)  # "connecting…" until the first answer
         self.sync_now()
 
     def stop(self) -> None:

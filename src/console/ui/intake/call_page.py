@@ -84,6 +84,7 @@ class CallPage(QWidget):
 
     def open(self, call: Call) -> None:
         self.call = call
+        self._position = call.position or Position(self.desk.protocol.tabs[0].id)
         kind = self.desk.protocol.request_type(call.request_type)
         self.header.start(kind.label, call.started_at)
         self.form.load(call.answers)
@@ -93,8 +94,7 @@ class CallPage(QWidget):
         self._reevaluate()
         self._follow_caller_place()
         self._show_sheet(self.desk.referrals(call))
-        position = call.position or Position(self.desk.protocol.tabs[0].id)
-        self.form.go_to(position.tab_id, position.field_id)
+        self.form.go_to(self._position.tab_id, self._position.field_id)
 
     # --- editing ---------------------------------------------------------------------------
 
@@ -122,10 +122,10 @@ class CallPage(QWidget):
             return None
         evaluation = self.desk.evaluation(self.call)
         self.form.apply(evaluation)
-        urgency = self.desk.urgency(self.call, evaluation)
+        urgency = self.desk.settle_urgency(self.call, evaluation)
         reasons = evaluation.urgency_reasons
-        if urgency == URGENT and self.call.raised_urgency == URGENT and not reasons:
-            reasons = ("Raised by the specialist",)
+        if urgency == URGENT and evaluation.urgency != URGENT and not reasons:
+            reasons = ("Raised during this call; it stays urgent",)
         self.header.show_urgency(urgency, reasons, self.desk.due(self.call, urgency))
         self._show_alerts(evaluation)
         return evaluation

@@ -158,7 +158,7 @@ class IntakeForm(QTabWidget):
             self.addTab(page, f"{tab.key} {tab.title}")
             for field_id, editor in page.editors.items():
                 editor.sig_changed.connect(lambda f=field_id: self.sig_answer_changed.emit(f))
-        self.currentChanged.connect(lambda _index: self._report_position(""))
+        self.currentChanged.connect(lambda _index: self._report_position(self._focused_field()))
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.focusChanged.connect(self._on_focus)
@@ -207,14 +207,27 @@ class IntakeForm(QTabWidget):
         tab = self.protocol.tab_of(field_id)
         return self.pages[tab.id].editors[field_id]
 
+    def _focused_field(self) -> str:
+        """The field holding the keyboard focus in the current tab, or "" when none does.
+
+        Qt moves the focus into a new tab before announcing the tab change, so the change
+        must not forget the field the focus just reached."""
+        editor = _editor_holding(QApplication.focusWidget())
+        page = self.currentWidget()
+        return editor.spec.id if editor is not None and page.isAncestorOf(editor) else ""
+
     def _on_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
-        widget = new
-        while widget is not None and not isinstance(widget, FieldEditor):
-            widget = widget.parentWidget()
-        if isinstance(widget, FieldEditor) and self.isAncestorOf(widget):
+        widget = _editor_holding(new)
+        if widget is not None and self.isAncestorOf(widget):
             page = self.pages[self.protocol.tab_of(widget.spec.id).id]
             page.script.show_field_prompt(widget.spec.prompt)
             self._report_position(widget.spec.id)
 
     def _report_position(self, field_id: str) -> None:
         self.sig_position_changed.emit(self.current_tab_id(), field_id)
+
+
+def _editor_holding(widget: QWidget | None) -> FieldEditor | None:
+    while widget is not None and not isinstance(widget, FieldEditor):
+        widget = widget.parentWidget()
+    return widget
