@@ -10,10 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from console.app import Workstation, open_workstation
-from console.security.credentials import CredentialStore
-from console.ui.launch import application, build_window
 from console.ui.main_window import MainWindow
+from tests.ui.console import show_console
 from tests.ui.keyboard import Keyboard
 
 EASTERN = ZoneInfo("America/New_York")
@@ -23,21 +21,9 @@ TUESDAY_MORNING = datetime(2026, 11, 24, 10, 15, tzinfo=EASTERN).astimezone(UTC)
 
 
 @pytest.fixture
-def workstation() -> Iterator[Workstation]:
-    application()
-    workstation = open_workstation(None, CredentialStore.for_this_process())
-    workstation.desk.clock = lambda: TUESDAY_MORNING
-    yield workstation
-
-
-@pytest.fixture
-def window(qtbot: QtBot, workstation: Workstation) -> Iterator[MainWindow]:
-    window = build_window(workstation, start_sync=False)
+def window(qtbot: QtBot) -> Iterator[MainWindow]:
+    window = show_console(qtbot, clock=lambda: TUESDAY_MORNING)
     qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
     window.triage.setFocus()
     yield window
     window.tasks.wait_idle()

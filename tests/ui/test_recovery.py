@@ -20,12 +20,10 @@ import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from console.app import open_workstation
 from console.intake.desk import OPEN_CALL_KEY
-from console.security.credentials import CredentialStore
-from console.ui.launch import application, build_window
 from console.ui.main_window import MainWindow
 from console.ui.sync_runner import SOON_AFTER_A_CHANGE_MS
+from tests.ui.console import show_console
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -143,14 +141,8 @@ def reopen(qtbot: QtBot) -> Iterator[Callable[[], MainWindow]]:
     windows: list[MainWindow] = []
 
     def build() -> MainWindow:
-        application()
-        workstation = open_workstation(None, CredentialStore.for_this_process())
-        window = build_window(workstation, start_sync=False)
+        window = show_console(qtbot)
         windows.append(window)
-        window.resize(1280, 760)
-        window.show()
-        window.activateWindow()
-        qtbot.waitActive(window)
         return window
 
     yield build

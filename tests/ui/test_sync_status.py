@@ -15,12 +15,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from console import settings
-from console.app import open_workstation
 from console.embedded import DEMO_SUPERVISOR, EmbeddedServer, sign_in_demo
 from console.security.credentials import CredentialStore
 from console.sync.api import ServerApi
-from console.ui.launch import application, build_window
 from console.ui.main_window import MainWindow
+from tests.ui.console import show_console
 
 FIRST_SYNC_MS = 60_000  # a first start imports the demo directory and builds its snapshot
 SYNC_MS = 15_000
@@ -28,13 +27,7 @@ SYNC_MS = 15_000
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    application()
-    workstation = open_workstation(None, CredentialStore.for_this_process())
-    window = build_window(workstation, start_sync=True)
-    window.resize(1280, 760)
-    window.show()
-    window.activateWindow()
-    qtbot.waitActive(window)
+    window = show_console(qtbot, sync=True)
     yield window
     if window.isVisible():  # the test failed before closing it
         window.close()

@@ -1,0 +1,28 @@
+"""The real console window on the test's own data folder, shown and ready for keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from pytestqt.qtbot import QtBot
+
+from console.app import open_workstation
+from console.security.credentials import CredentialStore
+from console.ui.launch import application, build_window
+from console.ui.main_window import MainWindow
+
+
+def show_console(qtbot: QtBot, sync: bool = False,
+                 clock: Callable[[], datetime] | None = None) -> MainWindow:
+    """Build the window as ``hotline`` does (no keyring), 1366×768, active."""
+    application()
+    workstation = open_workstation(None, CredentialStore.for_this_process())
+    if clock is not None:
+        workstation.desk.clock = clock
+    window = build_window(workstation, start_sync=sync)
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()
+    qtbot.waitActive(window)
+    return window
