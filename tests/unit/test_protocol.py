@@ -363,3 +363,12 @@ def test_evaluate_never_raises(request_type: str, answers: dict[str, Any]) -> No
         assert result.urgency == "urgent"
     if shipped().request_type(request_type).no_data:
         assert result.required == frozenset()
+
+
+def test_an_alert_names_only_the_answers_that_call_for_it() -> None:
+    evaluation = evaluate(shipped(), "crisis", {"immediate_danger": "yes"})
+    assert evaluation.urgency_reasons == ("Crisis call", "Immediate danger")
+    assert evaluation.alerts == ("supervisor",)
+    assert evaluation.alert_reasons == ("Immediate danger",)
+    quiet = evaluate(shipped(), "crisis", {"safe_to_talk": "yes"})
+    assert quiet.alerts == () and quiet.alert_reasons == ()

@@ -150,7 +150,7 @@ class CallDesk:
             return []
         case = self.store.get(call.case_id) or {"notes": []}
         written = {note["text"] for note in case["notes"]}
-        new = [reason for reason in evaluation.urgency_reasons
+        new = [reason for reason in evaluation.alert_reasons
                if ALERT_NOTE.format(reason=reason) not in written]
         for reason in new:
             self.store.add_note(call.case_id, ALERT_NOTE.format(reason=reason))

@@ -52,6 +52,7 @@ class Evaluation:
     urgency: str
     urgency_reasons: tuple[str, ...]
     alerts: tuple[str, ...]
+    alert_reasons: tuple[str, ...]  # why: the reasons of the rules that raised an alert
     checklists: tuple[Field, ...]  # checklists a rule has brought up, e.g. mandatory reporting
 
 
@@ -67,7 +68,7 @@ def evaluate(protocol: Protocol, request_type: str, answers: Answers) -> Evaluat
         Missing(protocol.tab_of(field.id).id, field.id,
                 f"{protocol.tab_of(field.id).title}: {field.label} is required")
         for field in required if not context.values(field.id))
-    urgency, reasons, alerts = _urgency(protocol, kind, context)
+    urgency, reasons, alerts, alert_reasons = _urgency(protocol, kind, context)
     return Evaluation(
         visible=frozenset(field.id for field in visible),
         required=frozenset(field.id for field in required),
@@ -75,6 +76,7 @@ def evaluate(protocol: Protocol, request_type: str, answers: Answers) -> Evaluat
         urgency=urgency,
         urgency_reasons=reasons,
         alerts=alerts,
+        alert_reasons=alert_reasons,
         checklists=tuple(field for field in visible
                          if field.kind == "checklist" and field.when is not None),
     )
@@ -179,11 +181,13 @@ def _is_required(field: Field, context: _Context) -> bool:
     return field.required_when is not None and _holds(field.required_when, context)
 
 
-def _urgency(protocol: Protocol, kind: RequestType,
-             context: _Context) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def _urgency(protocol: Protocol, kind: RequestType, context: _Context
+             ) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Urgency, its reasons, the alerts raised, and the reasons behind those alerts."""
     urgency = kind.urgency
     reasons = [kind.label] if kind.urgency == URGENT else []
     alerts: list[str] = []
+    alert_reasons: list[str] = []
     for rule in protocol.urgency_rules:
         if not _holds(rule.when, context):
             continue
@@ -191,4 +195,6 @@ def _urgency(protocol: Protocol, kind: RequestType,
         if rule.urgency == URGENT and rule.reason not in reasons:
             reasons.append(rule.reason)
         alerts.extend(alert for alert in rule.alerts if alert not in alerts)
-    return urgency, tuple(reasons), tuple(alerts)
+        if rule.alerts and rule.reason not in alert_reasons:
+            alert_reasons.append(rule.reason)
+    return urgency, tuple(reasons), tuple(alerts), tuple(alert_reasons)

@@ -136,7 +136,7 @@ class CallPage(QWidget):
         lines = []
         if "supervisor" in evaluation.alerts:
             lines.append("Alert your shift supervisor now: " + "; ".join(
-                evaluation.urgency_reasons) + ".")
+                evaluation.alert_reasons) + ".")
         lines += [f"Work through the {c.label.lower()} checklist ({self._tab_title(c.id)} tab)."
                   for c in evaluation.checklists]
         self.banner.setText(" ".join(lines))
