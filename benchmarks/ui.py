@@ -51,7 +51,7 @@ from common import generated_store, percentile, report, say
 from console import settings
 from console.app import open_workstation
 from console.security.credentials import CredentialStore
-from console.ui.launch import application, build_window
+from console.ui.launch import application, build_window, show_window
 from console.ui.main_window import MainWindow
 from console.ui.referral_search import ReferralSearchPanel
 
@@ -70,14 +70,13 @@ CRISIS_KEY = Qt.Key.Key_1
 STARTUP_PROGRAM = """
 from console.app import open_workstation
 from console.security.credentials import CredentialStore
-from console.ui.launch import application, build_window
+from console.ui.launch import application, build_window, show_window
 from PySide6.QtTest import QTest
 
 app = application()
 window = build_window(open_workstation(None, CredentialStore.for_this_process()),
                       start_sync=False)
-window.resize({width}, {height})
-window.show()
+show_window(window, {width}, {height})
 if not QTest.qWaitForWindowExposed(window, 30_000):
     raise SystemExit("the window was never shown")
 print("shown", flush=True)
@@ -250,7 +249,8 @@ class KeystrokeTimer:
             self._answered_at = time.perf_counter()
 
     def type_query(self, text: str) -> None:
-        """Ctrl+F (selects the old words, so the first key replaces them), then ``text``."""
+        """The search action (Ctrl+F: the old words selected, so the first key replaces them),
+        then ``text`` one key at a time."""
         self.window.actions_by_name["search"].trigger()
         settle(self.window)
         for typed in range(1, len(text) + 1):
@@ -304,8 +304,7 @@ def measure_window(calls: int) -> dict[str, object]:
     app = application()
     window = build_window(open_workstation(None, CredentialStore.for_this_process()),
                           start_sync=False)
-    window.resize(*WINDOW_SIZE)
-    window.show()
+    show_window(window, *WINDOW_SIZE)
     if not QTest.qWaitForWindowExposed(window, 30_000):
         raise SystemExit("the window was never shown")
     window.activateWindow()

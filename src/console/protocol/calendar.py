@@ -69,8 +69,12 @@ class ServiceChart:
             raise ValueError(f"unknown time zone {chart.timezone!r}")
         if chart.opens >= chart.closes:
             raise ValueError(f"opens at {data['opens']} but closes at {data['closes']}")
-        if chart.holiday_country not in holidays.list_supported_countries():
-            raise ValueError(f"no public holiday calendar for country {chart.holiday_country!r}")
+        try:
+            # Loads this one country's calendar, not all of them (a tenth of a second at start).
+            holidays.country_holidays(chart.holiday_country)
+        except NotImplementedError:
+            raise ValueError(
+                f"no public holiday calendar for country {chart.holiday_country!r}") from None
         return chart
 
     @property

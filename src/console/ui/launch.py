@@ -7,6 +7,7 @@ is as quick as any other.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -46,10 +47,16 @@ def build_window(workstation: Workstation, start_sync: bool = True) -> MainWindo
     return window
 
 
+def show_window(window: MainWindow, width: int = 1280, height: int = 760) -> None:
+    window.resize(width, height)
+    window.show()
+    # Everything built so far lives as long as the window: keep it out of the collector's way,
+    # so a full collection never lands in the middle of a keystroke's search.
+    gc.freeze()
+
+
 def run(server_url: str | None = None, credentials: CredentialStore | None = None) -> int:
     app = application()
     workstation = open_workstation(configured_server(server_url), credentials)
-    window = build_window(workstation)
-    window.resize(1280, 760)
-    window.show()
+    show_window(build_window(workstation))
     return app.exec()

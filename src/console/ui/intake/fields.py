@@ -31,6 +31,7 @@ from console.protocol.calendar import us_states
 UNANSWERED = "—"
 YES_NO = (("yes", "Yes"), ("no", "No"), ("unknown", "Don't know"))
 PHONE_REGION = "US"
+WIDTH_IN_DIGITS = {"zip": 10, "number": 8, "phone": 22}
 
 
 class FieldEditor(QWidget):
@@ -87,6 +88,10 @@ class TextEditor(FieldEditor):
             self.line.setPlaceholderText(spec.placeholder)
         if spec.max_length:
             self.line.setMaxLength(spec.max_length)
+        if spec.kind in WIDTH_IN_DIGITS:
+            # Short answers get short boxes: the width says what is expected.
+            digits = self.line.fontMetrics().horizontalAdvance("0") * WIDTH_IN_DIGITS[spec.kind]
+            self.line.setMaximumWidth(digits + 24)
         if spec.kind == "zip":
             self.line.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,5}")))
             self.line.setPlaceholderText(spec.placeholder or "5 digits")
@@ -239,6 +244,7 @@ class ManyEditor(FieldEditor):
     """Several of a list (indicators, needs) or a checklist to work through."""
 
     COLUMNS = 3
+    SHORT_LABEL = 24
 
     def __init__(self, spec: Field, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
@@ -246,6 +252,8 @@ class ManyEditor(FieldEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
         columns = 1 if spec.kind == "checklist" else min(self.COLUMNS, len(spec.options))
+        if any(len(option.label) > self.SHORT_LABEL for option in spec.options):
+            columns = min(columns, 2)  # long labels in three columns overflow a 1366-px screen
         for number, option in enumerate(spec.options):
             box = _named(QCheckBox(option.label), spec, option.label)
             box.toggled.connect(self._changed)
