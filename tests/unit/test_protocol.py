@@ -372,3 +372,10 @@ def test_an_alert_names_only_the_answers_that_call_for_it() -> None:
     assert evaluation.alert_reasons == ("Immediate danger",)
     quiet = evaluate(shipped(), "crisis", {"safe_to_talk": "yes"})
     assert quiet.alerts == () and quiet.alert_reasons == ()
+
+
+def test_the_protocol_schema_is_itself_a_valid_draft_2020_12_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((protocols_dir() / "protocol.schema.json").read_text("utf-8"))
+    Draft202012Validator.check_schema(schema)  # load_protocol trusts it, to start faster

@@ -260,8 +260,8 @@ def _read_json(path: Path) -> Any:
 
 @cache
 def _schema_validator() -> Draft202012Validator:
+    # The schema itself is checked by the tests, not at every start (a tenth of a second).
     schema = json.loads((protocols_dir() / SCHEMA_FILE).read_text("utf-8"))
-    Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
 
