@@ -83,3 +83,12 @@ def test_interactive_lookup(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr("sys.stdin", io.StringIO("legal aid\n\n"))
     code, out, _ = run(capsys, "directory", "lookup")
     assert code == 0 and "Referral directory search" in out and " 1. " in out
+
+
+def test_the_console_explains_a_machine_without_a_screen(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    code, _, err = run(capsys)
+    assert code == 1 and "xvfb-run hotline" in err

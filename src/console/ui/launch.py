@@ -8,6 +8,7 @@ is as quick as any other.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Sequence
 
@@ -55,7 +56,24 @@ def show_window(window: MainWindow, width: int = 1280, height: int = 760) -> Non
     gc.freeze()
 
 
+def missing_display() -> str | None:
+    """Why no window can open here, in words; None when it can.
+
+    Without this check Qt aborts the process with a core dump and a message about plugins.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("no desktop session to open the console in (DISPLAY is not set). Run it from a "
+            "desktop, or under a virtual screen: xvfb-run hotline")
+
+
 def run(server_url: str | None = None, credentials: CredentialStore | None = None) -> int:
+    problem = missing_display()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     app = application()
     workstation = open_workstation(configured_server(server_url), credentials)
     show_window(build_window(workstation))
