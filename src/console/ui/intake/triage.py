@@ -59,9 +59,7 @@ class TriagePage(QScrollArea):
         box = QGroupBox(title)
         grid = QGridLayout(box)
         for number, kind in enumerate(kinds):
-            button = QPushButton(f"{kind.key.upper()}   {kind.label}")
-            button.setObjectName("triageButton")
-            button.setToolTip(kind.description)
+            button = _two_line_button(f"{kind.key.upper()}   {kind.label}", kind.description)
             button.setAccessibleName(kind.label)
             button.setAccessibleDescription(f"Key {kind.key.upper()}. {kind.description}")
             button.clicked.connect(lambda _checked=False, k=kind.id: self.sig_chosen.emit(k))
@@ -79,3 +77,20 @@ class TriagePage(QScrollArea):
             self.sig_chosen.emit(kind)
             return
         super().keyPressEvent(event)
+
+
+def _two_line_button(title: str, description: str) -> QPushButton:
+    """A button with its key and name on the first line and what it is for below."""
+    button = QPushButton()
+    button.setObjectName("triageButton")
+    button.setToolTip(description)
+    lines = QVBoxLayout(button)
+    lines.setContentsMargins(10, 6, 10, 6)
+    lines.setSpacing(2)
+    for text, name in ((title, "triageTitle"), (description, "triageDescription")):
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        lines.addWidget(label)
+    button.setMinimumHeight(lines.sizeHint().height())
+    return button
