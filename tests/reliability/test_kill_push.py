@@ -26,7 +26,7 @@ from console.server.models import AppliedChange, CaseRecord
 from tests.live_server import PASSWORD
 from tests.reliability.harness import ServerProcess, Workstation, run_workstation
 
-CASES = 300
+CASES = 800
 KILLS = 6
 SEED = 20_261_124
 
@@ -76,7 +76,7 @@ def test_push_killed_at_random_points_delivers_every_case_exactly_once(tmp_path:
                 break  # everything got through between kills: nothing left to interrupt
             running, standby = standby, Workstation(home, *push, "--wait")
             running.go()
-            time.sleep(rng.uniform(0.0, 1.5))
+            time.sleep(rng.uniform(0.0, 1.0))
             kills += running.kill()
             counts = _check_case_store(cases_path)
             assert counts["rejected"] == counts["conflicts"] == 0
