@@ -78,7 +78,7 @@ def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindo
     case = saved_case(window)
     assert case["call_type"] == "crisis" and case["request_type"] == "crisis"
     assert case["protocol"] == window.workstation.protocol.label
-    assert case["urgency"] == "urgent" and case["status"] == "open"
+    assert case["urgency"] == "urgent" and case["status"] == "awaiting follow-up"
     assert case["due_at"] == TUESDAY_MORNING.isoformat()  # urgent: now, 24/7
     answers = case["answers"]
     assert answers["caller_type"] == "potential-victim" and answers["next_steps"] == ["call-back"]
@@ -140,7 +140,7 @@ def test_a_non_urgent_ta_request_after_hours_is_taken_as_a_message(
     assert case["answers"]["ta_topics"] == ["speakers-trainers"]
     due = datetime.fromisoformat(case["due_at"]).astimezone(EASTERN)
     assert (due.year, due.month, due.day, due.hour) == (2026, 12, 2, 19)  # Wed, 3 business days
-    assert case["status"] == "open"
+    assert case["status"] == "awaiting follow-up"
 
 
 def test_a_hang_up_is_logged_with_one_key(qtbot: QtBot, window: MainWindow) -> None:

@@ -216,9 +216,9 @@ def test_a_non_urgent_request_on_monday_morning_is_due_thursday(desk: CallDesk,
 @pytest.mark.parametrize(("request_type", "next_steps", "status"), [
     ("crisis", None, "closed"),
     ("crisis", ["none"], "closed"),
-    ("crisis", ["call-back"], "open"),
-    ("crisis", ["none", "referral-given"], "open"),
-    ("ta-non-urgent", None, "open"),  # taken as a message on a Saturday night
+    ("crisis", ["call-back"], "awaiting follow-up"),
+    ("crisis", ["none", "referral-given"], "awaiting follow-up"),
+    ("ta-non-urgent", None, "awaiting follow-up"),  # taken as a message on a Saturday night
 ])
 def test_finish_keeps_open_only_what_is_owed_a_follow_up(
         desk: CallDesk, request_type: str, next_steps: list[str] | None, status: str) -> None:
@@ -360,3 +360,10 @@ def test_urgency_sticks_when_the_answer_that_raised_it_is_corrected(desk: CallDe
     assert desk.settle_urgency(tip) == "urgent"
     desk.save(tip)
     assert stored(desk, tip)["urgency"] == "urgent"
+
+
+def test_a_call_that_gave_referrals_and_owes_nothing_ends_referred(desk: CallDesk) -> None:
+    call = desk.start("referral-urgent")  # urgent: answered now, not taken as a message
+    desk.add_referral(call, "svc-1", "Legal Aid of the Coast")
+    call.answers.update(summary="Needed a lawyer", next_steps=["none"])
+    assert desk.finish(call)["status"] == "referred"

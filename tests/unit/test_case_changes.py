@@ -51,10 +51,11 @@ def test_create_of_an_existing_case_is_refused() -> None:
 
 def test_update_moves_a_field_from_its_old_value() -> None:
     case = created()
-    edit = change(case, "update", {"fields": {"status": {"from": "open", "to": "waiting"}}}, 1)
+    edit = change(case, "update",
+                  {"fields": {"status": {"from": "open", "to": "awaiting follow-up"}}}, 1)
     applied = apply_change(case, edit, "bob")
     assert applied.changed and applied.conflicts == []
-    assert applied.case["status"] == "waiting" and applied.case["version"] == 2
+    assert applied.case["status"] == "awaiting follow-up" and applied.case["version"] == 2
     assert case["status"] == "open", "the caller's copy is never altered"
 
 
@@ -69,9 +70,10 @@ def test_field_conflict_keeps_the_server_value_and_both_texts() -> None:
     case = created(summary="Server text")
     edit = change(case, "update", {"fields": {
         "summary": {"from": "", "to": "Client text"},
-        "status": {"from": "open", "to": "waiting"}}})
+        "status": {"from": "open", "to": "awaiting follow-up"}}})
     applied = apply_change(case, edit, "bob")
-    assert applied.case["summary"] == "Server text" and applied.case["status"] == "waiting"
+    assert applied.case["summary"] == "Server text"
+    assert applied.case["status"] == "awaiting follow-up"
     assert applied.conflicts == [FieldConflict(case["id"], edit["change_id"], "summary", "",
                                                "Server text", "Client text")]
     assert applied.conflicts[0].as_dict()["client_value"] == "Client text"

@@ -89,14 +89,15 @@ def test_edit_sends_only_what_differs_from_the_local_copy(store: CaseStore,
                                                           engine: Engine) -> None:
     case = store.create_case("tip", "non-urgent")
     confirm_everything(store)
-    edited = store.edit(case["id"], status="waiting", urgency="non-urgent", summary="Update")
-    assert edited["status"] == "waiting" and edited["summary"] == "Update"
+    edited = store.edit(case["id"], status="awaiting follow-up", urgency="non-urgent",
+                        summary="Update")
+    assert edited["status"] == "awaiting follow-up" and edited["summary"] == "Update"
     [change] = store.pending_changes()
     assert change["kind"] == "update" and change["base_version"] == 1
-    assert change["payload"] == {"fields": {"status": {"from": "open", "to": "waiting"},
+    assert change["payload"] == {"fields": {"status": {"from": "open", "to": "awaiting follow-up"},
                                             "summary": {"from": "", "to": "Update"}}}
-    assert stored_case(engine, case["id"])["status"] == "waiting"  # type: ignore[index]
-    assert store.edit(case["id"], status="waiting") == edited
+    assert stored_case(engine, case["id"])["status"] == "awaiting follow-up"  # type: ignore[index]
+    assert store.edit(case["id"], status="awaiting follow-up") == edited
     assert store.edit(case["id"]) == edited
     assert len(store.pending_changes()) == 1, "an edit that changes nothing is not queued"
 
@@ -322,12 +323,12 @@ def test_keeping_the_server_value_closes_the_conflict_without_sending(store: Cas
 def test_an_invalid_resolution_leaves_the_conflict_open(store: CaseStore) -> None:
     case = store.create_case("tip", "urgent")
     server_case = confirm_everything(store)
-    store.edit(case["id"], status="waiting")
+    store.edit(case["id"], status="awaiting follow-up")
     [change] = store.pending_changes()
     store.record_results([answer(change, "conflict", server_copy(server_case, 2,
                                                                  status="closed"), conflicts=[
         {"case_id": case["id"], "change_id": change["change_id"], "field": "status",
-         "base_value": "open", "server_value": "closed", "client_value": "waiting"}])])
+         "base_value": "open", "server_value": "closed", "client_value": "awaiting follow-up"}])])
     [conflict] = store.conflicts()
     with pytest.raises(InvalidChange):
         store.resolve_conflict(conflict["id"], "waiting or closed")

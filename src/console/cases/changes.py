@@ -30,14 +30,18 @@ Case = dict[str, Any]
 Change = dict[str, Any]
 
 EDITABLE_FIELDS = ("call_type", "urgency", "status", "summary", "assigned_to", "request_type",
-                   "protocol", "due_at", "taken_as_message")
+                   "protocol", "due_at", "taken_as_message", "related_case")
 # The intake's answers are edited one by one as "answers.<field id>", each with its own 3-way
 # check, so two people completing different fields of one intake never conflict.
 ANSWER_PREFIX = "answers."
 ANSWER_ID = re.compile(r"[a-z][a-z0-9_]{0,31}")
 CREATE_FIELDS = ("call_type", "urgency", "status", "summary", "request_type", "protocol",
-                 "due_at", "taken_as_message")
-ITEM_LISTS = {"add_note": "notes", "add_referral": "referrals", "hand_off": "handoffs"}
+                 "due_at", "taken_as_message", "number")
+# A case handed "to the next shift" waits in this queue until someone on that shift accepts it.
+NEXT_SHIFT = "next shift"
+PENDING, ACCEPTED, RETURNED, SUPERSEDED = "pending", "accepted", "returned", "superseded"
+ITEM_LISTS = {"add_note": "notes", "add_referral": "referrals", "hand_off": "handoffs",
+              "add_task": "tasks", "add_contact": "contacts"}
 
 
 class InvalidChange(ValueError):
@@ -52,13 +56,15 @@ class CaseVocabulary:
     urgencies: tuple[str, ...]
     statuses: tuple[str, ...]
     limits: dict[str, int]
+    referral_outcomes: tuple[str, ...]
 
 
 @cache
 def case_vocabulary() -> CaseVocabulary:
     data = json.loads((settings.resources_dir() / "cases" / "fields.json").read_text("utf-8"))
     return CaseVocabulary(tuple(data["call_types"]), tuple(data["urgencies"]),
-                          tuple(data["statuses"]), dict(data["limits"]))
+                          tuple(data["statuses"]), dict(data["limits"]),
+                          tuple(data["referral_outcomes"]))
 
 
 @dataclass(frozen=True)
@@ -106,8 +112,8 @@ def new_case(case_id: str, actor: str, at: str) -> Case:
     return {"id": case_id, "version": 0, "call_type": None, "urgency": None, "status": None,
             "summary": "", "created_at": at, "updated_at": at, "created_by": actor,
             "assigned_to": actor, "request_type": None, "protocol": None, "due_at": None,
-            "taken_as_message": False, "answers": {}, "notes": [], "referrals": [],
-            "handoffs": []}
+            "taken_as_message": False, "number": None, "related_case": None, "answers": {},
+            "notes": [], "referrals": [], "handoffs": [], "tasks": [], "contacts": []}
 
 
 def is_editable(name: str) -> bool:
@@ -155,8 +161,10 @@ def _check_field(name: str, value: Any) -> None:
         if value is None:
             raise InvalidChange("summary must be text (empty is fine)")
         _text({name: value}, name, "summary", required=False)
-    elif name in ("assigned_to", "request_type", "protocol") and value is not None:
+    elif name in ("assigned_to", "request_type", "protocol", "number") and value is not None:
         _text({name: value}, name, "short_text")
+    elif name == "related_case" and value is not None:
+        _check_uuid(value, name)
     elif name == "due_at" and value is not None:
         _check_time(value, name)
     elif name == "taken_as_message" and not isinstance(value, bool):
@@ -273,14 +281,30 @@ def _update(case: Case, change: Change, actor: str) -> Applied:
 def _add_item(case: Case, change: Change, actor: str) -> Applied:
     payload, kind = change["payload"], change["kind"]
     item_id = _check_uuid(payload.get("id"), "payload.id")
-    items = case[ITEM_LISTS[kind]]
+    items = case.setdefault(ITEM_LISTS[kind], [])
     if any(item["id"] == item_id for item in items):
         return Applied(case, changed=False)
     item = _ITEM_BUILDERS[kind](payload, actor, change["at"])
     items.append({"id": item_id, **item})
-    if kind == "hand_off":
-        case["assigned_to"] = item["to_user"]
-    return Applied(case, changed=True)
+    conflicts = _reassign(case, change, item) if kind == "hand_off" else []
+    return Applied(case, changed=True, conflicts=conflicts)
+
+
+def _reassign(case: Case, change: Change, handoff: dict[str, Any]) -> list[FieldConflict]:
+    """Hand the case on, unless someone else handed it on first.
+
+    The sender says whom they are taking it from (``from_assignee``); when that is no longer who
+    holds the case, two people handed it at once and the first to reach the server won. The
+    later handoff stays on the case, marked superseded with its note, and comes back to its
+    sender as a conflict naming the winner, so nothing is lost and nobody is left guessing.
+    """
+    expected = change["payload"].get("from_assignee", case["assigned_to"])
+    if case["assigned_to"] == expected:
+        case["assigned_to"] = handoff["to_user"]
+        return []
+    case["handoffs"][-1]["state"] = SUPERSEDED
+    return [FieldConflict(case["id"], change["change_id"], "assigned_to", expected,
+                          case["assigned_to"], handoff["to_user"])]
 
 
 def _note(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
@@ -290,36 +314,112 @@ def _note(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
 def _referral(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
     return {"service_id": _text(payload, "service_id", "short_text"),
             "service_name": _text(payload, "service_name", "short_text"),
-            "given_by": actor, "given_at": at}
+            "given_by": actor, "given_at": at, "outcome": None, "outcome_note": "",
+            "outcome_at": None, "outcome_by": None}
 
 
 def _handoff(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
+    from_assignee = payload.get("from_assignee")
+    if from_assignee is not None:
+        _text(payload, "from_assignee", "short_text")
     return {"from_user": actor, "to_user": _text(payload, "to_user", "short_text"),
             "note": _text(payload, "note", "note", required=False) or "", "created_at": at,
-            "acknowledged_at": None, "acknowledged_by": None}
+            "state": PENDING, "acknowledged_at": None, "acknowledged_by": None,
+            "return_reason": None}
+
+
+def _task(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
+    due_at = payload.get("due_at")
+    if due_at is not None:
+        _check_time(due_at, "due_at")
+    return {"text": _text(payload, "text", "short_text"), "due_at": due_at,
+            "created_by": actor, "created_at": at, "done_at": None, "done_by": None}
+
+
+def _contact(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
+    return {"case_id": _check_uuid(payload.get("case_id"), "payload.case_id"),
+            "note": _text(payload, "note", "note", required=False) or "",
+            "linked_by": actor, "linked_at": at}
 
 
 _ITEM_BUILDERS: dict[str, Callable[[dict[str, Any], str, str], dict[str, Any]]] = {
-    "add_note": _note, "add_referral": _referral, "hand_off": _handoff}
+    "add_note": _note, "add_referral": _referral, "hand_off": _handoff, "add_task": _task,
+    "add_contact": _contact}
+
+
+def _item(case: Case, list_name: str, payload_key: str, change: Change) -> dict[str, Any]:
+    item_id = _check_uuid(change["payload"].get(payload_key), f"payload.{payload_key}")
+    found = next((i for i in case.get(list_name, []) if i["id"] == item_id), None)
+    if found is None:
+        raise InvalidChange(f"no such {list_name[:-1]} on this case")
+    return found
 
 
 def _acknowledge(case: Case, change: Change, actor: str) -> Applied:
-    handoff_id = _check_uuid(change["payload"].get("handoff_id"), "payload.handoff_id")
-    handoff = next((h for h in case["handoffs"] if h["id"] == handoff_id), None)
-    if handoff is None:
-        raise InvalidChange("no such handoff on this case")
-    if handoff["to_user"] != actor:
-        raise InvalidChange("only the person a case was handed to can acknowledge it")
+    """The receiver accepts a handoff; from the next-shift queue, whoever takes it."""
+    handoff = _item(case, "handoffs", "handoff_id", change)
+    if handoff["to_user"] not in (actor, NEXT_SHIFT):
+        raise InvalidChange("only the person a case was handed to can accept it")
     if handoff["acknowledged_at"] is not None:
         return Applied(case, changed=False)
-    handoff["acknowledged_at"] = change["at"]
-    handoff["acknowledged_by"] = actor
+    if handoff.get("state", PENDING) != PENDING:
+        raise InvalidChange(f"this handoff was {handoff['state']}")
+    if handoff["to_user"] == NEXT_SHIFT:
+        if case["assigned_to"] == NEXT_SHIFT:
+            case["assigned_to"] = actor
+        else:  # someone on the shift took it first
+            return Applied(case, changed=False, conflicts=[FieldConflict(
+                case["id"], change["change_id"], "assigned_to", NEXT_SHIFT,
+                case["assigned_to"], actor)])
+    handoff.update(state=ACCEPTED, acknowledged_at=change["at"], acknowledged_by=actor)
+    return Applied(case, changed=True)
+
+
+def _return(case: Case, change: Change, actor: str) -> Applied:
+    """The receiver gives a handoff back, saying why; the case goes back to its sender."""
+    handoff = _item(case, "handoffs", "handoff_id", change)
+    reason = _text(change["payload"], "reason", "note")
+    if handoff["to_user"] != actor:
+        raise InvalidChange("only the person a case was handed to can return it")
+    if handoff.get("state", PENDING) == RETURNED:
+        return Applied(case, changed=False)
+    if handoff.get("state", PENDING) != PENDING:
+        raise InvalidChange(f"this handoff was {handoff['state']}")
+    handoff.update(state=RETURNED, return_reason=reason, acknowledged_at=change["at"],
+                   acknowledged_by=actor)
+    if case["assigned_to"] == actor:
+        case["assigned_to"] = handoff["from_user"]
+    return Applied(case, changed=True)
+
+
+def _complete_task(case: Case, change: Change, actor: str) -> Applied:
+    task = _item(case, "tasks", "task_id", change)
+    if task["done_at"] is not None:
+        return Applied(case, changed=False)
+    task.update(done_at=change["at"], done_by=actor)
+    return Applied(case, changed=True)
+
+
+def _outcome(case: Case, change: Change, actor: str) -> Applied:
+    """How a referral turned out (reached, services received…), closing the loop."""
+    referral = _item(case, "referrals", "referral_id", change)
+    outcome = change["payload"].get("outcome")
+    if outcome not in case_vocabulary().referral_outcomes:
+        raise InvalidChange("outcome must be one of: "
+                            + ", ".join(case_vocabulary().referral_outcomes))
+    note = _text(change["payload"], "note", "note", required=False) or ""
+    if referral.get("outcome") == outcome and referral.get("outcome_note", "") == note:
+        return Applied(case, changed=False)
+    referral.update(outcome=outcome, outcome_note=note, outcome_at=change["at"],
+                    outcome_by=actor)
     return Applied(case, changed=True)
 
 
 _APPLIERS: dict[str, Callable[..., Applied]] = {
     "create": _create, "update": _update, "add_note": _add_item, "add_referral": _add_item,
-    "hand_off": _add_item, "acknowledge_handoff": _acknowledge}
+    "hand_off": _add_item, "acknowledge_handoff": _acknowledge, "return_handoff": _return,
+    "add_task": _add_item, "complete_task": _complete_task, "referral_outcome": _outcome,
+    "add_contact": _add_item}
 
 
 def apply_change(case: Case | None, change: Change, actor: str) -> Applied:

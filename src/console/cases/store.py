@@ -15,6 +15,7 @@ and never sees a colleague's confirmed work hidden behind an old copy.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +39,8 @@ from console.models.cases import CaseConflict, LocalCase, OutboxEntry, SyncState
 from console.models.database import WRITE_LOCK
 
 CASES_CURSOR = "cases_cursor"
+WORKSTATION_CODE, CASE_COUNTER = "workstation_code", "case_counter"
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread aloud
 PENDING, REJECTED = "pending", "rejected"
 SETTLED = frozenset({"applied", "duplicate", "conflict"})  # answers that end a change's wait
 STATUSES = SETTLED | {REJECTED}
@@ -98,13 +101,27 @@ class CaseStore:
         """A new case assigned to the actor; its id is made here, so it exists offline too.
 
         ``details`` are further fields set from the start (request type, protocol, due time,
-        ``answers``…), so a contact logged with one action is one change.
+        ``answers``…), so a contact logged with one action is one change. The case number is
+        this workstation's code and its next count, taken in the same transaction.
         """
         case_id = new_id()
-        payload = {"call_type": call_type, "urgency": urgency, "status": status,
-                   "summary": summary, **details}
         with self.transaction() as connection:
+            payload = {"call_type": call_type, "urgency": urgency, "status": status,
+                       "summary": summary, "number": self._next_number(connection), **details}
             return self._commit(connection, None, 0, new_change("create", case_id, payload))
+
+    def _next_number(self, connection: Connection) -> str:
+        """A case number people can read out ("K7QD2X-0042"), unique without asking a server:
+        a random code made once per workstation (30 bits: among a thousand workstations the
+        odds that two share one are about 1 in 2,000) and a counter only this workstation moves.
+        The case's id, not its number, is what every system keys on."""
+        code = self.get_state(WORKSTATION_CODE, connection)
+        if code is None:
+            code = "".join(secrets.choice(CROCKFORD) for _ in range(6))
+            self.set_state(WORKSTATION_CODE, code, connection)
+        count = int(self.get_state(CASE_COUNTER, connection) or 0) + 1
+        self.set_state(CASE_COUNTER, str(count), connection)
+        return f"{code}-{count:04d}"
 
     def edit(self, case_id: str, **fields: Any) -> Case:
         """One update of the fields that differ from the local copy (none: nothing is queued)."""
@@ -125,11 +142,41 @@ class CaseStore:
         return self._change(case_id, "add_referral", _payload(payload))
 
     def hand_off(self, case_id: str, to_user: str, note: str = "") -> Case:
-        payload = {"id": new_id(), "to_user": to_user, "note": note}
-        return self._change(case_id, "hand_off", _payload(payload))
+        """Hand the case to ``to_user`` (or ``NEXT_SHIFT``) from whoever holds it now here; if
+        someone else hands it on first, the server keeps theirs and reports a conflict."""
+        handoff_id = new_id()
+        return self._change(case_id, "hand_off", lambda case: {
+            "id": handoff_id, "to_user": to_user, "note": note,
+            "from_assignee": case["assigned_to"]})
 
     def acknowledge_handoff(self, case_id: str, handoff_id: str) -> Case:
+        """Accept a case handed to the actor (or take one from the next-shift queue)."""
         return self._change(case_id, "acknowledge_handoff", _payload({"handoff_id": handoff_id}))
+
+    def return_handoff(self, case_id: str, handoff_id: str, reason: str) -> Case:
+        payload = {"handoff_id": handoff_id, "reason": reason}
+        return self._change(case_id, "return_handoff", _payload(payload))
+
+    def add_task(self, case_id: str, text: str, due_at: str | None = None) -> Case:
+        payload = {"id": new_id(), "text": text, "due_at": due_at}
+        return self._change(case_id, "add_task", _payload(payload))
+
+    def complete_task(self, case_id: str, task_id: str) -> Case:
+        return self._change(case_id, "complete_task", _payload({"task_id": task_id}))
+
+    def record_outcome(self, case_id: str, referral_id: str, outcome: str,
+                       note: str = "") -> Case:
+        payload = {"referral_id": referral_id, "outcome": outcome, "note": note}
+        return self._change(case_id, "referral_outcome", _payload(payload))
+
+    def link_contact(self, case_id: str, new_case_id: str, note: str = "") -> Case:
+        """Attach a new contact (its own case) to an earlier case about the same situation;
+        both sides point at each other."""
+        with self.transaction() as connection:
+            self._change_in(connection, new_case_id, "update",
+                            _edit_payload({"related_case": case_id}))
+            return self._change_in(connection, case_id, "add_contact", _payload(
+                {"id": new_id(), "case_id": new_case_id, "note": note}))
 
     def _change(self, case_id: str, kind: str, payload_for: PayloadFor) -> Case:
         with self.transaction() as connection:
@@ -290,9 +337,13 @@ class CaseStore:
 
     # --- sync state ------------------------------------------------------------------------
 
-    def get_state(self, key: str) -> str | None:
-        with self.engine.connect() as connection:
-            return connection.scalar(select(SyncState.value).where(SyncState.key == key))
+    def get_state(self, key: str, connection: Connection | None = None) -> str | None:
+        """The value of ``key``; pass ``connection`` to read inside the caller's transaction."""
+        query = select(SyncState.value).where(SyncState.key == key)
+        if connection is not None:
+            return connection.scalar(query)
+        with self.engine.connect() as own:
+            return own.scalar(query)
 
     def set_state(self, key: str, value: str, connection: Connection | None = None) -> None:
         """Set ``key``; pass ``connection`` to make it part of the caller's transaction."""

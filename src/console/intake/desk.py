@@ -26,6 +26,7 @@ URGENT, NON_URGENT = "urgent", "non-urgent"
 SUMMARY_FIELD = "summary"
 NO_FOLLOW_UP = "none"
 ALERT_NOTE = "Supervisor alert: {reason}"
+AWAITING_FOLLOW_UP, REFERRED, CLOSED = "awaiting follow-up", "referred", "closed"
 
 
 @dataclass(frozen=True)
@@ -124,10 +125,16 @@ class CallDesk:
         return case
 
     def finish(self, call: Call) -> Case:
-        """Save and end the call: it stays open while follow-up is owed, else it is closed."""
+        """Save and end the call: awaiting follow-up while something is owed (next steps, a
+        message to answer), referred when services were given and nothing more, else closed."""
         case = self.save(call)
         steps = [step for step in call.answers.get("next_steps") or [] if step != NO_FOLLOW_UP]
-        status = "open" if steps or case.get("taken_as_message") else "closed"
+        if steps or case.get("taken_as_message"):
+            status = AWAITING_FOLLOW_UP
+        elif case["referrals"]:
+            status = REFERRED
+        else:
+            status = CLOSED
         # Forget the call on screen first: stopped between the two, the case is merely left
         # open with every answer saved, never a closed case reopened as a call in progress.
         self.store.set_state(OPEN_CALL_KEY, "")

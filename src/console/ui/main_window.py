@@ -149,8 +149,8 @@ class MainWindow(QMainWindow):
             self._show_page_actions()
 
     def _call_finished(self, case: Case) -> None:
-        state = "kept open for follow-up" if case["status"] == "open" else "closed"
-        self.show_triage(f"Call saved and {state}. Ready for the next contact.")
+        self.show_triage(f"Call saved as case {case['number']}, {case['status']}. "
+                         "Ready for the next contact.")
 
     # --- status ----------------------------------------------------------------------------
 
