@@ -18,7 +18,7 @@ from console import settings
 from console.cases.store import CaseStore
 from console.directory.search import DirectorySearch, SearchQuery, SearchResult
 from console.directory.store import open_local_directory
-from console.embedded import DEMO_SPECIALIST, EmbeddedServer, sign_in_demo
+from console.embedded import DEMO_ROLES, DEMO_SPECIALIST, EmbeddedServer, sign_in_demo
 from console.intake.desk import CallDesk
 from console.models.database import open_case_store, open_directory
 from console.protocol import Protocol, load_protocol
@@ -71,6 +71,7 @@ class Workstation:
     lookup: DirectoryLookup
     server_url: str | None  # None: the embedded server on this machine
     user: str
+    role: str  # what the server lets this user do: "specialist" or "supervisor"
     credentials: CredentialStore
     home: Path = field(default_factory=settings.data_home)
 
@@ -88,19 +89,40 @@ def configured_server(override: str | None = None) -> str | None:
     return override or settings.read_preference(SERVER_PREFERENCE) or None
 
 
-def open_workstation(server_url: str | None = None,
-                     credentials: CredentialStore | None = None) -> Workstation:
-    """Local stores, protocol and services; fast enough to run before the window shows."""
+class UnknownDemoUser(ValueError):
+    """The built-in server has only its demo accounts."""
+
+
+def _who(server_url: str | None, credentials: CredentialStore,
+         demo_user: str | None) -> tuple[str, str]:
+    """The user this workstation works as, and their role."""
+    if server_url is None:
+        user = demo_user or DEMO_SPECIALIST
+        if user not in DEMO_ROLES:
+            raise UnknownDemoUser(f"the built-in server knows only {', '.join(DEMO_ROLES)}")
+        return user, DEMO_ROLES[user]
+    tokens = credentials.load(server_url)
+    if tokens is not None:
+        return tokens.user, tokens.role
+    # Not signed in yet (or no keyring): the last user, as a specialist until the sign-in says.
+    return settings.read_preference(USER_PREFERENCE) or "", "specialist"
+
+
+def open_workstation(server_url: str | None = None, credentials: CredentialStore | None = None,
+                     demo_user: str | None = None) -> Workstation:
+    """Local stores, protocol and services; fast enough to run before the window shows.
+
+    ``demo_user`` picks one of the built-in server's accounts (the supervisor's, say) when no
+    central server is used.
+    """
     credentials = credentials or CredentialStore()
-    tokens = credentials.load(server_url) if server_url else None
-    user = (tokens.user if tokens else None) or (
-        settings.read_preference(USER_PREFERENCE) if server_url else None) or DEMO_SPECIALIST
+    user, role = _who(server_url, credentials, demo_user)
     protocol = load_protocol()
     cases = CaseStore(open_case_store(settings.case_db_path()), user)
     open_local_directory().dispose()  # first start: seeds the demo directory
     lookup = DirectoryLookup(lambda: open_directory(settings.directory_db_path()))
     return Workstation(protocol, cases, CallDesk(cases, protocol), lookup, server_url, user,
-                       credentials)
+                       role, credentials)
 
 
 @dataclass

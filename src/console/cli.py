@@ -15,6 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from console import __version__
+from console.app import UnknownDemoUser
 from console.directory.batch import ImportFailed
 from console.directory.search import (
     DEFAULT_LIMIT,
@@ -184,7 +185,7 @@ def _cmd_console(args: argparse.Namespace) -> int:
     """The desktop console (Qt is imported only here, so scripts and servers never load it)."""
     from console.ui.launch import run
 
-    return run(args.server)
+    return run(args.server, demo_user=args.user)
 
 
 def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
@@ -210,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", metavar="URL",
                         help="the central server for this run (default: the one chosen in the "
                              "console, else the built-in server on this workstation)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="with the built-in server: the demo account to work as "
+                             "(demo.specialist or demo.supervisor)")
     commands = parser.add_subparsers(dest="command")
     directory = commands.add_parser("directory", help="the referral directory")
     actions = directory.add_subparsers(dest="action", required=True)
@@ -257,7 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = _cmd_console
     try:
         return int(args.handler(args))
-    except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, OSError) as error:
+    except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, UnknownDemoUser,
+            OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (Cancelled, KeyboardInterrupt):

@@ -92,3 +92,10 @@ def test_the_console_explains_a_machine_without_a_screen(
     monkeypatch.setattr("sys.platform", "linux")
     code, _, err = run(capsys)
     assert code == 1 and "xvfb-run hotline" in err
+
+
+def test_the_built_in_server_knows_only_its_demo_accounts(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    code, _, err = run(capsys, "--user", "mallory")
+    assert code == 1 and "demo.supervisor" in err

@@ -69,12 +69,13 @@ def missing_display() -> str | None:
             "desktop, or under a virtual screen: xvfb-run hotline")
 
 
-def run(server_url: str | None = None, credentials: CredentialStore | None = None) -> int:
+def run(server_url: str | None = None, credentials: CredentialStore | None = None,
+        demo_user: str | None = None) -> int:
     problem = missing_display()
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     app = application()
-    workstation = open_workstation(configured_server(server_url), credentials)
+    workstation = open_workstation(configured_server(server_url), credentials, demo_user)
     show_window(build_window(workstation))
     return app.exec()
