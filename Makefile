@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/search.py --services 100000
 	$(BIN)/python benchmarks/sync.py --services 100000
 	$(BIN)/python benchmarks/push.py --cases 1000
+	$(BIN)/python benchmarks/cases.py --cases 50000
 	$(BIN)/python benchmarks/ui.py --services 100000
 
 clean:

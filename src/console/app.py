@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from console import settings
+from console.cases.audit import AuditLog
+from console.cases.listing import CaseList
 from console.cases.store import CaseStore
 from console.directory.search import DirectorySearch, SearchQuery, SearchResult
 from console.directory.store import open_local_directory
@@ -68,6 +70,8 @@ class Workstation:
     protocol: Protocol
     cases: CaseStore
     desk: CallDesk
+    listing: CaseList
+    audit: AuditLog
     lookup: DirectoryLookup
     server_url: str | None  # None: the embedded server on this machine
     user: str
@@ -121,8 +125,8 @@ def open_workstation(server_url: str | None = None, credentials: CredentialStore
     cases = CaseStore(open_case_store(settings.case_db_path()), user)
     open_local_directory().dispose()  # first start: seeds the demo directory
     lookup = DirectoryLookup(lambda: open_directory(settings.directory_db_path()))
-    return Workstation(protocol, cases, CallDesk(cases, protocol), lookup, server_url, user,
-                       role, credentials)
+    return Workstation(protocol, cases, CallDesk(cases, protocol), CaseList(cases.engine),
+                       AuditLog(cases.engine, user), lookup, server_url, user, role, credentials)
 
 
 @dataclass

@@ -34,6 +34,7 @@ def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
             "refresh_token": sign_in(client, ROLE_USERS["specialist"])["refresh_token"]},
         ("POST", "/auth/sign-out"): lambda: {"refresh_token": "not-a-real-refresh-token"},
         ("POST", "/sync/push"): lambda: {"changes": []},
+        ("POST", "/audit/events"): lambda: {"events": []},
         ("POST", "/admin/users"): lambda: {"name": "newcomer", "role": "specialist",
                                            "password": "a long enough password"},
         ("POST", "/admin/directory/{kind}"): lambda: {"name": "Role Check Organization"},

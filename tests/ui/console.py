@@ -13,16 +13,17 @@ from console.ui.launch import application, build_window
 from console.ui.main_window import MainWindow
 
 
-def show_console(qtbot: QtBot, sync: bool = False,
-                 clock: Callable[[], datetime] | None = None) -> MainWindow:
-    """Build the window as ``hotline`` does (no keyring), 1366×768, active."""
+def show_console(qtbot: QtBot, sync: bool = False, clock: Callable[[], datetime] | None = None,
+                 user: str | None = None) -> MainWindow:
+    """Build the window as ``hotline`` does (no keyring), 1366×768, active; ``user`` picks a
+    demo account of the built-in server."""
     application()
-    workstation = open_workstation(None, CredentialStore.for_this_process())
+    workstation = open_workstation(None, CredentialStore.for_this_process(), demo_user=user)
     if clock is not None:
         workstation.desk.clock = clock
     window = build_window(workstation, start_sync=sync)
     window.resize(1366, 768)
     window.show()
     window.activateWindow()
-    qtbot.waitActive(window)
+    qtbot.waitUntil(window.isActiveWindow)  # shortcuts reach the active window only
     return window

@@ -10,6 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.cases.changes import (
+    ACCEPTED,
+    NEXT_SHIFT,
+    PENDING,
+    RETURNED,
+    SUPERSEDED,
     Case,
     Change,
     FieldConflict,
@@ -146,10 +151,169 @@ def test_changes_to_a_missing_case_or_of_the_wrong_shape_are_refused() -> None:
                                            {"id": new_id(), "text": too_long}), "bob")
 
 
+# --- handoffs, the next shift's queue, tasks, referral outcomes, linked contacts -----------------
+
+def hand(case: Case, actor: str, to_user: str, note: str = "", **extra: Any) -> tuple[Case, Any]:
+    """``actor`` hands ``case`` to ``to_user``; the case after it and what applying said."""
+    payload = {"id": new_id(), "to_user": to_user, "note": note, **extra}
+    applied = apply_change(case, change(case, "hand_off", payload), actor)
+    return applied.case, applied
+
+
+def handoff_of(case: Case, handoff_id: str) -> dict[str, Any]:
+    return next(h for h in case["handoffs"] if h["id"] == handoff_id)
+
+
+def test_an_accepted_handoff_is_pending_until_its_receiver_accepts() -> None:
+    case, _ = hand(created(), "alice", "carol", "Callback at 6", from_assignee="alice")
+    [handoff] = case["handoffs"]
+    assert handoff["state"] == PENDING and case["assigned_to"] == "carol"
+    with pytest.raises(InvalidChange, match="only the person"):
+        apply_change(case, change(case, "acknowledge_handoff", {"handoff_id": handoff["id"]}),
+                     "dave")
+    accepted = apply_change(case, change(case, "acknowledge_handoff",
+                                         {"handoff_id": handoff["id"]}), "carol").case
+    assert handoff_of(accepted, handoff["id"])["state"] == ACCEPTED
+    assert accepted["assigned_to"] == "carol"
+
+
+def test_a_returned_handoff_goes_back_to_its_sender_with_the_reason() -> None:
+    case, _ = hand(created(), "alice", "carol", from_assignee="alice")
+    handoff_id = case["handoffs"][0]["id"]
+    give_back = change(case, "return_handoff", {"handoff_id": handoff_id,
+                                                "reason": "Off until Monday"})
+    with pytest.raises(InvalidChange, match="only the person"):
+        apply_change(case, give_back, "dave")
+    returned = apply_change(case, give_back, "carol")
+    handoff = handoff_of(returned.case, handoff_id)
+    assert returned.case["assigned_to"] == "alice"
+    assert handoff["state"] == RETURNED and handoff["return_reason"] == "Off until Monday"
+    assert handoff["acknowledged_by"] == "carol"
+    assert not apply_change(returned.case, give_back, "carol").changed
+    accept = change(case, "acknowledge_handoff", {"handoff_id": handoff_id})
+    with pytest.raises(InvalidChange, match="was returned"):
+        apply_change(returned.case, accept, "carol")
+    with pytest.raises(InvalidChange, match="reason must be non-empty"):
+        apply_change(case, change(case, "return_handoff", {"handoff_id": handoff_id,
+                                                           "reason": " "}), "carol")
+
+
+def test_of_two_handoffs_at_once_the_first_wins_and_the_second_is_kept_superseded() -> None:
+    case = created()
+    case, first = hand(case, "sue", "bob", "Bob knows the caller", from_assignee="alice")
+    case, second = hand(case, "tim", "carol", "Carol speaks Spanish", from_assignee="alice")
+    assert not first.conflicts and case["assigned_to"] == "bob"
+    winner, loser = case["handoffs"]
+    assert winner["state"] == PENDING
+    assert loser["state"] == SUPERSEDED and loser["note"] == "Carol speaks Spanish"
+    assert loser["lost_to"] == "bob"
+    [conflict] = second.conflicts
+    assert (conflict.field, conflict.base_value, conflict.server_value,
+            conflict.client_value) == ("assigned_to", "alice", "bob", "carol")
+    with pytest.raises(InvalidChange, match="was superseded"):
+        apply_change(case, change(case, "acknowledge_handoff", {"handoff_id": loser["id"]}),
+                     "carol")
+
+
+def test_a_handoff_that_goes_through_supersedes_one_still_waiting() -> None:
+    case, _ = hand(created(), "alice", "bob", from_assignee="alice")
+    case, applied = hand(case, "sue", "carol", from_assignee="bob")
+    first, second = case["handoffs"]
+    assert not applied.conflicts and case["assigned_to"] == "carol"
+    assert (first["state"], second["state"]) == (SUPERSEDED, PENDING)
+    assert "lost_to" not in first  # it did not lose a race: it was simply overtaken
+
+
+def test_anyone_takes_a_case_from_the_queue_and_a_second_taker_gets_a_conflict() -> None:
+    case, _ = hand(created(), "sue", NEXT_SHIFT, "Call the shelter at 8", from_assignee="alice")
+    handoff_id = case["handoffs"][0]["id"]
+    assert case["assigned_to"] == NEXT_SHIFT
+    take = change(case, "acknowledge_handoff", {"handoff_id": handoff_id})
+    taken = apply_change(case, take, "dave")
+    assert taken.changed and not taken.conflicts and taken.case["assigned_to"] == "dave"
+    assert handoff_of(taken.case, handoff_id)["acknowledged_by"] == "dave"
+    assert not apply_change(taken.case, take, "dave").changed  # dave's resend
+
+    late = apply_change(taken.case, change(case, "acknowledge_handoff",
+                                           {"handoff_id": handoff_id}), "erin")
+    assert not late.changed and late.case["assigned_to"] == "dave"
+    [conflict] = late.conflicts
+    assert (conflict.base_value, conflict.server_value, conflict.client_value) == (
+        NEXT_SHIFT, "dave", "erin")
+
+
+def test_taking_a_case_that_left_the_queue_otherwise_names_its_holder() -> None:
+    case, _ = hand(created(), "sue", NEXT_SHIFT, from_assignee="alice")
+    handoff_id = case["handoffs"][0]["id"]
+    case, _ = hand(case, "sue", "frank", from_assignee=NEXT_SHIFT)
+    late = apply_change(case, change(case, "acknowledge_handoff", {"handoff_id": handoff_id}),
+                        "erin")
+    assert not late.changed and late.conflicts[0].server_value == "frank"
+
+
+def test_tasks_are_added_and_completed_once() -> None:
+    case = created()
+    add = change(case, "add_task", {"id": new_id(), "text": "Call back about shelter",
+                                    "due_at": AT})
+    case = apply_change(case, add, "alice").case
+    assert not apply_change(case, add, "alice").changed
+    [task] = case["tasks"]
+    assert (task["text"], task["due_at"], task["done_at"]) == ("Call back about shelter", AT,
+                                                               None)
+    done = change(case, "complete_task", {"task_id": task["id"]})
+    completed = apply_change(case, done, "bob").case
+    assert completed["tasks"][0]["done_by"] == "bob"
+    assert completed["tasks"][0]["done_at"] == done["at"]
+    assert not apply_change(completed, done, "bob").changed
+    later = change(case, "complete_task", {"task_id": task["id"]})
+    assert apply_change(completed, later, "carol").case == completed  # done stays done once
+    with pytest.raises(InvalidChange, match="ISO 8601"):
+        apply_change(case, change(case, "add_task", {"id": new_id(), "text": "x",
+                                                     "due_at": "Friday"}), "alice")
+
+
+def test_referral_outcomes_use_the_hotline_vocabulary() -> None:
+    case = created()
+    referral_id = new_id()
+    case = apply_change(case, change(case, "add_referral", {
+        "id": referral_id, "service_id": "svc-1", "service_name": "Safe Harbor"}), "alice").case
+    reached = change(case, "referral_outcome", {"referral_id": referral_id,
+                                                "outcome": "services received",
+                                                "note": "Bed for two nights"})
+    case = apply_change(case, reached, "bob").case
+    referral = case["referrals"][0]
+    assert (referral["outcome"], referral["outcome_note"], referral["outcome_by"]) == (
+        "services received", "Bed for two nights", "bob")
+    assert not apply_change(case, reached, "bob").changed
+    assert "services received" in case_vocabulary().referral_outcomes
+    with pytest.raises(InvalidChange, match="outcome must be one of"):
+        apply_change(case, change(case, "referral_outcome", {
+            "referral_id": referral_id, "outcome": "sort of"}), "bob")
+    with pytest.raises(InvalidChange, match="no such referral"):
+        apply_change(case, change(case, "referral_outcome", {
+            "referral_id": new_id(), "outcome": "reached"}), "bob")
+
+
+def test_a_later_contact_is_linked_once() -> None:
+    case, later = created(), created()
+    link = change(case, "add_contact", {"id": new_id(), "case_id": later["id"],
+                                        "note": "Same caller phone"})
+    case = apply_change(case, link, "alice").case
+    [contact] = case["contacts"]
+    assert (contact["case_id"], contact["note"], contact["linked_by"]) == (
+        later["id"], "Same caller phone", "alice")
+    assert not apply_change(case, link, "alice").changed
+    with pytest.raises(InvalidChange, match="case_id must be a UUID"):
+        apply_change(case, change(case, "add_contact", {"id": new_id(), "case_id": "K7-1"}),
+                     "alice")
+
+
 # --- idempotence: resending a change must never alter a case twice ------------------------------
 
 HANDOFF_IDS = [str(uuid.UUID(int=n + 1)) for n in range(3)]
 ITEM_IDS = st.sampled_from([str(uuid.UUID(int=100 + n)) for n in range(4)])
+PEOPLE = st.sampled_from(["alice", "bob", "carol"])
+WORDS = st.sampled_from(["caller safe", "needs shelter", "call back at 6"])
 
 
 def _field_values(name: str) -> st.SearchStrategy[Any]:
@@ -159,7 +323,7 @@ def _field_values(name: str) -> st.SearchStrategy[Any]:
     if choices is not None:
         return st.sampled_from(choices)
     if name == "assigned_to":
-        return st.sampled_from(["alice", "bob", "carol", None])
+        return st.sampled_from(["alice", "bob", "carol", NEXT_SHIFT, None])
     return st.sampled_from(["", "first text", "second text"])
 
 
@@ -172,52 +336,90 @@ def updates(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return "update", {"fields": fields}
 
 
+@st.composite
+def handoffs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A handoff, sometimes from someone who no longer holds the case (a lost race)."""
+    payload = {"id": draw(st.sampled_from(HANDOFF_IDS)),
+               "to_user": draw(st.sampled_from(["bob", "carol", NEXT_SHIFT]))}
+    from_assignee = draw(st.sampled_from(["alice", "bob", "carol", NEXT_SHIFT, None]))
+    if from_assignee is not None:
+        payload["from_assignee"] = from_assignee
+    return "hand_off", payload
+
+
 def item_changes() -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
-    words = st.sampled_from(["caller safe", "needs shelter", "call back at 6"])
     return st.one_of(
-        st.builds(lambda i, t: ("add_note", {"id": i, "text": t}), ITEM_IDS, words),
+        st.builds(lambda i, t: ("add_note", {"id": i, "text": t}), ITEM_IDS, WORDS),
         st.builds(lambda i, s: ("add_referral", {"id": i, "service_id": s, "service_name": s}),
                   ITEM_IDS, st.sampled_from(["shelter-1", "legal-2"])),
-        st.builds(lambda i, u: ("hand_off", {"id": i, "to_user": u}),
-                  st.sampled_from(HANDOFF_IDS), st.sampled_from(["bob", "carol"])),
+        st.builds(lambda i, t: ("add_task", {"id": i, "text": t, "due_at": AT}), ITEM_IDS, WORDS),
+        st.builds(lambda i, n: ("add_contact", {"id": i, "case_id": str(uuid.UUID(int=999)),
+                                                "note": n}), ITEM_IDS, WORDS),
+        handoffs(),
     )
 
 
+def follow_ups(made: dict[str, list[str]]) -> list[st.SearchStrategy[tuple[str, dict[str, Any]]]]:
+    """Changes about records made earlier in the sequence (which may no longer apply)."""
+    options = []
+    if made["hand_off"]:
+        handoff = st.sampled_from(made["hand_off"])
+        options += [st.builds(lambda h: ("acknowledge_handoff", {"handoff_id": h}), handoff),
+                    st.builds(lambda h, r: ("return_handoff", {"handoff_id": h, "reason": r}),
+                              handoff, WORDS)]
+    if made["add_task"]:
+        options.append(st.builds(lambda t: ("complete_task", {"task_id": t}),
+                                 st.sampled_from(made["add_task"])))
+    if made["add_referral"]:
+        options.append(st.builds(
+            lambda r, o: ("referral_outcome", {"referral_id": r, "outcome": o, "note": ""}),
+            st.sampled_from(made["add_referral"]),
+            st.sampled_from(case_vocabulary().referral_outcomes)))
+    return options
+
+
 @st.composite
-def change_sequences(draw: st.DrawFn) -> list[tuple[str, dict[str, Any]]]:
-    """Valid changes only: a handoff is acknowledged only after it was made."""
-    sequence: list[tuple[str, dict[str, Any]]] = []
+def change_sequences(draw: st.DrawFn) -> list[tuple[str, dict[str, Any], str]]:
+    """Changes, each with the person making it: follow-ups only about records made before."""
+    sequence: list[tuple[str, dict[str, Any], str]] = []
     for _ in range(draw(st.integers(1, 12))):
-        made = [p["id"] for kind, p in sequence if kind == "hand_off"]
-        options = [updates(), item_changes()]
-        if made:
-            options.append(st.builds(lambda h: ("acknowledge_handoff", {"handoff_id": h}),
-                                     st.sampled_from(made)))
-        sequence.append(draw(st.one_of(options)))
+        made: dict[str, list[str]] = {"hand_off": [], "add_task": [], "add_referral": []}
+        for kind, payload, _actor in sequence:
+            if kind in made:
+                made[kind].append(payload["id"])
+        kind, payload = draw(st.one_of([updates(), item_changes(), *follow_ups(made)]))
+        sequence.append((kind, payload, draw(PEOPLE)))
     return sequence
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(change_sequences())
 def test_every_change_applied_twice_in_a_row_equals_applied_once(
-        sequence: list[tuple[str, dict[str, Any]]]) -> None:
-    """What a resend after a lost answer does: the second copy of a change alters nothing."""
+        sequence: list[tuple[str, dict[str, Any], str]]) -> None:
+    """What a resend after a lost answer does: the second copy of a change alters nothing, and
+    is answered as the first was; one that cannot apply is refused both times."""
     once = twice = created()
-    for kind, payload in sequence:
+    for kind, payload, person in sequence:
         record = new_change(kind, once["id"], payload, at=AT)
-        actor = _acting_user(once, kind, payload)
-        first = apply_change(once, record, actor)
+        actor = _acting_user(once, kind, payload, person)
+        try:
+            first = apply_change(once, record, actor)
+        except InvalidChange:
+            with pytest.raises(InvalidChange):
+                apply_change(twice, record, actor)
+            continue
         once = first.case
         twice = apply_change(apply_change(twice, record, actor).case, record, actor).case
         assert twice == once
         assert apply_change(once, record, actor).conflicts == first.conflicts
 
 
-def _acting_user(case: Case, kind: str, payload: dict[str, Any]) -> str:
-    """Only the person a case was handed to acknowledges it; bob makes every other change."""
-    if kind != "acknowledge_handoff":
-        return "bob"
-    return next(h["to_user"] for h in case["handoffs"] if h["id"] == payload["handoff_id"])
+def _acting_user(case: Case, kind: str, payload: dict[str, Any], person: str) -> str:
+    """The receiver answers a handoff to them; anyone may take one from the queue."""
+    if kind not in ("acknowledge_handoff", "return_handoff"):
+        return person
+    receiver = next(h["to_user"] for h in case["handoffs"] if h["id"] == payload["handoff_id"])
+    return person if receiver == NEXT_SHIFT else receiver
 
 
 # --- the intake: request type, protocol, due time and one answer per field -----------------------

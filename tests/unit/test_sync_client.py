@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from console.sync.api import BadReply
-from console.sync.client import Backoff, SyncStatus, _directory_page
+from console import settings
+from console.cases.audit import AuditLog
+from console.cases.store import CaseStore
+from console.models.database import open_case_store
+from console.security.credentials import CredentialStore, Tokens
+from console.sync.api import BadReply, ServerApi
+from console.sync.client import Backoff, SyncClient, SyncStatus, _directory_page, _push_results
 
 SERVICE = {"id": "s1", "organization_id": "o1", "name": "Safe Harbor", "status": "active"}
 
@@ -61,3 +68,50 @@ def test_a_page_becomes_upserts_and_deletes() -> None:
 def test_a_page_the_console_cannot_trust_is_refused_whole(bad: dict[str, Any]) -> None:
     with pytest.raises(BadReply):
         _directory_page(bad, after=4)
+
+
+CASE, OTHER = "3f1e8e0c-4c4b-4bde-9a47-0c1d2b1f6a10", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+@pytest.mark.parametrize("answer", [
+    {"withdrawn": True, "case_id": OTHER},  # may not drop a case it was not asked about
+    {"withdrawn": "yes", "case_id": CASE},
+    {"withdrawn": True},
+])
+def test_a_push_answer_may_withdraw_only_the_case_of_its_change(answer: dict[str, Any]) -> None:
+    reply = {"results": [{"change_id": "c1", "status": "conflict", "conflicts": [], **answer}]}
+    with pytest.raises(BadReply, match="withdraws"):
+        _push_results(reply, {"c1": CASE})
+    fine = {"change_id": "c1", "status": "rejected", "withdrawn": True, "case_id": CASE}
+    assert _push_results({"results": [fine]}, {"c1": CASE}) == [fine]
+
+
+def older_server(request: httpx.Request) -> httpx.Response:
+    """A server from before the audit log and the queue list: it knows neither."""
+    answers: dict[str, Any] = {
+        "/sync/push": {"results": []},
+        "/sync/directory": {"changes": [], "cursor": 0, "more": False},
+        "/sync/cases": {"cases": [], "cursor": 0, "more": False}}
+    if request.url.path in answers:
+        return httpx.Response(200, json=answers[request.url.path])
+    return httpx.Response(404, json={"error": "Not Found"})
+
+
+def test_a_server_without_the_audit_log_still_syncs_cases_and_the_events_wait(
+        tmp_path: Path) -> None:
+    credentials = CredentialStore.for_this_process()
+    credentials.save("http://server.test", Tokens("pat", "specialist", "access", "refresh"))
+    api = ServerApi("http://server.test", credentials, transport=httpx.MockTransport(older_server))
+    engine = open_case_store(settings.case_db_path())
+    audit = AuditLog(engine, "pat")
+    audit.record("case.view", CASE)
+    client = SyncClient(api, tmp_path / "directory.sqlite", CaseStore(engine, "pat"))
+    try:
+        report = client.sync_once()
+        assert client.status.online and report.audit_events == 0
+        assert [note.split(":")[0] for note in report.notes] == ["audit events not sent",
+                                                                  "queue not checked"]
+        assert len(audit.pending()) == 1
+    finally:
+        client.close()
+        engine.dispose()

@@ -6,7 +6,9 @@ local copy at once and queues it in its outbox, and the server applies the very 
 the change arrives. So both sides agree on what a change means, and a workstation can replay its
 unsent changes on top of a newer server copy.
 
-Notes, referrals and handoffs only ever add records with their own ids, so they never conflict.
+Notes, referrals, tasks and contacts only ever add records with their own ids, so they never
+conflict; a handoff adds one too but also moves the case, so two at once are settled by who came
+first (``_reassign``), as are two people taking one case from the next shift's queue.
 Field edits carry the value they replace (``from``) and the version they were based on: if the
 server's value is still ``from`` (or already ``to``), the edit applies; if someone else changed
 that field meanwhile, the server keeps its value and the edit comes back as a ``FieldConflict``
@@ -282,11 +284,15 @@ def _add_item(case: Case, change: Change, actor: str) -> Applied:
     payload, kind = change["payload"], change["kind"]
     item_id = _check_uuid(payload.get("id"), "payload.id")
     items = case.setdefault(ITEM_LISTS[kind], [])
-    if any(item["id"] == item_id for item in items):
-        return Applied(case, changed=False)
+    known = next((item for item in items if item["id"] == item_id), None)
+    if known is not None:
+        # A resent handoff that lost its race says so again, as its first copy did.
+        lost = kind == "hand_off" and "lost_to" in known
+        return Applied(case, changed=False,
+                       conflicts=[_lost_handoff(case, change, known)] if lost else [])
     item = _ITEM_BUILDERS[kind](payload, actor, change["at"])
     items.append({"id": item_id, **item})
-    conflicts = _reassign(case, change, item) if kind == "hand_off" else []
+    conflicts = _reassign(case, change, items[-1]) if kind == "hand_off" else []
     return Applied(case, changed=True, conflicts=conflicts)
 
 
@@ -295,16 +301,32 @@ def _reassign(case: Case, change: Change, handoff: dict[str, Any]) -> list[Field
 
     The sender says whom they are taking it from (``from_assignee``); when that is no longer who
     holds the case, two people handed it at once and the first to reach the server won. The
-    later handoff stays on the case, marked superseded with its note, and comes back to its
-    sender as a conflict naming the winner, so nothing is lost and nobody is left guessing.
+    later handoff stays on the case, marked superseded with its note and ``lost_to`` (who held
+    the case; only a handoff that lost a race has this key), and comes back to its sender as a
+    conflict naming the winner, so nothing is lost and nobody is left guessing. A handoff that
+    goes through supersedes any earlier one still waiting for its receiver: that receiver no
+    longer holds the case, so cannot accept it any more.
     """
-    expected = change["payload"].get("from_assignee", case["assigned_to"])
-    if case["assigned_to"] == expected:
-        case["assigned_to"] = handoff["to_user"]
-        return []
-    case["handoffs"][-1]["state"] = SUPERSEDED
-    return [FieldConflict(case["id"], change["change_id"], "assigned_to", expected,
-                          case["assigned_to"], handoff["to_user"])]
+    if case["assigned_to"] != change["payload"].get("from_assignee", case["assigned_to"]):
+        handoff.update(state=SUPERSEDED, lost_to=case["assigned_to"])
+        return [_lost_handoff(case, change, handoff)]
+    for earlier in case["handoffs"][:-1]:
+        if handoff_state(earlier) == PENDING:
+            earlier["state"] = SUPERSEDED
+    case["assigned_to"] = handoff["to_user"]
+    return []
+
+
+def _lost_handoff(case: Case, change: Change, handoff: dict[str, Any]) -> FieldConflict:
+    """A handoff that lost its race: whom it expected, who held the case, whom it named."""
+    return FieldConflict(case["id"], change["change_id"], "assigned_to",
+                         change["payload"].get("from_assignee"), handoff["lost_to"],
+                         handoff["to_user"])
+
+
+def handoff_state(handoff: dict[str, Any]) -> str:
+    """A handoff's state; records from before states were kept are pending or accepted."""
+    return handoff.get("state") or (ACCEPTED if handoff.get("acknowledged_at") else PENDING)
 
 
 def _note(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
@@ -356,23 +378,35 @@ def _item(case: Case, list_name: str, payload_key: str, change: Change) -> dict[
 
 
 def _acknowledge(case: Case, change: Change, actor: str) -> Applied:
-    """The receiver accepts a handoff; from the next-shift queue, whoever takes it."""
+    """The receiver accepts a handoff; from the next-shift queue, whoever takes it first."""
     handoff = _item(case, "handoffs", "handoff_id", change)
-    if handoff["to_user"] not in (actor, NEXT_SHIFT):
-        raise InvalidChange("only the person a case was handed to can accept it")
-    if handoff["acknowledged_at"] is not None:
-        return Applied(case, changed=False)
-    if handoff.get("state", PENDING) != PENDING:
-        raise InvalidChange(f"this handoff was {handoff['state']}")
     if handoff["to_user"] == NEXT_SHIFT:
-        if case["assigned_to"] == NEXT_SHIFT:
-            case["assigned_to"] = actor
-        else:  # someone on the shift took it first
-            return Applied(case, changed=False, conflicts=[FieldConflict(
-                case["id"], change["change_id"], "assigned_to", NEXT_SHIFT,
-                case["assigned_to"], actor)])
+        return _take_from_queue(case, change, actor, handoff)
+    if handoff["to_user"] != actor:
+        raise InvalidChange("only the person a case was handed to can accept it")
+    state = handoff_state(handoff)
+    if state == ACCEPTED:
+        return Applied(case, changed=False)
+    if state != PENDING:
+        raise InvalidChange(f"this handoff was {state}")
     handoff.update(state=ACCEPTED, acknowledged_at=change["at"], acknowledged_by=actor)
     return Applied(case, changed=True)
+
+
+def _take_from_queue(case: Case, change: Change, actor: str,
+                     handoff: dict[str, Any]) -> Applied:
+    """The first to accept a case from the queue becomes its assignee; anyone after that gets
+    a conflict naming who has it, however the case left the queue."""
+    state = handoff_state(handoff)
+    if state == ACCEPTED and handoff.get("acknowledged_by") == actor:
+        return Applied(case, changed=False)
+    if state == PENDING and case["assigned_to"] == NEXT_SHIFT:
+        case["assigned_to"] = actor
+        handoff.update(state=ACCEPTED, acknowledged_at=change["at"], acknowledged_by=actor)
+        return Applied(case, changed=True)
+    holder = handoff.get("acknowledged_by") if state == ACCEPTED else case["assigned_to"]
+    return Applied(case, changed=False, conflicts=[FieldConflict(
+        case["id"], change["change_id"], "assigned_to", NEXT_SHIFT, holder, actor)])
 
 
 def _return(case: Case, change: Change, actor: str) -> Applied:
@@ -381,10 +415,11 @@ def _return(case: Case, change: Change, actor: str) -> Applied:
     reason = _text(change["payload"], "reason", "note")
     if handoff["to_user"] != actor:
         raise InvalidChange("only the person a case was handed to can return it")
-    if handoff.get("state", PENDING) == RETURNED:
+    state = handoff_state(handoff)
+    if state == RETURNED:
         return Applied(case, changed=False)
-    if handoff.get("state", PENDING) != PENDING:
-        raise InvalidChange(f"this handoff was {handoff['state']}")
+    if state != PENDING:
+        raise InvalidChange(f"this handoff was {state}")
     handoff.update(state=RETURNED, return_reason=reason, acknowledged_at=change["at"],
                    acknowledged_by=actor)
     if case["assigned_to"] == actor:

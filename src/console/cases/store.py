@@ -20,11 +20,22 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, RowMapping, delete, func, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RowMapping,
+    column,
+    delete,
+    func,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert
 
 from console.cases.changes import (
     ANSWER_PREFIX,
+    NEXT_SHIFT,
     Case,
     Change,
     InvalidChange,
@@ -35,7 +46,14 @@ from console.cases.changes import (
     new_id,
     utc_now,
 )
-from console.models.cases import CaseConflict, LocalCase, OutboxEntry, SyncState
+from console.cases.index import (
+    COPIED_FIELDS,
+    LISTING_COLUMNS,
+    driver_cursor,
+    index_case,
+    listing_values,
+)
+from console.models.cases import SEARCH_TABLE, CaseConflict, LocalCase, OutboxEntry, SyncState
 from console.models.database import WRITE_LOCK
 
 CASES_CURSOR = "cases_cursor"
@@ -44,7 +62,18 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misr
 PENDING, REJECTED = "pending", "rejected"
 SETTLED = frozenset({"applied", "duplicate", "conflict"})  # answers that end a change's wait
 STATUSES = SETTLED | {REJECTED}
-LISTING_FIELDS = ("call_type", "urgency", "status", "assigned_to", "created_at", "updated_at")
+# Fields a server's copy must hold as text or null: the list copies them into columns.
+LISTING_FIELDS = COPIED_FIELDS
+_WRITTEN_COLUMNS = ("doc", "server_version", *LISTING_COLUMNS)
+# Plain SQL on the driver's cursor: through SQLAlchemy, building and running the statement cost
+# more than SQLite's work, and the sync client writes thousands of cases in a row. A new case
+# takes the next row of the search index, so the index is appended to in order.
+_WRITE_CASE_SQL = (
+    f"INSERT INTO local_case (id, search_rowid, {', '.join(_WRITTEN_COLUMNS)}) VALUES "
+    f"(?, (SELECT coalesce(max(search_rowid), 0) + 1 FROM local_case), "
+    f"{', '.join('?' * len(_WRITTEN_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _WRITTEN_COLUMNS)
+    + " RETURNING search_rowid")
 
 # Builds a change's payload from the current local case; None means there is nothing to change.
 PayloadFor = Callable[[Case], dict[str, Any] | None]
@@ -237,12 +266,13 @@ class CaseStore:
 
     @staticmethod
     def _write_case(connection: Connection, case: Case, server_version: int) -> None:
-        """Store the document and the listing columns copied from it, always together."""
-        values = {name: case.get(name) for name in LISTING_FIELDS}
-        values.update(doc=_dump(case), server_version=server_version)
-        statement = insert(LocalCase).values(id=case["id"], **values)
-        connection.execute(statement.on_conflict_do_update(index_elements=[LocalCase.id],
-                                                           set_=values))
+        """Store the document, the list's columns and the search entry derived from it, always
+        together."""
+        values = listing_values(case)
+        written = driver_cursor(connection).execute(_WRITE_CASE_SQL, (
+            case["id"], _dump(case), server_version,
+            *(values[name] for name in LISTING_COLUMNS)))
+        index_case(connection, written.fetchone()[0], case)
 
     # --- the sync client's side ------------------------------------------------------------
 
@@ -267,13 +297,18 @@ class CaseStore:
         conflicts the server reports are kept, both texts, until a person resolves them. A
         rejected change stays in the outbox, marked, never resent on its own. An answer for a
         change no longer in the outbox was recorded before; only its server copy is still used.
-        Server copies are applied last, so each case is replayed on what is still unsent.
+        Server copies are applied last, so each case is replayed on what is still unsent. A case
+        the server says this user may no longer see ("withdrawn": someone else took it from the
+        next shift's queue) leaves the store; its refused changes stay for a person to review.
         """
         with self.transaction() as connection:
             for result in results:
                 self._settle(connection, result)
-            for doc in (result["case"] for result in results if result.get("case")):
-                self._rebase(connection, doc)
+            for result in results:
+                if result.get("case"):
+                    self._rebase(connection, result["case"])
+                elif result.get("withdrawn"):
+                    self._forget(connection, [result["case_id"]])
 
     def _settle(self, connection: Connection, result: dict[str, Any]) -> None:
         status, change_id = result["status"], result["change_id"]
@@ -327,6 +362,32 @@ class CaseStore:
             except InvalidChange:
                 continue
         self._write_case(connection, case, server_case["version"])
+
+    def drop_left_queue(self, still_queued: Iterable[str]) -> list[str]:
+        """Drop the local copies of cases that have left the next shift's queue; their ids.
+
+        Every specialist sees the queue, but once someone takes a case only the people who
+        worked on it still do, so the server's feed stops sending it to everyone else: what they
+        hold is a queue entry that no longer exists. Call after a complete pull with the ids the
+        server has in the queue now; a case still shown here is either still queued or no longer
+        this user's to see. (Should it have left the queue after the pull, the next pull brings
+        it back.) Cases with changes still to send stay until the server has answered them.
+        """
+        unsent = select(OutboxEntry.case_id).where(OutboxEntry.state == PENDING)
+        gone = (LocalCase.assigned_to == NEXT_SHIFT) & LocalCase.id.not_in(list(still_queued)) \
+            & LocalCase.id.not_in(unsent)
+        with self.transaction() as connection:
+            ids = list(connection.scalars(select(LocalCase.id).where(gone)))
+            self._forget(connection, ids)
+        return ids
+
+    @staticmethod
+    def _forget(connection: Connection, case_ids: list[str]) -> None:
+        """Remove local copies with their search entries: nothing of them stays findable."""
+        search = table(SEARCH_TABLE, column("rowid"))
+        rows = select(LocalCase.search_rowid).where(LocalCase.id.in_(case_ids))
+        connection.execute(delete(search).where(search.c.rowid.in_(rows)))
+        connection.execute(delete(LocalCase).where(LocalCase.id.in_(case_ids)))
 
     @staticmethod
     def _unsent(connection: Connection, case_id: str) -> list[Change]:

@@ -22,7 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import __version__
-from console.server import cases, directory, snapshot
+from console.cases.audit import UUID_PATTERN
+from console.server import audit, cases, directory, snapshot
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
 from console.server.db import DATABASE_URL_ENV, server_engine
 
@@ -102,6 +103,10 @@ class Push(BaseModel):
     changes: list[Any] = Field(max_length=cases.MAX_PUSH)
 
 
+class AuditPush(BaseModel):
+    events: list[audit.WorkstationEvent] = Field(max_length=audit.MAX_PUSH)
+
+
 # --- the application ---------------------------------------------------------------------------
 
 def create_app(engine: Engine) -> FastAPI:
@@ -113,6 +118,7 @@ def create_app(engine: Engine) -> FastAPI:
     _error_handlers(app)
     _auth_routes(app)
     _sync_routes(app)
+    _audit_routes(app)
     _admin_routes(app)
     return app
 
@@ -176,6 +182,8 @@ def route(method: Callable[..., Any], path: str, roles: Sequence[str] | None,
 Who = Annotated[Principal, Depends(_principal)]
 After = Annotated[int, Query(ge=0, le=2**62)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+AuditLimit = Annotated[int, Query(ge=1, le=audit.MAX_PAGE)]
+CaseId = Annotated[str | None, Query(pattern=UUID_PATTERN)]
 
 
 def _auth_routes(app: FastAPI) -> None:
@@ -236,9 +244,26 @@ def _sync_routes(app: FastAPI) -> None:
         results = cases.push_changes(app.state.engine, principal, body.changes)
         return _raw_json({"results": results})
 
+    @route(app.get, "/sync/queue", cases.WORKS_CASES)
+    def queue() -> dict[str, Any]:
+        return {"case_ids": cases.queued_case_ids(app.state.engine)}
+
     @route(app.get, "/cases/conflicts", SUPERVISOR)
     def conflicts() -> dict[str, Any]:
         return {"conflicts": cases.open_conflicts(app.state.engine)}
+
+
+def _audit_routes(app: FastAPI) -> None:
+    @route(app.post, "/audit/events", cases.WORKS_CASES)
+    def record_events(principal: Who, body: AuditPush) -> dict[str, int]:
+        stored = audit.store_events(app.state.engine, principal, body.events)
+        return {"received": len(body.events), "stored": stored}
+
+    @route(app.get, "/audit/events", SUPERVISOR)
+    def audit_events(case_id: CaseId = None, after: After = 0,
+                     limit: AuditLimit = audit.DEFAULT_PAGE) -> dict[str, Any]:
+        events, cursor, more = audit.read_events(app.state.engine, case_id, after, limit)
+        return {"events": events, "cursor": cursor, "more": more}
 
 
 def _admin_routes(app: FastAPI) -> None:

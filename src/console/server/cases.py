@@ -5,6 +5,11 @@ Each pushed change is applied together with a row in ``applied_change`` keyed by
 finds that row and gets the same answer again; two copies racing each other cannot both commit
 (the key is unique). A change that can never apply is answered "rejected" with the reason, and
 that answer is kept too.
+
+Supervisors see every case; a specialist sees the cases they created or were ever assigned, and
+every case waiting in the next shift's queue. Neither the feed nor an answer to a push ever
+carries a case to someone who may not see it — not even to the one who was too late to take it
+from the queue, who is told only who took it.
 """
 
 from __future__ import annotations
@@ -15,10 +20,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, union, update
 from sqlalchemy.exc import DataError, IntegrityError
 
-from console.cases.changes import Applied, Case, InvalidChange, apply_change, validate_change
+from console.cases.changes import (
+    NEXT_SHIFT,
+    Applied,
+    Case,
+    InvalidChange,
+    apply_change,
+    validate_change,
+)
 from console.server.auth import Principal
 from console.server.db import take_seqs, write_transaction
 from console.server.models import (
@@ -29,7 +41,8 @@ from console.server.models import (
     CaseRecord,
 )
 
-# Supervisors see and may change every case; specialists the cases they took or were handed.
+# Supervisors see and may change every case; specialists the cases they took or were handed,
+# and every case waiting in the next shift's queue, so that anyone on the shift can take it.
 SEES_ALL_CASES = ("supervisor",)
 WORKS_CASES = ("specialist", "supervisor")
 MAX_PUSH = 500
@@ -49,14 +62,27 @@ _INSERT_CASE = insert(CaseRecord)
 _GRANT = insert(CaseAccess)
 _RECORD = insert(AppliedChange)
 _AUDIT = insert(AuditEvent)
-_EARLIER = select(AppliedChange.result).where(AppliedChange.change_id == bindparam("change_id"))
+_EARLIER = select(AppliedChange.result, AppliedChange.user_name).where(
+    AppliedChange.change_id == bindparam("change_id"))
 
 
-def _may_use(connection: Connection, principal: Principal, case_id: str) -> bool:
-    if principal.role in SEES_ALL_CASES:
+def _may_use(connection: Connection, principal: Principal, case: Case) -> bool:
+    # Its author and its assignee always have access (``_store``): no need to look it up.
+    if principal.role in SEES_ALL_CASES or case["assigned_to"] in (NEXT_SHIFT, principal.name) \
+            or case["created_by"] == principal.name:
         return True
     return connection.execute(
-        _ACCESS, {"user": principal.name, "case_id": case_id}).first() is not None
+        _ACCESS, {"user": principal.name, "case_id": case["id"]}).first() is not None
+
+
+def _takes_from_queue(case: Case, change: dict[str, Any]) -> bool:
+    """Whether ``change`` accepts a handoff to the next shift's queue: anyone on the shift may
+    try, even once the case has left the queue, to be told who took it."""
+    if change["kind"] != "acknowledge_handoff":
+        return False
+    handoff_id = change["payload"].get("handoff_id")
+    return any(h["id"] == handoff_id and h["to_user"] == NEXT_SHIFT
+               for h in case.get("handoffs", []))
 
 
 def _load(connection: Connection, case_id: str) -> Case | None:
@@ -104,7 +130,8 @@ def _apply_one(connection: Connection, principal: Principal, change: dict[str, A
                ) -> tuple[dict[str, Any], Applied]:
     case_id = change["case_id"]
     case = _load(connection, case_id)
-    if case is not None and not _may_use(connection, principal, case_id):
+    if case is not None and not _may_use(connection, principal, case) \
+            and not _takes_from_queue(case, change):
         raise InvalidChange("you may not change this case")
     applied = apply_change(case, change, principal.name)
     if applied.changed:
@@ -125,11 +152,16 @@ def _record(connection: Connection, principal: Principal, change: dict[str, Any]
         "subject": change["case_id"], "detail": result["status"]})
 
 
-def _earlier_answer(connection: Connection, change_id: str) -> dict[str, Any] | None:
-    stored = connection.execute(_EARLIER, {"change_id": change_id}).scalar()
+def _earlier_answer(connection: Connection, principal: Principal, change_id: str
+                   ) -> dict[str, Any] | None:
+    """The answer given when this change first arrived; only its sender hears it again."""
+    stored = connection.execute(_EARLIER, {"change_id": change_id}).first()
     if stored is None:
         return None
-    return {**json.loads(stored), "duplicate": True}
+    if stored.user_name != principal.name:
+        return {"status": "rejected", "reason": "another user sent a change with this id",
+                "conflicts": [], "duplicate": True}
+    return {**json.loads(stored.result), "duplicate": True}
 
 
 def push_changes(engine: Engine, principal: Principal, changes: list[Any]
@@ -222,24 +254,26 @@ def _check_storable(change: dict[str, Any]) -> None:
 
 def _apply_here(connection: Connection, principal: Principal, change: dict[str, Any]
                 ) -> tuple[dict[str, Any], Applied | None]:
-    """The answer to ``change`` (with the case when the caller may see it), and what it did."""
+    """The answer to ``change`` and what it did.
+
+    The answer holds the case as it is now when the caller may see it. When the case exists but
+    the caller may not see it (any more: someone else took it from the queue), the answer says
+    only that — "withdrawn" — so the workstation can drop its copy without learning anything.
+    """
     applied = None
-    result = _earlier_answer(connection, change["change_id"])
+    result = _earlier_answer(connection, principal, change["change_id"])
     if result is None:
         try:
             result, applied = _apply_one(connection, principal, change)
         except InvalidChange as problem:
             result = {"status": "rejected", "reason": str(problem), "conflicts": []}
         _record(connection, principal, change, result)
-    if applied is not None:
-        case: Case | None = applied.case  # the caller just changed it, so may see it
-    else:
-        case = _load(connection, change["case_id"])
-        if case is not None and not _may_use(connection, principal, change["case_id"]):
-            case = None
-    if case is not None:
+    case = applied.case if applied is not None else _load(connection, change["case_id"])
+    if case is not None and _may_use(connection, principal, case):
         result["case"] = case
-    return {"change_id": change["change_id"], **result}, applied
+    elif case is not None:
+        result["withdrawn"] = True
+    return {"change_id": change["change_id"], "case_id": change["case_id"], **result}, applied
 
 
 def cases_after(engine: Engine, principal: Principal, after: int, limit: int
@@ -247,14 +281,25 @@ def cases_after(engine: Engine, principal: Principal, after: int, limit: int
     """Cases this user may see that changed after feed number ``after``, oldest change first."""
     query = select(CaseRecord.seq, CaseRecord.doc).where(CaseRecord.seq > after)
     if principal.role not in SEES_ALL_CASES:
-        query = query.join(CaseAccess, (CaseAccess.case_id == CaseRecord.id)
-                           & (CaseAccess.user_name == principal.name))
+        # The few ids this user may see first (their own, the queue), then those cases by key:
+        # never a walk through every case in the feed.
+        visible = union(
+            select(CaseAccess.case_id.label("id")).where(CaseAccess.user_name == principal.name),
+            select(CaseRecord.id).where(CaseRecord.assigned_to == NEXT_SHIFT)).subquery()
+        query = query.join(visible, visible.c.id == CaseRecord.id)
     with engine.connect() as connection:
         rows = connection.execute(query.order_by(CaseRecord.seq).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     docs = [orjson.Fragment(doc) for _, doc in rows]
     return docs, rows[-1][0] if rows else after, more
+
+
+def queued_case_ids(engine: Engine) -> list[str]:
+    """The cases waiting in the next shift's queue now (every specialist sees them)."""
+    query = select(CaseRecord.id).where(CaseRecord.assigned_to == NEXT_SHIFT)
+    with engine.connect() as connection:
+        return list(connection.scalars(query.order_by(CaseRecord.id)))
 
 
 def open_conflicts(engine: Engine) -> list[dict[str, Any]]:

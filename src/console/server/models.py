@@ -134,11 +134,18 @@ class CaseConflict(ServerBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 class AuditEvent(ServerBase):
+    """Who did what to which case (``subject``: its id; empty for a list of cases), and when.
+
+    The server writes one for every change it applies; workstations send the views, prints
+    and exports done on them, each with its own ``event_id`` so a resend is stored once.
+    """
+
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     user_name: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+    event_id: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)

@@ -59,6 +59,9 @@ class ServerApi:
     def role(self) -> str:
         return self._tokens().role
 
+    def user(self) -> str:
+        return self._tokens().user
+
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         return self._authorized("GET", path, params=params)
 

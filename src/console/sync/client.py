@@ -1,10 +1,12 @@
 """The sync client (Qt-free): push the case outbox, pull the directory and cases, report status.
 
 One ``sync_once`` pushes every waiting change (each is resent until the server answers it, and the
-server applies each exactly once), then pulls directory changes page by page — each page written
+server applies each exactly once), then the audit events recorded here (views, prints, exports;
+stored once each by their ids), then pulls directory changes page by page — each page written
 with its new cursor in one local transaction, so a sync stopped at any point resumes where it
-stopped — then pulls the cases this user may see. A first sync of a large directory downloads the
-server's ready-made snapshot instead of a million single records.
+stopped — then pulls the cases this user may see, and drops the copies of queue cases someone
+else has taken since. A first sync of a large directory downloads the server's ready-made
+snapshot instead of a million single records.
 """
 
 from __future__ import annotations
@@ -14,23 +16,33 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
+from console.cases.audit import AuditLog
 from console.cases.changes import ITEM_LISTS
 from console.cases.store import CASES_CURSOR, LISTING_FIELDS, CaseStore
 from console.directory.batch import COLUMNS, Row
 from console.directory.feed import CURSOR_KEY, apply_changes, row_values
 from console.directory.index import get_meta, set_meta
 from console.models.database import open_directory
-from console.sync.api import BadReply, ServerApi, ServerUnreachable, SyncError, expect
+from console.sync.api import (
+    BadReply,
+    ServerApi,
+    ServerRefused,
+    ServerUnreachable,
+    SyncError,
+    expect,
+)
 from console.sync.snapshot import SnapshotUnusable, install_snapshot
 from console.tasks import QuietState, TaskState, check_cancelled
 
 SERVER_KEY = "sync_server"
 PUSH_BATCH = 200
+AUDIT_BATCH = 500  # the server's limit per request
 RESULT_STATUSES = {"applied", "conflict", "rejected"}
 CASE_ROLES = ("specialist", "supervisor")
 
@@ -68,6 +80,8 @@ class SyncReport:
     rejected: int = 0
     directory_changes: int = 0
     cases_pulled: int = 0
+    cases_withdrawn: int = 0  # queue cases someone else took: no longer this user's to see
+    audit_events: int = 0
     used_snapshot: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -101,8 +115,10 @@ class SyncClient:
         report = SyncReport()
         try:
             self._push(report)
+            self._push_audit(report)
             self._pull_directory(report, state)
             self._pull_cases(report)
+            self._drop_left_queue(report)
         except SyncError as error:
             self.status.online = not isinstance(error, ServerUnreachable)
             self.status.last_error = str(error)
@@ -126,7 +142,7 @@ class SyncClient:
             ids = [change["change_id"] for change in waiting]
             try:
                 reply = self._api.post("/sync/push", {"changes": waiting})
-                results = _push_results(reply, set(ids))
+                results = _push_results(reply, {c["change_id"]: c["case_id"] for c in waiting})
             except SyncError as error:
                 self._cases.record_attempt(ids, str(error))
                 raise
@@ -135,6 +151,22 @@ class SyncClient:
                 report.pushed += 1
                 report.conflicts += result["status"] == "conflict"
                 report.rejected += result["status"] == "rejected"
+
+    def _push_audit(self, report: SyncReport) -> None:
+        """Send the audit events recorded here by the signed-in user, oldest first; a server
+        that refuses them keeps them waiting for a later sync, and cases still sync."""
+        if self._cases is None or self._api.role() not in CASE_ROLES:
+            return
+        audit = AuditLog(self._cases.engine, self._api.user())
+        while events := audit.pending(AUDIT_BATCH):
+            reply = _unless_refused(report, "audit events not sent",
+                                    partial(self._api.post, "/audit/events", {"events": events}))
+            if reply is None:
+                return
+            if expect(reply, "received", int) != len(events):
+                raise BadReply("the server's answer to the audit events does not match")
+            audit.mark_sent(event["id"] for event in events)
+            report.audit_events += len(events)
 
     # --- directory ---
 
@@ -203,6 +235,17 @@ class SyncClient:
             if not expect(page, "more", bool):
                 return
 
+    def _drop_left_queue(self, report: SyncReport) -> None:
+        """After a complete pull, drop queue cases the server no longer sends this user."""
+        if self._cases is None or self._api.role() not in CASE_ROLES:
+            return
+        reply = _unless_refused(report, "queue not checked", partial(self._api.get, "/sync/queue"))
+        if reply is None:
+            return
+        queued = expect(reply, "case_ids", list,
+                        lambda ids: all(isinstance(case_id, str) for case_id in ids))
+        report.cases_withdrawn += len(self._cases.drop_left_queue(queued))
+
     def _refresh_counts(self) -> None:
         if self._cases is None:
             return
@@ -212,12 +255,30 @@ class SyncClient:
         self.status.conflicts = counts["conflicts"]
 
 
-def _push_results(reply: dict[str, Any], sent: set[str]) -> list[dict[str, Any]]:
+def _unless_refused(report: SyncReport, what: str, call: Callable[[], dict[str, Any]]
+                    ) -> dict[str, Any] | None:
+    """The reply to a call an older server may not know; None (and a note) when the server
+    refuses it, so that cases still sync. A server in trouble (5xx) stops the sync as usual."""
+    try:
+        return call()
+    except ServerRefused as refused:
+        if refused.status >= 500:
+            raise
+        report.notes.append(f"{what}: {refused}")
+        return None
+
+
+def _push_results(reply: dict[str, Any], sent: dict[str, str]) -> list[dict[str, Any]]:
+    """The server's answers to the changes ``sent`` (change id -> case id), checked."""
     results = expect(reply, "results", list)
     for result in results:
         if not isinstance(result, dict) or result.get("change_id") not in sent \
                 or result.get("status") not in RESULT_STATUSES:
             raise BadReply("the server's answer to a push does not match what was sent")
+        if result.get("withdrawn", False) is not False and (
+                result["withdrawn"] is not True
+                or result.get("case_id") != sent[result["change_id"]]):
+            raise BadReply("the server's answer to a push withdraws a case it was not about")
         conflicts = result.get("conflicts") or []
         if not isinstance(conflicts, list) or not all(map(_readable_conflict, conflicts)):
             raise BadReply("the server's answer to a push holds a conflict the console cannot "

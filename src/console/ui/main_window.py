@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QWidget
 
 from console.app import Workstation
 from console.cases.changes import Case
 from console.intake.desk import Call
 from console.sync.client import SyncStatus
+from console.ui.cases.services import CaseServices
+from console.ui.cases.supervisor import SupervisorPanel
+from console.ui.cases.workspace import CasesTab
 from console.ui.intake.call_page import CallPage
+from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
 from console.ui.referral_search import ReferralSearchPanel
 from console.ui.server_dialogs import ServerDialog, SignInDialog
@@ -34,16 +38,34 @@ class MainWindow(QMainWindow):
         self.workstation, self.tasks, self.runner = workstation, tasks, runner
         self.setWindowTitle(TITLE)
         self.setAccessibleName(TITLE)
+        self.case_services = CaseServices(
+            workstation.cases, workstation.listing, workstation.protocol, workstation.user,
+            workstation.role, record_audit=self._record_audit)
         self.triage = TriagePage(workstation.protocol)
         self.referrals = ReferralSearchPanel(tasks, workstation.lookup.search)
-        self.call_page = CallPage(workstation.desk, tasks, self.referrals)
+        self.repeats = RepeatStrip(self.case_services, tasks)
+        self.call_page = CallPage(workstation.desk, tasks, self.referrals, self.repeats)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.triage)
         self.pages.addWidget(self.call_page)
-        self.setCentralWidget(self.pages)
+        self.cases_tab = CasesTab(self.case_services, tasks)
+        self.supervisor = (SupervisorPanel(self.case_services, tasks)
+                           if self.case_services.is_supervisor else None)
+        self.workspace = QTabWidget()
+        self.workspace.setAccessibleName("Workspace")
+        self.workspace.tabBar().setAccessibleName("Workspace tabs")
+        self.workspace.addTab(self.pages, "Calls  F2")
+        self.workspace.addTab(self.cases_tab, "Cases  F3")
+        if self.supervisor is not None:
+            self.workspace.addTab(self.supervisor, "Supervisor  F4")
+            self.supervisor.sig_open_case.connect(self.open_case)
+        self.setCentralWidget(self.workspace)
+        self.repeats.sig_open_case.connect(self.open_case)
+        self.repeats.sig_attach.connect(self.call_page.attach_to)
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
         self.actions_by_name: dict[str, QAction] = {}
+        self._last_pull: object = None
         self._build_menus()
         self.triage.sig_chosen.connect(self.start_contact)
         self.call_page.sig_saved.connect(self._after_save)
@@ -90,6 +112,10 @@ class MainWindow(QMainWindow):
                      self.call_page.focus_search, "referrals")
         self._action("add", "&Add selected service to the sheet", "Ctrl+R",
                      self.referrals.add_selected, "referrals")
+        self._action("calls", "&Calls", "F2", self.show_calls, "go")
+        self._action("cases", "C&ases", "F3", self.show_cases, "go")
+        if self.supervisor is not None:
+            self._action("supervisor", "S&upervisor view", "F4", self.show_supervisor, "go")
         self._action("sync", "Sync &now", "F5", self.runner.sync_now, "tools")
         self._action("server", "Central &server…", None, self._choose_server, "tools")
 
@@ -102,8 +128,42 @@ class MainWindow(QMainWindow):
 
     # --- calls -----------------------------------------------------------------------------
 
+    # --- workspace tabs --------------------------------------------------------------------
+
+    def show_calls(self) -> None:
+        self.workspace.setCurrentWidget(self.pages)
+        page = self.pages.currentWidget()
+        if page is self.triage:
+            self.triage.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_cases(self) -> None:
+        self.workspace.setCurrentWidget(self.cases_tab)
+        self.cases_tab.list.focus_search()
+
+    def show_supervisor(self) -> None:
+        if self.supervisor is not None:
+            self.workspace.setCurrentWidget(self.supervisor)
+            self.supervisor.refresh()
+
+    def open_case(self, case_id: str) -> None:
+        self.workspace.setCurrentWidget(self.cases_tab)
+        self.cases_tab.open_case(case_id)
+
+    def _record_audit(self, action: str, case_id: str | None, detail: str) -> None:
+        audit = self.workstation.audit
+        self.tasks.run(lambda: audit.record(action, case_id, detail), None, self._show_failure,
+                       lane="writes")
+
+    def _refresh_cases(self) -> None:
+        self.cases_tab.refresh()
+        if self.supervisor is not None and self.workspace.currentWidget() is self.supervisor:
+            self.supervisor.refresh()
+
+    # --- calls -----------------------------------------------------------------------------
+
     def show_triage(self, notice: str = "") -> None:
         self.triage.show_notice(notice)
+        self.workspace.setCurrentWidget(self.pages)
         self.pages.setCurrentWidget(self.triage)
         self.triage.setFocus(Qt.FocusReason.OtherFocusReason)
         self._show_page_actions()
@@ -130,6 +190,7 @@ class MainWindow(QMainWindow):
         self._after_save()
 
     def open_call(self, call: Call) -> None:
+        self.workspace.setCurrentWidget(self.pages)
         self.pages.setCurrentWidget(self.call_page)
         self.call_page.open(call)
         self._show_page_actions()
@@ -157,8 +218,12 @@ class MainWindow(QMainWindow):
     def _after_save(self) -> None:
         self.tasks.run(self.workstation.cases.counts, self.runner.show_pending)
         self.runner.soon()
+        self._refresh_cases()
 
     def _show_sync(self, status: SyncStatus) -> None:
+        if status.last_success is not None and status.last_success != self._last_pull:
+            self._last_pull = status.last_success
+            self._refresh_cases()  # the pull may have brought cases handed to this user
         self.status.show_status(status, self.workstation.user,
                                 connecting=self.runner.running and self.runner.connection is None)
 

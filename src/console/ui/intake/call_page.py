@@ -25,6 +25,7 @@ from console.protocol import Evaluation
 from console.protocol.calendar import caller_zone
 from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
+from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.referral_search import ReferralSearchPanel
 from console.ui.taskman import TaskManager
 
@@ -46,9 +47,9 @@ class CallPage(QWidget):
     """A save failed; the message says what happened (the form keeps every answer)."""
 
     def __init__(self, desk: CallDesk, tasks: TaskManager, referrals: ReferralSearchPanel,
-                 parent: QWidget | None = None) -> None:
+                 repeats: RepeatStrip, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.desk, self.tasks, self.referrals = desk, tasks, referrals
+        self.desk, self.tasks, self.referrals, self.repeats = desk, tasks, referrals, repeats
         self.call: Call | None = None
         self.header = CallHeader(desk.protocol.service_chart)
         self.banner = QLabel()
@@ -69,6 +70,7 @@ class CallPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
+        layout.addWidget(repeats)
         layout.addWidget(self.form, 1)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -93,6 +95,7 @@ class CallPage(QWidget):
         self.banner.setVisible(call.recovered)
         self._reevaluate()
         self._follow_caller_place()
+        self.repeats.check(call.case_id, call.answers)
         self._show_sheet(self.desk.referrals(call))
         self.form.go_to(self._position.tab_id, self._position.field_id)
 
@@ -105,6 +108,7 @@ class CallPage(QWidget):
         self._reevaluate()
         if field_id == ZIP_FIELD or field_id in STATE_FIELDS:
             self._follow_caller_place()
+        self.repeats.check(self.call.case_id, self.call.answers)
         self._save_timer.start()
 
     def _on_position(self, tab_id: str, field_id: str) -> None:
@@ -198,6 +202,7 @@ class CallPage(QWidget):
         call = self.call.copy()
         self.call = None
         self.header.stop()
+        self.repeats.clear()
         self.tasks.run(lambda: self.desk.finish(call), self._finished, self._save_failed,
                        lane="writes")
         return True
@@ -216,6 +221,16 @@ class CallPage(QWidget):
     def _finished(self, case: Case) -> None:
         self.sig_saved.emit()
         self.sig_finished.emit(case)
+
+    def attach_to(self, earlier_case_id: str) -> None:
+        """Link this call to an earlier case about the same situation (both keep the link)."""
+        if self.call is None:
+            return
+        call, cases = self.call, self.desk.store
+        self.save_now()  # the link lands after every answer typed so far
+        self.tasks.run(lambda: cases.link_contact(earlier_case_id, call.case_id,
+                                                  "Repeat contact taken as a new call"),
+                       lambda _case: self.sig_saved.emit(), self._save_failed, lane="writes")
 
     # --- referrals -------------------------------------------------------------------------
 

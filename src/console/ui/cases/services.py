@@ -1,0 +1,125 @@
+"""What the case panels are given to work with, and the few words they all show alike.
+
+``CaseServices`` bundles the workstation's case services for the panels (they never open a
+database themselves). The functions below turn stored values into the words the panels show:
+times on the hotline's clock, people (with "you" for the person signed in and the next shift's
+queue by its name), and intake answers by their protocol labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from console.cases.changes import NEXT_SHIFT
+from console.protocol import Protocol
+from console.protocol.calendar import clock_text, us_states
+
+if TYPE_CHECKING:  # the panels reach the listing through this object only
+    from console.cases.listing import CaseList
+    from console.cases.store import CaseStore
+
+SUPERVISOR = "supervisor"
+QUEUE_NAME = "the next shift's queue"
+NOT_SET = "—"
+
+
+def _no_audit(_action: str, _case_id: str | None, _detail: str) -> None:
+    """Stands in for the audit log where a workstation has none."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class CaseServices:
+    """The case services a panel uses; built once by the main window and shared."""
+
+    cases: CaseStore
+    listing: CaseList
+    protocol: Protocol
+    user: str
+    role: str  # "specialist" | "supervisor"
+    record_audit: Callable[[str, str | None, str], None] = _no_audit
+    # What "now" is for due and overdue times; tests and drills set the hour.
+    clock: Callable[[], datetime] = field(default=_utc_now)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == SUPERVISOR
+
+    def time_text(self, iso: str | None, zone: bool = True) -> str:
+        """A stored ISO time on the hotline's clock ("Wed 25 Nov, 7:00 PM ET", or without the
+        zone where a heading names it); "—" if none."""
+        moment = parse_time(iso)
+        if moment is None:
+            return NOT_SET
+        text = clock_text(self.protocol.service_chart.hotline_time(moment))
+        return text if zone else text.rsplit(" ", 1)[0]
+
+    def person(self, name: str | None) -> str:
+        """A user as the panels name them: "you", "the next shift's queue", or the name."""
+        if not name:
+            return "nobody"
+        if name == NEXT_SHIFT:
+            return QUEUE_NAME
+        return "you" if name == self.user else name
+
+    def request_label(self, request_type: str | None, call_type: str | None) -> str:
+        """The request type's label, else the call type, for a case taken under any protocol."""
+        if request_type:
+            try:
+                return self.protocol.request_type(request_type).label
+            except KeyError:
+                return request_type
+        return (call_type or "case").capitalize()
+
+
+def parse_time(iso: str | None) -> datetime | None:
+    """An aware time from stored ISO text; None for none or for text that is not a time."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def answer_text(protocol: Protocol, field_id: str, value: Any) -> str:
+    """An intake answer in words: option labels for choices, "Yes"/"No", states by name."""
+    try:
+        spec = protocol.field(field_id)
+    except KeyError:  # taken under an older protocol: show it as it was stored
+        spec = None
+    labels: dict[Any, str] = {}
+    if spec is not None:
+        labels = ({code: f"{code} — {name}" for code, name in us_states()} if spec.kind == "state"
+                  else {option.value: option.label for option in spec.options})
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(labels.get(item, str(item)) for item in value)
+    return labels.get(value, str(value))
+
+
+def is_answered(value: Any) -> bool:
+    return value not in (None, "", []) and not (isinstance(value, str) and not value.strip())
+
+
+def describe(widget: QWidget, name: str, tip: str) -> None:
+    """Name a control for screen readers and explain it in a tooltip."""
+    widget.setAccessibleName(name)
+    widget.setToolTip(tip)
+
+
+def buddy(text: str, widget: QWidget) -> QLabel:
+    """A label whose mnemonic (the letter after "&") puts the focus in ``widget``."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
