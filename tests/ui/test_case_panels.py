@@ -22,12 +22,13 @@ from console.cases.changes import NEXT_SHIFT, PENDING, RETURNED, SUPERSEDED, Cas
 from console.cases.listing import CaseList
 from console.cases.store import CaseStore
 from console.models.database import open_case_store
-from console.protocol import Protocol, load_protocol
+from console.protocol import Protocol
 from console.ui.cases.case_detail import CaseDetail, due_choices
 from console.ui.cases.case_list import CASE_ID_ROLE, CaseListPanel
 from console.ui.cases.handoff_dialog import HandoffDialog
 from console.ui.cases.services import CaseServices
 from console.ui.taskman import TaskManager
+from tests.ui.conftest import AuditRecorder
 
 ME, DANA, LEE = "maria", "dana", "lee"
 CALLER_PHONE = "(312) 555-0142"
@@ -36,26 +37,7 @@ FRIDAY = datetime(2025, 11, 21, 20, 0, tzinfo=UTC)
 TAB_LIMIT = 60
 
 
-@dataclass
-class AuditRecorder:
-    """Stands in for the audit log, noting each event recorded."""
 
-    events: list[tuple[str, str | None, str]] = field(default_factory=list)
-
-    def __call__(self, action: str, case_id: str | None, detail: str) -> None:
-        self.events.append((action, case_id, detail))
-
-
-@pytest.fixture(scope="module")
-def protocol() -> Protocol:
-    return load_protocol()
-
-
-@pytest.fixture()
-def tasks() -> Iterator[TaskManager]:
-    manager = TaskManager()
-    yield manager
-    manager.wait_idle()
 
 
 @pytest.fixture()

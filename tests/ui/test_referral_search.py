@@ -50,12 +50,6 @@ def search(hotline_home: Path) -> Iterator[RecordingSearch]:
     engine.dispose()
 
 
-@pytest.fixture()
-def tasks() -> Iterator[TaskManager]:
-    manager = TaskManager()
-    yield manager
-    manager.wait_idle()
-
 
 @pytest.fixture()
 def panel(qtbot, tasks: TaskManager, search: RecordingSearch) -> ReferralSearchPanel:

@@ -60,12 +60,6 @@ def current(services: CaseServices) -> Case:
     return services.cases.create_case("crisis", "urgent", request_type="crisis")
 
 
-@pytest.fixture()
-def tasks() -> Iterator[TaskManager]:
-    manager = TaskManager()
-    yield manager
-    manager.wait_idle()
-
 
 @pytest.fixture()
 def strip(qtbot: QtBot, services: CaseServices, tasks: TaskManager) -> Iterator[RepeatStrip]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,12 @@ from console.cases.listing import CaseList
 from console.cases.report import SUMMARY_COLUMNS
 from console.cases.store import CaseStore
 from console.models.database import open_case_store
-from console.protocol import Protocol, load_protocol
+from console.protocol import Protocol
 from console.ui.cases import supervisor
 from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import PACKET_TIP, SupervisorPanel
 from console.ui.taskman import TaskManager
+from tests.ui.conftest import AuditRecorder
 
 SUPERVISOR, MARIA, DANA, LEE = "sam", "maria", "dana", "lee"
 # Thursday 20 November 2025 on the hotline's clock (Eastern, UTC-5): the evening shift runs
@@ -42,17 +43,6 @@ MORNING_CALL = datetime(2025, 11, 20, 14, 0, tzinfo=UTC)  # 9:00 AM, the day shi
 NOW = datetime(2025, 11, 20, 21, 30, tzinfo=UTC)  # 4:30 PM
 
 
-@dataclass
-class AuditRecorder:
-    events: list[tuple[str, str | None, str]] = field(default_factory=list)
-
-    def __call__(self, action: str, case_id: str | None, detail: str) -> None:
-        self.events.append((action, case_id, detail))
-
-
-@pytest.fixture(scope="module")
-def protocol() -> Protocol:
-    return load_protocol()
 
 
 @pytest.fixture()
@@ -77,12 +67,6 @@ def services(engine: Engine, protocol: Protocol) -> CaseServices:
     return CaseServices(CaseStore(engine, SUPERVISOR), CaseList(engine), protocol, SUPERVISOR,
                         "supervisor", AuditRecorder(), lambda: NOW)
 
-
-@pytest.fixture()
-def tasks() -> Iterator[TaskManager]:
-    manager = TaskManager()
-    yield manager
-    manager.wait_idle()
 
 
 @dataclass

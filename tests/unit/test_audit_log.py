@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Engine
 
-from console import settings
 from console.cases.audit import MAX_DETAIL, AuditLog, InvalidEvent
 from console.cases.changes import new_id
-from console.models.database import open_case_store
 
 CASE = "3f1e8e0c-4c4b-4bde-9a47-0c1d2b1f6a10"
 
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    engine = open_case_store(settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 def test_events_wait_in_order_until_marked_sent(engine: Engine) -> None:

@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from console import settings as console_settings
 from console.cases.changes import NEXT_SHIFT, Case, apply_change, new_change, new_id
 from console.cases.index import LISTING_COLUMNS, listing_values, search_entry
 from console.cases.listing import (
@@ -37,12 +36,6 @@ NOW = datetime.now(UTC)
 def at(hours: float) -> str:
     return (NOW + timedelta(hours=hours)).isoformat()
 
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    engine = open_case_store(console_settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from console import settings
 from console.cases.changes import NEXT_SHIFT, Case, apply_change, new_change, new_id
 from console.cases.listing import CaseList, CaseQuery
 from console.cases.report import (
@@ -30,7 +28,6 @@ from console.cases.report import (
     write_summary_csv,
 )
 from console.cases.store import CaseStore
-from console.models.database import open_case_store
 
 ET = ZoneInfo("America/New_York")
 PLAN = load_shifts()
@@ -39,12 +36,6 @@ PLAN = load_shifts()
 def et(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, second, tzinfo=ET)
 
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    engine = open_case_store(settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,13 +23,6 @@ from console.models.cases import (
     is_search_table,
 )
 from console.models.database import open_case_store, open_directory
-
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    engine = open_case_store(settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import Engine, text
 
-from console import settings
 from console.cases.changes import NEXT_SHIFT, Case, apply_change, new_change
 from console.cases.store import CaseStore
 from console.models.cases import SEARCH_TABLE
-from console.models.database import open_case_store
-
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    engine = open_case_store(settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 def queued_on_server(store: CaseStore, author: str = "sue") -> Case:

@@ -10,18 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from console import settings as console_settings
 from console.cases.changes import Case
 from console.cases.repeat import RepeatMatch, find_repeats, repeat_settings
 from console.cases.store import CaseStore
 from console.models.database import open_case_store
-
-
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    engine = open_case_store(console_settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
