@@ -6,6 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+
+from console import settings
+from console.models.database import open_case_store
 
 REPO = Path(__file__).resolve().parents[1]
 HSDS_EXAMPLES = REPO / "tests" / "data" / "hsds3"
@@ -17,3 +21,11 @@ def hotline_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     home = tmp_path / "home"
     monkeypatch.setenv("HOTLINE_HOME", str(home))
     yield home
+
+
+@pytest.fixture
+def engine(hotline_home: Path) -> Iterator[Engine]:
+    """The workstation's case store in the test's own data folder."""
+    engine = open_case_store(settings.case_db_path())
+    yield engine
+    engine.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +13,10 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from console import settings
 from console.cases import changes
 from console.cases.changes import Case
 from console.cases.listing import CaseList
 from console.cases.store import CaseStore
-from console.models.database import open_case_store
 from console.protocol import load_protocol
 from console.ui.cases.services import CaseServices
 from console.ui.intake import repeat_strip
@@ -30,12 +27,6 @@ ME = "maria"
 EARLIER = datetime(2025, 11, 12, 18, 0, tzinfo=UTC)
 NOW = datetime(2025, 11, 24, 15, 0, tzinfo=UTC)
 
-
-@pytest.fixture()
-def engine(hotline_home: Path) -> Iterator[Engine]:
-    engine = open_case_store(settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture()

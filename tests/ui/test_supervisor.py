@@ -21,13 +21,11 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from console import settings
 from console.cases import changes
 from console.cases.changes import NEXT_SHIFT, Case
 from console.cases.listing import CaseList
 from console.cases.report import SUMMARY_COLUMNS
 from console.cases.store import CaseStore
-from console.models.database import open_case_store
 from console.protocol import Protocol
 from console.ui.cases import supervisor
 from console.ui.cases.services import CaseServices
@@ -44,12 +42,6 @@ NOW = datetime(2025, 11, 20, 21, 30, tzinfo=UTC)  # 4:30 PM
 
 
 
-
-@pytest.fixture()
-def engine(hotline_home: Path) -> Iterator[Engine]:
-    engine = open_case_store(settings.case_db_path())
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture()

@@ -60,6 +60,7 @@ from PySide6.QtWidgets import (
 
 from console.directory.search import SearchError, SearchQuery, SearchResult
 from console.directory.vocabulary import vocabulary
+from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager
 
 SEARCH_KEY = "referral-search"
@@ -317,15 +318,6 @@ class _ResultsView(QListView):
 # -- the panel ------------------------------------------------------------------------------
 
 
-def _describe(widget: QWidget, name: str, tip: str) -> None:
-    widget.setAccessibleName(name)
-    widget.setToolTip(tip)
-
-
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label
 
 
 def _term_combo(any_label: str, terms: Iterable[tuple[str, str]]) -> QComboBox:
@@ -441,11 +433,11 @@ class ReferralSearchPanel(QWidget):
         field = self._search_field = QLineEdit()
         field.setPlaceholderText("Search services — words, typos are fine")
         field.setClearButtonEnabled(True)
-        _describe(field, "Search services",
+        describe(field, "Search services",
                   "Type what the caller needs; results update as you type. "
                   "Press Down to move to the results.")
         row = QHBoxLayout()
-        row.addWidget(_buddy("&Search services:", field))
+        row.addWidget(buddy("&Search services:", field))
         row.addWidget(field, stretch=1)
         return row
 
@@ -453,40 +445,40 @@ class ReferralSearchPanel(QWidget):
         vocab = vocabulary()
         self._category = _term_combo(
             "Any category", ((t.code, t.name) for t in vocab.categories.values()))
-        _describe(self._category, "Category", "Only services of this kind")
+        describe(self._category, "Category", "Only services of this kind")
         self._population = _term_combo(
             "Any population", ((t.code, t.name) for t in vocab.populations.values()))
-        _describe(self._population, "Population",
+        describe(self._population, "Population",
                   "Only services for this group (services open to everyone stay listed)")
         self._language = _term_combo("Any language", vocab.languages.items())
-        _describe(self._language, "Language", "Only services that speak this language")
+        describe(self._language, "Language", "Only services that speak this language")
         self._zip_field = QLineEdit()
         self._zip_field.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,5}")))
         self._zip_field.setMaxLength(5)
         self._zip_field.setPlaceholderText("5 digits")
-        _describe(self._zip_field, "Caller ZIP",
+        describe(self._zip_field, "Caller ZIP",
                   "The caller's 5-digit ZIP code: nearest services first, within the radius")
         self._radius = QSpinBox()
         self._radius.setRange(1, MAX_RADIUS_MILES)
         self._radius.setValue(DEFAULT_RADIUS_MILES)
         self._radius.setSuffix(" mi")
-        _describe(self._radius, "Radius in miles", "How far from the caller's ZIP to look")
+        describe(self._radius, "Radius in miles", "How far from the caller's ZIP to look")
         self._open_now = QCheckBox("&Open now")
-        _describe(self._open_now, "Open now", "Only services open at this moment")
+        describe(self._open_now, "Open now", "Only services open at this moment")
         self._only_24h = QCheckBox("24 &hours")
-        _describe(self._only_24h, "24 hours", "Only services available around the clock")
+        describe(self._only_24h, "24 hours", "Only services available around the clock")
         grid = QGridLayout()
         for column, (text, widget) in enumerate((("&Category:", self._category),
                                                  ("&Population:", self._population),
                                                  ("&Language:", self._language))):
-            grid.addWidget(_buddy(text, widget), 0, 2 * column)
+            grid.addWidget(buddy(text, widget), 0, 2 * column)
             grid.addWidget(widget, 0, 2 * column + 1)
         near = QHBoxLayout()
-        for widget in (self._zip_field, _buddy("Ra&dius:", self._radius), self._radius,
+        for widget in (self._zip_field, buddy("Ra&dius:", self._radius), self._radius,
                        self._open_now, self._only_24h):
             near.addWidget(widget)
         near.addStretch(1)
-        grid.addWidget(_buddy("Caller &ZIP:", self._zip_field), 1, 0)
+        grid.addWidget(buddy("Caller &ZIP:", self._zip_field), 1, 0)
         grid.addLayout(near, 1, 1, 1, 5)
         for column in (1, 3, 5):
             grid.setColumnStretch(column, 1)
@@ -500,7 +492,7 @@ class ReferralSearchPanel(QWidget):
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         view.setAlternatingRowColors(True)
-        _describe(view, "Results",
+        describe(view, "Results",
                   "Services found. Press Enter to add the selected one to the sheet.")
         self._count = QLabel(SEARCHING_MESSAGE)
         return self._titled("&Results", self._count, view)
@@ -509,9 +501,9 @@ class ReferralSearchPanel(QWidget):
         details = self._details = QTextBrowser()
         details.setOpenLinks(False)
         details.setTabChangesFocus(True)
-        _describe(details, "Service details", "Everything known about the selected service")
+        describe(details, "Service details", "Everything known about the selected service")
         self._add_button = QPushButton("&Add to sheet")
-        _describe(self._add_button, "Add to sheet",
+        describe(self._add_button, "Add to sheet",
                   "Add the selected service to the caller's referral sheet (Enter in the list)")
         pane = self._titled("D&etails", None, details)
         row = QHBoxLayout()
@@ -529,7 +521,7 @@ class ReferralSearchPanel(QWidget):
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(0, 0, 0, 0)
         heading = QHBoxLayout()
-        heading.addWidget(_buddy(title, body))
+        heading.addWidget(buddy(title, body))
         if note is not None:
             heading.addWidget(note, stretch=1)
         else:

@@ -55,15 +55,8 @@ from console.cases.store import CaseStore
 from console.intake.desk import SUMMARY_FIELD
 from console.protocol.calendar import NON_URGENT, URGENT, ServiceChart, clock_text
 from console.ui.cases.handoff_dialog import HandoffDialog
-from console.ui.cases.services import (
-    NOT_SET,
-    CaseServices,
-    answer_text,
-    buddy,
-    describe,
-    is_answered,
-    parse_time,
-)
+from console.ui.cases.services import NOT_SET, CaseServices, answer_text, is_answered, parse_time
+from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager
 
 LOAD_KEY = "case-detail"

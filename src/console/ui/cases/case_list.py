@@ -44,7 +44,8 @@ from PySide6.QtWidgets import (
 
 from console.cases.changes import NEXT_SHIFT, case_vocabulary
 from console.cases.listing import CaseQuery, CaseRow
-from console.ui.cases.services import NOT_SET, CaseServices, buddy, describe, parse_time
+from console.ui.cases.services import NOT_SET, CaseServices, parse_time
+from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager
 
 LIST_KEY, COUNTS_KEY = "case-list", "case-list-counts"

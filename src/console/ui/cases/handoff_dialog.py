@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from console.cases.changes import NEXT_SHIFT, Case
 from console.cases.listing import CaseQuery
-from console.ui.cases.services import CaseServices, buddy, describe
+from console.ui.cases.services import CaseServices
+from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager
 
 PEOPLE_SCAN = 2000  # cases enough to meet everyone who works them on this workstation

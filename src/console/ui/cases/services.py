@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QLabel, QWidget
-
 from console.cases.changes import NEXT_SHIFT
 from console.protocol import Protocol
 from console.protocol.calendar import clock_text, us_states
@@ -112,14 +110,3 @@ def is_answered(value: Any) -> bool:
     return value not in (None, "", []) and not (isinstance(value, str) and not value.strip())
 
 
-def describe(widget: QWidget, name: str, tip: str) -> None:
-    """Name a control for screen readers and explain it in a tooltip."""
-    widget.setAccessibleName(name)
-    widget.setToolTip(tip)
-
-
-def buddy(text: str, widget: QWidget) -> QLabel:
-    """A label whose mnemonic (the letter after "&") puts the focus in ``widget``."""
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label

@@ -56,7 +56,8 @@ from console.cases.report import (
 )
 from console.protocol.calendar import clock_text
 from console.ui.cases.case_list import due_of
-from console.ui.cases.services import NOT_SET, CaseServices, answer_text, describe, parse_time
+from console.ui.cases.services import NOT_SET, CaseServices, answer_text, parse_time
+from console.ui.labels import describe
 from console.ui.taskman import TaskManager
 
 SUMMARY_KEY = "supervisor-summary"
