@@ -31,6 +31,8 @@ from PySide6.QtWidgets import QSpinBox, QWidget
 
 from console import settings
 from console.app import open_workstation
+from console.cases.changes import NEXT_SHIFT
+from console.embedded import DEMO_SUPERVISOR as SUPERVISOR
 from console.security.credentials import CredentialStore
 from console.ui.intake.fields import (
     ChoiceEditor,
@@ -47,6 +49,7 @@ OUTPUT = Path(__file__).resolve().parent / "screenshots"
 WINDOW_SIZE = (1366, 768)
 WAIT_LIMIT_S = 60.0
 SEARCH_TEXT = "legal"
+HANDOFF_NOTE = "Caller agreed to a call back after 6 pm on the safe number; legal referral given."
 SEARCH_RADIUS_MILES = 250  # the demo directory has few legal services near Houston
 
 # A made-up call: no names, no numbers, nothing a real caller said.
@@ -138,8 +141,9 @@ def answer(window: MainWindow, field_id: str, value: Any) -> None:
                 many.boxes[option].click()
 
 
-def start_window() -> MainWindow:
-    window = build_window(open_workstation(None, CredentialStore.for_this_process()))
+def start_window(user: str | None = None) -> MainWindow:
+    workstation = open_workstation(None, CredentialStore.for_this_process(), demo_user=user)
+    window = build_window(workstation)
     window.resize(*WINDOW_SIZE)
     window.show()
     if not QTest.qWaitForWindowExposed(window, 30_000):
@@ -207,6 +211,28 @@ def shoot(only: str | None, suffix: str) -> None:
         window.close()
 
 
+def shoot_cases() -> None:
+    """As the shift supervisor: the call handed to the next shift, the case, the overview."""
+    application()
+    window = start_window(SUPERVISOR)
+    try:
+        take_call(window)
+        case_id = window.call_page.call.case_id if window.call_page.call else ""
+        window.call_page.finish(confirm=lambda _missing: True)
+        settle(window)
+        window.workstation.cases.hand_off(case_id, NEXT_SHIFT, HANDOFF_NOTE)
+        window.show_cases()
+        window.cases_tab.list.set_view("all_open")
+        window.open_case(case_id)
+        settle(window)
+        save(window, "cases")
+        window.show_supervisor()
+        settle(window)
+        save(window, "supervisor")
+    finally:
+        window.close()
+
+
 def shoot_scaled(tab_id: str) -> None:
     """The same tab at 200 %, in a process of its own (the scale is fixed at start)."""
     environment = {**os.environ, "QT_SCALE_FACTOR": "2"}
@@ -220,13 +246,19 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", help="one intake tab (its id), for the scaled run")
     parser.add_argument("--suffix", default="", help="added to the file names")
+    parser.add_argument("--cases", action="store_true", help="the case list and supervisor view")
     args = parser.parse_args()
     OUTPUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="console-screenshots-") as home:
         os.environ[settings.HOME_ENV] = home
-        shoot(args.only, args.suffix)
-    if args.only is None:
+        if args.cases:
+            shoot_cases()
+        else:
+            shoot(args.only, args.suffix)
+    if args.only is None and not args.cases:
         shoot_scaled("situation")
+        if subprocess.run([sys.executable, __file__, "--cases"], check=False).returncode:
+            raise SystemExit("the case screenshots failed")
 
 
 if __name__ == "__main__":

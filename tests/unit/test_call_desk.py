@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -367,3 +367,12 @@ def test_a_call_that_gave_referrals_and_owes_nothing_ends_referred(desk: CallDes
     desk.add_referral(call, "svc-1", "Legal Aid of the Coast")
     call.answers.update(summary="Needed a lawyer", next_steps=["none"])
     assert desk.finish(call)["status"] == "referred"
+
+
+def test_an_urgent_call_awaiting_follow_up_is_due_within_the_urgent_hours(
+        desk: CallDesk) -> None:
+    call = desk.start("crisis")
+    call.answers.update(summary="Needs a safe call back", next_steps=["call-back"])
+    case = desk.finish(call)
+    due = datetime.fromisoformat(case["due_at"])
+    assert due == SATURDAY_NIGHT + timedelta(hours=12)  # the call was the immediate response

@@ -18,7 +18,7 @@ from typing import Any
 from console.cases.changes import Case
 from console.cases.store import CaseStore, UnknownCase
 from console.protocol import Answers, Evaluation, Protocol, effective_urgency, evaluate
-from console.protocol.calendar import Due
+from console.protocol.calendar import EMAIL_CHANNEL, Due
 
 OPEN_CALL_KEY = "open_call"
 URGENT, NON_URGENT = "urgent", "non-urgent"
@@ -135,10 +135,16 @@ class CallDesk:
             status = REFERRED
         else:
             status = CLOSED
+        fields: dict[str, Any] = {"status": status}
+        if status == AWAITING_FOLLOW_UP and case["urgency"] == URGENT:
+            # The call itself was the immediate response; what is owed now is the follow-up,
+            # due like an urgent written request (within the chart's urgent hours).
+            due = self.protocol.service_chart.due(URGENT, self.clock(), EMAIL_CHANNEL)
+            fields["due_at"] = due.due_at.isoformat()
         # Forget the call on screen first: stopped between the two, the case is merely left
         # open with every answer saved, never a closed case reopened as a call in progress.
         self.store.set_state(OPEN_CALL_KEY, "")
-        return self.store.edit(call.case_id, status=status)
+        return self.store.edit(call.case_id, **fields)
 
     def remember_position(self, call: Call, position: Position) -> None:
         call.position = position

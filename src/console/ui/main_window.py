@@ -60,6 +60,10 @@ class MainWindow(QMainWindow):
             self.workspace.addTab(self.supervisor, "Supervisor  F4")
             self.supervisor.sig_open_case.connect(self.open_case)
         self.setCentralWidget(self.workspace)
+        # Counts and lists are read afresh whenever the case list comes into view.
+        self.workspace.currentChanged.connect(
+            lambda _index: self.workspace.currentWidget() is self.cases_tab
+            and self.cases_tab.refresh())
         self.repeats.sig_open_case.connect(self.open_case)
         self.repeats.sig_attach.connect(self.call_page.attach_to)
         self.status = SyncStatusBar()
