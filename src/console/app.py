@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -18,15 +19,18 @@ from console import settings
 from console.cases.audit import AuditLog
 from console.cases.listing import CaseList
 from console.cases.store import CaseStore
+from console.demo import DEMO_ROLES, DEMO_SPECIALIST
 from console.directory.search import DirectorySearch, SearchQuery, SearchResult
 from console.directory.store import open_local_directory
-from console.embedded import DEMO_ROLES, DEMO_SPECIALIST, EmbeddedServer, sign_in_demo
 from console.intake.desk import CallDesk
 from console.models.database import open_case_store, open_directory
 from console.protocol import Protocol, load_protocol
 from console.security.credentials import CredentialStore
 from console.sync.api import ServerApi, SignInNeeded
 from console.sync.client import SyncClient
+
+if TYPE_CHECKING:
+    from console.embedded import EmbeddedServer
 
 SERVER_PREFERENCE = "server_url"
 USER_PREFERENCE = "user"
@@ -134,7 +138,7 @@ class Connection:
     """A signed-in sync client, and the embedded server when this workstation runs one."""
 
     client: SyncClient
-    embedded: EmbeddedServer | None = None
+    embedded: EmbeddedServer | None = None  # the built-in server, when this workstation runs it
 
     def close(self) -> None:
         self.client.close()
@@ -148,6 +152,9 @@ def connect(workstation: Workstation) -> Connection:
     Slow (seconds on a first start): call it off the GUI thread. Raises ``SignInNeeded`` when a
     configured server has no valid sign-in for this workstation.
     """
+    # Loaded here, on the sync thread: the server's parts are not needed to show the window.
+    from console.embedded import EmbeddedServer, sign_in_demo
+
     embedded = None
     url = workstation.server_url
     if url is None:

@@ -35,6 +35,9 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 
 from console import settings
+from console.demo import DEMO_ROLES as DEMO_ROLES
+from console.demo import DEMO_SPECIALIST as DEMO_SPECIALIST
+from console.demo import DEMO_SUPERVISOR as DEMO_SUPERVISOR
 from console.directory.batch import ImportFailed
 from console.security.credentials import Tokens
 from console.tasks import QuietState, TaskState
@@ -45,9 +48,6 @@ if TYPE_CHECKING:
 
     from console.sync.api import ServerApi
 
-DEMO_SPECIALIST = "demo.specialist"
-DEMO_SUPERVISOR = "demo.supervisor"
-DEMO_ROLES = {DEMO_SPECIALIST: "specialist", DEMO_SUPERVISOR: "supervisor"}
 DATABASE_FILE = "server.sqlite"
 USERS_FILE = "embedded-users.json"
 LOOPBACK = "127.0.0.1"

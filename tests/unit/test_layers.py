@@ -21,3 +21,15 @@ def test_no_module_outside_the_ui_imports_qt() -> None:
                            check=True).stdout.strip()
     assert len(modules) > 30
     assert found == "[]", f"Qt imported by a service module: {found}"
+
+
+def test_head_revisions_read_from_the_files_agree_with_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from console.models.database import MIGRATIONS, head_revision
+
+    for tree in ("directory", "cases", "server"):
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS / tree))
+        assert head_revision(tree) == ScriptDirectory.from_config(config).get_current_head()
