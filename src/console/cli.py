@@ -24,6 +24,7 @@ from console.directory.search import (
     SearchQuery,
     SearchResult,
 )
+from console.printing import PrintError
 from console.server.cli import add_server_commands
 from console.server.db import BadDatabaseUrl
 from console.sync.api import SyncError
@@ -181,6 +182,32 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sheet(args: argparse.Namespace) -> int:
+    from console.directory.store import open_local_directory
+    from console.printing.sheet import ReferralSheetOptions, referral_sheet, sheet_services
+
+    service_ids = [part for part in args.services.split(",") if part.strip()]
+    services = sheet_services(open_local_directory(), service_ids, caller_zip=args.zip)
+    options = ReferralSheetOptions(language=args.language, discreet=args.discreet,
+                                   large_print=args.large)
+    referral_sheet(services, options, Path(args.out))
+    print(f"wrote a referral sheet of {len(services)} services to {args.out}")
+    return 0
+
+
+def _add_sheet_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    sheet = commands.add_parser("sheet", help="print a referral sheet (PDF) for services")
+    sheet.add_argument("--services", required=True, metavar="ID[,ID…]",
+                       help="directory service ids, in the order to print them")
+    sheet.add_argument("--zip", help="caller's ZIP code, for distances (not printed)")
+    sheet.add_argument("--language", choices=("en", "es"), default="en")
+    sheet.add_argument("--discreet", action="store_true",
+                       help="neutral title, no mention of trafficking or the hotline's name")
+    sheet.add_argument("--large", action="store_true", help="large print")
+    sheet.add_argument("--out", required=True, metavar="FILE.pdf")
+    sheet.set_defaults(handler=_cmd_sheet)
+
+
 def _cmd_console(args: argparse.Namespace) -> int:
     """The desktop console (Qt is imported only here, so scripts and servers never load it)."""
     from console.ui.launch import run
@@ -251,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.set_defaults(handler=_cmd_lookup)
     add_server_commands(commands)
     add_sync_command(commands)
+    _add_sheet_command(commands)
     return parser
 
 
@@ -261,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = _cmd_console
     try:
         return int(args.handler(args))
-    except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, UnknownDemoUser,
+    except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, UnknownDemoUser, PrintError,
             OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

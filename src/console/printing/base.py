@@ -1,0 +1,304 @@
+"""Shared building blocks for every printed document (reportlab platypus, no Qt).
+
+One place decides fonts, text sizes, page furniture ("Page N of M", the footer line, the
+CONFIDENTIAL band) and how a PDF reaches disk, so the referral sheet, the case printout, the shift
+packet and the downtime pack look alike and all embed the shipped DejaVu Sans fonts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import string
+import tempfile
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, BinaryIO
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.styles import ParagraphStyle, StyleSheet1
+from reportlab.lib.units import inch
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from console.printing import PrintError
+from console.settings import resources_dir
+
+__all__ = ["CONTENT_WIDTH", "FONT", "FONT_BOLD", "FONT_ITALIC", "LANGUAGES", "MARGIN",
+           "PAGE_SIZE", "PageSetup", "PrintError", "checkbox_row", "clean_text", "data_table",
+           "load_texts", "para", "register_fonts", "render", "styles", "table_style", "texts",
+           "write_atomically"]
+
+FONT, FONT_BOLD, FONT_ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
+LANGUAGES = ("en", "es")
+PAGE_SIZE = letter
+MARGIN = 0.75 * inch
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+LARGE_PRINT_SCALE = 1.6  # 10 pt body -> 16 pt, the usual large-print size
+
+_FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf",
+               FONT_ITALIC: "DejaVuSans-Oblique.ttf"}
+# Point sizes at normal print; large print multiplies them all by LARGE_PRINT_SCALE.
+_SIZES = {"Title": 17.0, "Subtitle": 11.0, "Heading": 12.5, "Body": 10.0, "Label": 10.0,
+          "Small": 8.5, "Cell": 9.0, "CellHead": 9.0, "Band": 10.0}
+_FURNITURE_SIZE = 8.0
+_BAND_COLOR = colors.HexColor("#B00020")
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """Page furniture for one document. ``title`` goes into the PDF metadata only (documents put
+    their own visible heading); ``footer`` is printed at the bottom of every page."""
+
+    large_print: bool = False
+    title: str = ""
+    footer: str = ""
+    confidential: bool = False
+    language: str = "en"
+
+
+_registered = False
+
+
+def register_fonts() -> None:
+    """Register DejaVu Sans (regular, bold, oblique) once per process; later calls are free."""
+    global _registered
+    if _registered:
+        return
+    fonts_dir = resources_dir() / "fonts"
+    for name, file_name in _FONT_FILES.items():
+        pdfmetrics.registerFont(TTFont(name, str(fonts_dir / file_name)))
+    # Lets <b> and <i> inside Paragraph markup pick the right DejaVu face.
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
+                                  boldItalic=FONT_BOLD)
+    _registered = True
+
+
+def translations_path() -> Path:
+    return resources_dir() / "translations" / "print.json"
+
+
+def load_texts(path: Path) -> dict[str, dict[str, str]]:
+    """Read and validate a translations file: every language of LANGUAGES present, flat objects of
+    non-empty strings, the same keys in every language and the same {placeholders} in each text."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise PrintError(f"{path.name}: cannot be read: {error}") from error
+    if not isinstance(data, dict):
+        raise PrintError(f"{path.name}: expected an object of languages")
+    for language in LANGUAGES:
+        _check_language(path.name, language, data.get(language))
+    reference = data[LANGUAGES[0]]
+    for language in LANGUAGES[1:]:
+        _check_same_keys(path.name, LANGUAGES[0], reference, language, data[language])
+    return {language: dict(data[language]) for language in LANGUAGES}
+
+
+def _check_language(file_name: str, language: str, table: Any) -> None:
+    if not isinstance(table, dict):
+        raise PrintError(f"{file_name}: language {language!r} is missing or not an object")
+    for key, text in table.items():
+        if not isinstance(text, str) or not text.strip():
+            raise PrintError(f"{file_name}: {language}.{key} must be non-empty text")
+
+
+def _check_same_keys(file_name: str, base_language: str, base: dict[str, str], language: str,
+                     table: dict[str, str]) -> None:
+    for key in sorted(base.keys() - table.keys()):
+        raise PrintError(f"{file_name}: key {key!r} is missing in {language!r}")
+    for key in sorted(table.keys() - base.keys()):
+        raise PrintError(f"{file_name}: key {key!r} is missing in {base_language!r}")
+    for key, text in base.items():
+        if _placeholders(text) != _placeholders(table[key]):
+            raise PrintError(f"{file_name}: {language}.{key} must use the same placeholders as "
+                             f"{base_language}.{key}")
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+@cache
+def _all_texts() -> dict[str, dict[str, str]]:
+    return load_texts(translations_path())
+
+
+def texts(language: str) -> Mapping[str, str]:
+    """The fixed text of printed documents in ``language`` ("en" or "es"). An unknown language is
+    a PrintError rather than a bare KeyError, so callers report it like any other bad option."""
+    if language not in LANGUAGES:
+        raise PrintError(f"unknown print language {language!r} (choose {', '.join(LANGUAGES)})")
+    return MappingProxyType(_all_texts()[language])
+
+
+@cache
+def styles(large_print: bool = False) -> StyleSheet1:
+    """Paragraph styles in DejaVu Sans: Title, Subtitle, Heading, Body, Label, Small, Cell,
+    CellHead, Band. Built once per size and shared, so treat the result as read-only."""
+    register_fonts()
+    scale = LARGE_PRINT_SCALE if large_print else 1.0
+    sheet = StyleSheet1()
+    for name, size in _SIZES.items():
+        points = round(size * scale, 1)
+        bold = name in {"Title", "Heading", "Label", "CellHead", "Band"}
+        sheet.add(ParagraphStyle(
+            name, fontName=FONT_BOLD if bold else FONT, fontSize=points,
+            leading=round(points * 1.3, 1), textColor=colors.black,
+            spaceAfter=points * 0.5 if name in {"Title", "Heading"} else 0,
+            alignment=TA_CENTER if name == "Band" else 0,
+        ))
+    sheet["Subtitle"].textColor = colors.HexColor("#333333")
+    sheet["Small"].textColor = colors.HexColor("#333333")
+    sheet["Band"].textColor = colors.white
+    return sheet
+
+
+def clean_text(text: object) -> str:
+    """Printable text from any value: control characters and lone surrogates dropped (a PDF
+    cannot carry them), outer spaces trimmed."""
+    value = "" if text is None else str(text)
+    kept = (ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in {"Cc", "Cs"})
+    return "".join(kept).strip()
+
+
+def para(text: object, style: ParagraphStyle) -> Paragraph:
+    """A Paragraph of plain text: markup characters escaped, so names like "A&B <Shelter>" print
+    as written; line breaks kept."""
+    return Paragraph(escape(clean_text(text)).replace("\n", "<br/>"), style)
+
+
+def table_style(*commands: tuple[Any, ...]) -> TableStyle:
+    """A TableStyle whose cells default to DejaVu Sans: reportlab otherwise sets Helvetica on
+    every cell, even an empty one, and that font would go into the PDF unembedded."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
+
+
+def checkbox_row(labels: Sequence[str], sheet: StyleSheet1, columns: int = 3) -> Table:
+    """Boxes to tick by hand, laid out in ``columns`` equal columns (downtime forms)."""
+    cells = [para(f"\u2610 {label}", sheet["Cell"]) for label in labels]
+    rows = [cells[start:start + columns] for start in range(0, len(cells), columns)] or [[""]]
+    rows[-1] = rows[-1] + [""] * (columns - len(rows[-1]))
+    width = CONTENT_WIDTH / columns
+    table = Table(rows, colWidths=[width] * columns)
+    table.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0)))
+    return table
+
+
+def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], sheet: StyleSheet1,
+               col_widths: Sequence[float] | None = None) -> Table:
+    """A ruled table with a bold header row that repeats on every page; cells wrap, rows never
+    split across pages."""
+    body = [[para(value, sheet["Cell"]) for value in row] for row in rows]
+    table = Table([[para(title, sheet["CellHead"]) for title in header], *body],
+                  colWidths=list(col_widths) if col_widths else None, repeatRows=1,
+                  splitInRow=0)
+    table.setStyle(table_style(
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#888888")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E6E6E6")),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F5F5F5")]),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ))
+    return table
+
+
+class _FurnishedCanvas(Canvas):
+    """Holds every page until the end so each can say "Page N of M" with the real total."""
+
+    def __init__(self, *args: Any, setup: PageSetup, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._setup = setup
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        words = texts(self._setup.language)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._draw_furniture(words, number, len(self._pages))
+            super().showPage()
+        super().save()
+
+    def _draw_furniture(self, words: Mapping[str, str], number: int, total: int) -> None:
+        width, height = PAGE_SIZE
+        size = _FURNITURE_SIZE * (LARGE_PRINT_SCALE if self._setup.large_print else 1.0)
+        self.setFont(FONT, size)
+        self.setFillColor(colors.HexColor("#444444"))
+        page_text = words["page.number"].format(page=number, pages=total)
+        self.drawRightString(width - MARGIN, MARGIN / 2, page_text)
+        if self._setup.footer:
+            room = CONTENT_WIDTH - stringWidth(page_text, FONT, size) - size * 2
+            self.drawString(MARGIN, MARGIN / 2, _fitted(clean_text(self._setup.footer), room,
+                                                        size))
+        if self._setup.confidential:
+            self._draw_band(words["page.confidential"], width, height)
+
+    def _draw_band(self, label: str, width: float, height: float) -> None:
+        band_height = 0.3 * inch
+        self.setFillColor(_BAND_COLOR)
+        self.rect(0, height - band_height, width, band_height, stroke=0, fill=1)
+        self.setFillColor(colors.white)
+        self.setFont(FONT_BOLD, 10)
+        self.drawCentredString(width / 2, height - band_height + 0.1 * inch, label)
+
+
+def _fitted(text: str, width: float, size: float) -> str:
+    """``text`` shortened with an ellipsis until it fits ``width`` (one line of page furniture)."""
+    if stringWidth(text, FONT, size) <= width:
+        return text
+    while text and stringWidth(text + "…", FONT, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def render(flowables: list[Flowable], setup: PageSetup, out: Path | BinaryIO) -> None:
+    """Lay out ``flowables`` on US letter pages with the shared furniture and write the PDF.
+
+    A path is written atomically (a temporary file beside it, then renamed) so a failed build
+    never leaves half a PDF behind."""
+    register_fonts()
+    texts(setup.language)  # an unknown language fails before any layout work
+    buffer = io.BytesIO()
+    top = MARGIN + (0.3 * inch if setup.confidential else 0)
+    document = SimpleDocTemplate(
+        buffer, pagesize=PAGE_SIZE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=top,
+        bottomMargin=MARGIN, title=clean_text(setup.title), author="", subject="", creator="",
+        keywords="", lang=setup.language, initialFontName=FONT,
+    )
+
+    def canvas_maker(*args: Any, **kwargs: Any) -> _FurnishedCanvas:
+        return _FurnishedCanvas(*args, setup=setup, **kwargs)
+
+    document.build(list(flowables), canvasmaker=canvas_maker)
+    if isinstance(out, Path):
+        write_atomically(out, buffer.getvalue())
+    else:
+        out.write(buffer.getvalue())
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step; on failure nothing is left at ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
