@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/push.py --cases 1000
 	$(BIN)/python benchmarks/cases.py --cases 50000
 	$(BIN)/python benchmarks/ui.py --services 100000
+	$(BIN)/python benchmarks/print.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

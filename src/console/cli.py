@@ -208,6 +208,25 @@ def _add_sheet_command(commands: argparse._SubParsersAction) -> None:  # type: i
     sheet.set_defaults(handler=_cmd_sheet)
 
 
+def _cmd_downtime_pack(args: argparse.Namespace) -> int:
+    from console.directory.store import open_local_directory
+    from console.printing.downtime import downtime_pack, state_name
+    from console.protocol import load_protocol
+
+    state = state_name(args.state)  # an unknown state fails before the directory is opened
+    downtime_pack(load_protocol(), open_local_directory(), args.state, Path(args.out))
+    print(f"wrote the downtime pack for {state} to {args.out}")
+    return 0
+
+
+def _add_downtime_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    pack = commands.add_parser(
+        "downtime-pack", help="print blank intake forms and a state's top referrals (PDF)")
+    pack.add_argument("--state", required=True, help="two-letter state, e.g. TX")
+    pack.add_argument("--out", required=True, metavar="FILE.pdf")
+    pack.set_defaults(handler=_cmd_downtime_pack)
+
+
 def _cmd_console(args: argparse.Namespace) -> int:
     """The desktop console (Qt is imported only here, so scripts and servers never load it)."""
     from console.ui.launch import run
@@ -279,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_commands(commands)
     add_sync_command(commands)
     _add_sheet_command(commands)
+    _add_downtime_command(commands)
     return parser
 
 

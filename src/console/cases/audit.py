@@ -23,7 +23,7 @@ from console.models.database import WRITE_LOCK
 
 # Events about one case, and events about a list of cases (no case id).
 CASE_ACTIONS = ("case.view", "case.print", "case.export")
-LIST_ACTIONS = ("cases.export",)
+LIST_ACTIONS = ("cases.export", "cases.print")
 ACTIONS = CASE_ACTIONS + LIST_ACTIONS
 MAX_DETAIL = 1_000
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"

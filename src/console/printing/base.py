@@ -36,7 +36,7 @@ from console.printing import PrintError
 from console.settings import resources_dir
 
 __all__ = ["CONTENT_WIDTH", "FONT", "FONT_BOLD", "FONT_ITALIC", "LANGUAGES", "MARGIN",
-           "PAGE_SIZE", "PageSetup", "PrintError", "checkbox_row", "clean_text", "data_table",
+           "PAGE_SIZE", "PageSetup", "PrintError", "clean_text", "data_table",
            "load_texts", "para", "register_fonts", "render", "styles", "table_style", "texts",
            "write_atomically"]
 
@@ -44,7 +44,9 @@ FONT, FONT_BOLD, FONT_ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Obli
 LANGUAGES = ("en", "es")
 PAGE_SIZE = letter
 MARGIN = 0.75 * inch
-CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+BAND_INSET = 0.25 * inch
+FRAME_PADDING = 6  # reportlab's frames keep this much inside the margins
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN - 2 * FRAME_PADDING
 LARGE_PRINT_SCALE = 1.6  # 10 pt body -> 16 pt, the usual large-print size
 
 _FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf",
@@ -185,18 +187,6 @@ def table_style(*commands: tuple[Any, ...]) -> TableStyle:
     return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
 
 
-def checkbox_row(labels: Sequence[str], sheet: StyleSheet1, columns: int = 3) -> Table:
-    """Boxes to tick by hand, laid out in ``columns`` equal columns (downtime forms)."""
-    cells = [para(f"\u2610 {label}", sheet["Cell"]) for label in labels]
-    rows = [cells[start:start + columns] for start in range(0, len(cells), columns)] or [[""]]
-    rows[-1] = rows[-1] + [""] * (columns - len(rows[-1]))
-    width = CONTENT_WIDTH / columns
-    table = Table(rows, colWidths=[width] * columns)
-    table.setStyle(table_style(("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0)))
-    return table
-
-
 def data_table(header: Sequence[str], rows: Sequence[Sequence[object]], sheet: StyleSheet1,
                col_widths: Sequence[float] | None = None) -> Table:
     """A ruled table with a bold header row that repeats on every page; cells wrap, rows never
@@ -250,11 +240,12 @@ class _FurnishedCanvas(Canvas):
 
     def _draw_band(self, label: str, width: float, height: float) -> None:
         band_height = 0.3 * inch
+        top = height - BAND_INSET  # inside the edge most printers cannot reach
         self.setFillColor(_BAND_COLOR)
-        self.rect(0, height - band_height, width, band_height, stroke=0, fill=1)
+        self.rect(0, top - band_height, width, band_height, stroke=0, fill=1)
         self.setFillColor(colors.white)
         self.setFont(FONT_BOLD, 10)
-        self.drawCentredString(width / 2, height - band_height + 0.1 * inch, label)
+        self.drawCentredString(width / 2, top - band_height + 0.1 * inch, label)
 
 
 def _fitted(text: str, width: float, size: float) -> str:

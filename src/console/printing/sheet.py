@@ -481,14 +481,16 @@ def referral_sheet(services: Sequence[SheetService], options: ReferralSheetOptio
 
 def sheet_for_case(case: Mapping[str, Any], directory_engine: Engine,
                    options: ReferralSheetOptions, out: Path | BinaryIO,
-                   caller_zip: str | None = None, today: date | None = None) -> None:
+                   caller_zip: str | None = None, today: date | None = None,
+                   chart: ServiceChart | None = None) -> None:
     """The referral sheet of the services added to ``case``, in the order they were given.
 
     Reads only ``case["referrals"]`` (service ids), never the answers: nothing the caller said
-    can reach the sheet. ``caller_zip`` (optional) is used for distances and not printed."""
+    can reach the sheet. ``caller_zip`` (optional) is used for distances and not printed;
+    ``chart`` (the protocol's, when the caller has it) gives the hotline's hours."""
     service_ids = [referral["service_id"] for referral in case.get("referrals") or []
                    if referral.get("service_id")]
     if not service_ids:
         raise PrintError("no services were added to this case")
     referral_sheet(sheet_services(directory_engine, service_ids, caller_zip, today), options,
-                   out, today)
+                   out, today, chart)

@@ -20,6 +20,7 @@ from console.ui.cases.workspace import CasesTab
 from console.ui.intake.call_page import CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
+from console.ui.printing.documents import Documents
 from console.ui.referral_search import ReferralSearchPanel
 from console.ui.server_dialogs import ServerDialog, SignInDialog
 from console.ui.status import SyncStatusBar
@@ -60,6 +61,12 @@ class MainWindow(QMainWindow):
             self.workspace.addTab(self.supervisor, "Supervisor  F4")
             self.supervisor.sig_open_case.connect(self.open_case)
         self.setCentralWidget(self.workspace)
+        self.documents = Documents(workstation, tasks, self._record_audit, self)
+        if self.supervisor is not None:
+            self.supervisor.packet_button.setEnabled(True)
+            self.supervisor.packet_button.setToolTip(
+                "Print this shift's handoff packet: open cases, deadlines and handoffs")
+            self.supervisor.packet_button.clicked.connect(self.documents.shift_packet)
         # Counts and lists are read afresh whenever the case list comes into view.
         self.workspace.currentChanged.connect(
             lambda _index: self.workspace.currentWidget() is self.cases_tab
@@ -103,6 +110,8 @@ class MainWindow(QMainWindow):
         self._action("urgent", "Raise to &urgent", "Ctrl+U", self.call_page.raise_urgency,
                      "call")
         self._action("finish", "&Finish call", "Ctrl+Return", self.finish_call, "call")
+        self._action("print", "&Print…", QKeySequence.StandardKey.Print, self.print_current,
+                     "call")
         self._menus["call"].addSeparator()
         self._action("quit", "&Quit", QKeySequence.StandardKey.Quit, self.close, "call")
         self._action("next", "&Next tab", "Ctrl+PgDown", lambda: self.call_page.form.step(1),
@@ -152,6 +161,23 @@ class MainWindow(QMainWindow):
     def open_case(self, case_id: str) -> None:
         self.workspace.setCurrentWidget(self.cases_tab)
         self.cases_tab.open_case(case_id)
+
+    def print_current(self) -> None:
+        """Print what is in front of the person: the caller's referral sheet during a call,
+        the open case in the case list, the shift packet in the supervisor view."""
+        current = self.workspace.currentWidget()
+        if current is self.pages and self.call_page.call is not None:
+            call = self.call_page.call
+            self.call_page.save_now()
+            zip_code = call.answers.get("caller_zip")
+            self.documents.referral_sheet(call.case_id,
+                                          zip_code if isinstance(zip_code, str) else None)
+        elif current is self.cases_tab and self.cases_tab.detail.case_id:
+            self.documents.case_printout(self.cases_tab.detail.case_id)
+        elif current is self.supervisor:
+            self.documents.shift_packet()
+        else:
+            self.status.showMessage("Nothing to print here: open a call or a case first.", 5000)
 
     def _record_audit(self, action: str, case_id: str | None, detail: str) -> None:
         audit = self.workstation.audit

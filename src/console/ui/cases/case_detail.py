@@ -785,6 +785,11 @@ class CaseDetail(QWidget):
 
     # -- public -----------------------------------------------------------------------------
 
+    @property
+    def case_id(self) -> str | None:
+        """The case on screen, if any."""
+        return self._case_id
+
     def show_case(self, case_id: str) -> None:
         """Open a case: read it off the GUI thread and note the view in the audit log."""
         if case_id != self._case_id:
