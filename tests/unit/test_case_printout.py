@@ -176,3 +176,28 @@ def test_written_to_a_path_atomically(engine: Engine, protocol: Protocol,
 def test_unknown_language_is_a_print_error(engine: Engine, protocol: Protocol) -> None:
     with pytest.raises(PrintError, match="unknown print language"):
         case_printout(worked_case(engine, protocol), protocol, io.BytesIO(), language="fr")
+
+
+def test_names_in_other_scripts_print_with_embedded_fonts(tmp_path: Path) -> None:
+    """Chinese in the embedded fallback font; Arabic joined and in reading order."""
+    import arabic_reshaper
+    from bidi import get_display
+    from pypdf import PdfReader
+
+    from console.printing.base import FALLBACK_FONT, markup
+
+    assert f'<font name="{FALLBACK_FONT}">王秀英</font>' in markup("Caller 王秀英")
+    assert "&lt;b&gt;" in markup("<b>not markup</b>")
+    out = tmp_path / "scripts.pdf"
+    from console.printing.base import PageSetup, para, render, styles
+
+    render([para("王秀英 — 김민지 — مريم — Ngọc", styles()["Body"])], PageSetup(title="t"), out)
+    reader = PdfReader(out)
+    text = reader.pages[0].extract_text()
+    assert "王秀英" in text and "김민지" in text and "Ngọc" in text
+    joined = arabic_reshaper.reshape("مريم")  # letters in their joined forms
+    assert joined in text or get_display(joined) in text  # text extraction may reorder it
+    fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
+    names = {str(font["/BaseFont"]) for font in fonts}
+    assert any("WenQuanYi" in name for name in names), names
+    assert all("/FontFile2" in font["/FontDescriptor"].get_object() for font in fonts)

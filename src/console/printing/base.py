@@ -10,17 +10,21 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import string
 import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
 
+from arabic_reshaper import reshape
+from bidi import get_display
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import letter
@@ -37,8 +41,8 @@ from console.settings import resources_dir
 
 __all__ = ["CONTENT_WIDTH", "FONT", "FONT_BOLD", "FONT_ITALIC", "LANGUAGES", "MARGIN",
            "PAGE_SIZE", "PageSetup", "PrintError", "clean_text", "data_table",
-           "load_texts", "para", "register_fonts", "render", "styles", "table_style", "texts",
-           "write_atomically"]
+           "load_texts", "markup", "para", "register_fonts", "render", "styles", "table_style",
+           "texts", "write_atomically"]
 
 FONT, FONT_BOLD, FONT_ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
 LANGUAGES = ("en", "es")
@@ -51,6 +55,9 @@ LARGE_PRINT_SCALE = 1.6  # 10 pt body -> 16 pt, the usual large-print size
 
 _FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf",
                FONT_ITALIC: "DejaVuSans-Oblique.ttf"}
+# Chinese, Japanese and Korean, which DejaVu Sans does not cover (WenQuanYi Micro Hei).
+FALLBACK_FONT, _FALLBACK_FILE = "WenQuanYiMicroHei", "wqy-microhei.ttc"
+_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 # Point sizes at normal print; large print multiplies them all by LARGE_PRINT_SCALE.
 _SIZES = {"Title": 17.0, "Subtitle": 11.0, "Heading": 12.5, "Body": 10.0, "Label": 10.0,
           "Small": 8.5, "Cell": 9.0, "CellHead": 9.0, "Band": 10.0}
@@ -74,13 +81,16 @@ _registered = False
 
 
 def register_fonts() -> None:
-    """Register DejaVu Sans (regular, bold, oblique) once per process; later calls are free."""
+    """Register DejaVu Sans (regular, bold, oblique) and the fallback for the scripts it lacks
+    once per process; later calls are free."""
     global _registered
     if _registered:
         return
     fonts_dir = resources_dir() / "fonts"
     for name, file_name in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(fonts_dir / file_name)))
+    pdfmetrics.registerFont(TTFont(FALLBACK_FONT, str(fonts_dir / _FALLBACK_FILE),
+                                   subfontIndex=0))
     # Lets <b> and <i> inside Paragraph markup pick the right DejaVu face.
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC,
                                   boldItalic=FONT_BOLD)
@@ -177,8 +187,33 @@ def clean_text(text: object) -> str:
 
 def para(text: object, style: ParagraphStyle) -> Paragraph:
     """A Paragraph of plain text: markup characters escaped, so names like "A&B <Shelter>" print
-    as written; line breaks kept."""
-    return Paragraph(escape(clean_text(text)).replace("\n", "<br/>"), style)
+    as written; line breaks kept; any script (see ``markup``)."""
+    return Paragraph(markup(text), style)
+
+
+def markup(text: object) -> str:
+    """Plain text as Paragraph markup that prints in any script a caller's name may come in.
+
+    reportlab lays text out left to right, one glyph per character: Arabic and Hebrew are put in
+    display order with Arabic letters in their joined forms first, and the characters DejaVu
+    Sans has no glyph for (Chinese, Japanese, Korean) are set in the fallback font.
+    """
+    cleaned = clean_text(text)
+    if _RIGHT_TO_LEFT.search(cleaned):
+        cleaned = "\n".join(get_display(reshape(line)) for line in cleaned.split("\n"))
+    covered = _dejavu_characters()
+    runs = []
+    for missing, characters in groupby(cleaned, key=lambda c: ord(c) not in covered
+                                       and c != "\n"):
+        run = escape("".join(characters))
+        runs.append(f'<font name="{FALLBACK_FONT}">{run}</font>' if missing else run)
+    return "".join(runs).replace("\n", "<br/>")
+
+
+@cache
+def _dejavu_characters() -> frozenset[int]:
+    register_fonts()
+    return frozenset(pdfmetrics.getFont(FONT).face.charToGlyph)
 
 
 def table_style(*commands: tuple[Any, ...]) -> TableStyle:

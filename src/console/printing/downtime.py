@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import BinaryIO
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
@@ -39,8 +38,8 @@ from console.printing.base import (
     FONT_ITALIC,
     PageSetup,
     PrintError,
-    clean_text,
     data_table,
+    markup,
     para,
     render,
     styles,
@@ -280,7 +279,7 @@ class _Pack:
         a pen mark fits."""
         style = self.sheet["Body"]
         box = f'<font size="{style.fontSize * 1.3:.1f}">{CHECKBOX}</font>'
-        cells = [Paragraph(f"{box} {escape(clean_text(label))}", style) for label in labels]
+        cells = [Paragraph(f"{box} {markup(label)}", style) for label in labels]
         rows = [cells[start:start + columns] for start in range(0, len(cells), columns)]
         rows[-1] = rows[-1] + [""] * (columns - len(rows[-1]))
         table = Table(rows, colWidths=[WIDTH / columns] * columns)
