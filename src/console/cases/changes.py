@@ -99,6 +99,23 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def parse_time(iso: str | None) -> datetime | None:
+    """An aware time from stored ISO text; None for none or text that is not a time (a time
+    without a zone is read as UTC, as every stored time is)."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def is_answered(value: Any) -> bool:
+    """Whether an intake answer says anything (not None, blank text or an empty list)."""
+    return value not in (None, "", []) and not (isinstance(value, str) and not value.strip())
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -30,7 +30,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from console.cases.changes import ACCEPTED, NEXT_SHIFT, PENDING, RETURNED, SUPERSEDED, Case
+from console.cases.changes import (
+    ACCEPTED,
+    NEXT_SHIFT,
+    PENDING,
+    RETURNED,
+    SUPERSEDED,
+    Case,
+    is_answered,
+    parse_time,
+)
 from console.cases.changes import handoff_state as state_of
 from console.intake.desk import SUMMARY_FIELD
 from console.printing.base import (
@@ -68,16 +77,6 @@ def column_widths(inches: Sequence[float | None]) -> list[float]:
     return [width * inch if width is not None else WIDTH - fixed for width in inches]
 
 
-def parse_time(iso: str | None) -> datetime | None:
-    """An aware time from stored ISO text; None for none or text that is not a time."""
-    if not iso:
-        return None
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
 
 def zone_abbreviation(local: datetime) -> str:
     """The zone as specialists know it ("ET", not "EST"): the console's own time text ends
@@ -99,9 +98,6 @@ def time_words(at: datetime, zone: tzinfo, words: Mapping[str, str], brief: bool
         return words["time.brief"].format(**parts)
     return words["time.moment"].format(**parts, year=local.year, zone=zone_abbreviation(local))
 
-
-def is_answered(value: Any) -> bool:
-    return value not in (None, "", []) and not (isinstance(value, str) and not value.strip())
 
 
 def answer_words(protocol: Protocol, field_id: str, value: Any,

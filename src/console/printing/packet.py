@@ -19,14 +19,13 @@ from reportlab.lib.units import inch
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 from sqlalchemy import Engine
 
-from console.cases.changes import NEXT_SHIFT
+from console.cases.changes import NEXT_SHIFT, parse_time
 from console.cases.listing import CaseList, CaseQuery, CaseRow
 from console.cases.report import DIMENSIONS, Counts, ShiftPlan, ShiftSummary, shift_summary
 from console.printing.base import PageSetup, data_table, para, render, styles, texts
 from console.printing.casefile import (
     CaseWords,
     column_widths,
-    parse_time,
     time_words,
     zone_abbreviation,
 )

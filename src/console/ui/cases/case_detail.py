@@ -50,12 +50,14 @@ from console.cases.changes import (
     SUPERSEDED,
     Case,
     case_vocabulary,
+    is_answered,
+    parse_time,
 )
 from console.cases.store import CaseStore
 from console.intake.desk import SUMMARY_FIELD
 from console.protocol.calendar import NON_URGENT, URGENT, ServiceChart, clock_text
 from console.ui.cases.handoff_dialog import HandoffDialog
-from console.ui.cases.services import NOT_SET, CaseServices, answer_text, is_answered, parse_time
+from console.ui.cases.services import NOT_SET, CaseServices, answer_text
 from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager
 

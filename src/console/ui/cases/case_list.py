@@ -42,9 +42,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.cases.changes import NEXT_SHIFT, case_vocabulary
+from console.cases.changes import NEXT_SHIFT, case_vocabulary, parse_time
 from console.cases.listing import CaseQuery, CaseRow
-from console.ui.cases.services import NOT_SET, CaseServices, parse_time
+from console.ui.cases.services import NOT_SET, CaseServices
 from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager
 

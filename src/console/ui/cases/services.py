@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from console.cases.changes import NEXT_SHIFT
+from console.cases.changes import NEXT_SHIFT, parse_time
 from console.protocol import Protocol
 from console.protocol.calendar import clock_text, us_states
 
@@ -78,16 +78,6 @@ class CaseServices:
         return (call_type or "case").capitalize()
 
 
-def parse_time(iso: str | None) -> datetime | None:
-    """An aware time from stored ISO text; None for none or for text that is not a time."""
-    if not iso:
-        return None
-    try:
-        moment = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
 
 def answer_text(protocol: Protocol, field_id: str, value: Any) -> str:
     """An intake answer in words: option labels for choices, "Yes"/"No", states by name."""
@@ -105,8 +95,5 @@ def answer_text(protocol: Protocol, field_id: str, value: Any) -> str:
         return ", ".join(labels.get(item, str(item)) for item in value)
     return labels.get(value, str(value))
 
-
-def is_answered(value: Any) -> bool:
-    return value not in (None, "", []) and not (isinstance(value, str) and not value.strip())
 
 

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.cases.changes import NEXT_SHIFT, PENDING, Case
+from console.cases.changes import NEXT_SHIFT, PENDING, Case, parse_time
 from console.cases.listing import CaseQuery, CaseRow
 from console.cases.report import (
     DIMENSIONS,
@@ -56,7 +56,7 @@ from console.cases.report import (
 )
 from console.protocol.calendar import clock_text
 from console.ui.cases.case_list import due_of
-from console.ui.cases.services import NOT_SET, CaseServices, answer_text, parse_time
+from console.ui.cases.services import NOT_SET, CaseServices, answer_text
 from console.ui.labels import describe
 from console.ui.taskman import TaskManager
 

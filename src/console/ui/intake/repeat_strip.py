@@ -14,9 +14,10 @@ import logging
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from console.cases.changes import parse_time
 from console.cases.repeat import RepeatMatch, find_repeats
 from console.protocol import Answers
-from console.ui.cases.services import CaseServices, parse_time
+from console.ui.cases.services import CaseServices
 from console.ui.taskman import TaskManager
 
 CHECK_KEY = "repeat-contacts"
