@@ -52,7 +52,8 @@ from console.printing.base import (
     texts,
 )
 from console.protocol import Protocol
-from console.protocol.calendar import clock_text, us_states
+from console.protocol.calendar import zone_abbreviation
+from console.protocol.engine import answer_in_words
 
 # The page frame keeps reportlab's 6 pt padding on each side of the text.
 WIDTH = CONTENT_WIDTH
@@ -78,12 +79,6 @@ def column_widths(inches: Sequence[float | None]) -> list[float]:
 
 
 
-def zone_abbreviation(local: datetime) -> str:
-    """The zone as specialists know it ("ET", not "EST"): the console's own time text ends
-    with it."""
-    return clock_text(local).rsplit(" ", 1)[-1]
-
-
 def time_words(at: datetime, zone: tzinfo, words: Mapping[str, str], brief: bool = False) -> str:
     """An instant on the hotline's clock in the document's language, with its year and zone (a
     printed case may be read long after): "Wed 25 Nov 2026, 7:00 PM ET" / "mié 25 nov 2026,
@@ -102,20 +97,8 @@ def time_words(at: datetime, zone: tzinfo, words: Mapping[str, str], brief: bool
 
 def answer_words(protocol: Protocol, field_id: str, value: Any,
                  words: Mapping[str, str]) -> str:
-    """An intake answer in words: option labels for choices, Yes/No, states by name."""
-    try:
-        spec = protocol.field(field_id)
-    except KeyError:  # asked under an earlier protocol: print it as it was stored
-        spec = None
-    labels: dict[Any, str] = {}
-    if spec is not None:
-        labels = (dict(us_states()) if spec.kind == "state"
-                  else {option.value: option.label for option in spec.options})
-    if isinstance(value, bool):
-        return words["term.yes"] if value else words["term.no"]
-    if isinstance(value, list):
-        return ", ".join(labels.get(item, str(item)) for item in value)
-    return labels.get(value, str(value))
+    """An intake answer in words, in the document's language."""
+    return answer_in_words(protocol, field_id, value, words["term.yes"], words["term.no"])
 
 
 def pair_blocks(pairs: Iterable[tuple[str, str]], sheet: StyleSheet1,

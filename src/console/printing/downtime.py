@@ -49,11 +49,10 @@ from console.printing.casefile import (
     WIDTH,
     CaseWords,
     column_widths,
-    zone_abbreviation,
 )
 from console.printing.sheet import SheetService, _Words, sheet_services
 from console.protocol import Protocol
-from console.protocol.calendar import ServiceChart, us_states
+from console.protocol.calendar import ServiceChart, us_states, zone_abbreviation
 from console.protocol.definition import (
     AllOf,
     AnyOf,

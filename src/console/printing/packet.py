@@ -27,10 +27,9 @@ from console.printing.casefile import (
     CaseWords,
     column_widths,
     time_words,
-    zone_abbreviation,
 )
 from console.protocol import Protocol, load_protocol
-from console.protocol.calendar import URGENT, us_states
+from console.protocol.calendar import URGENT, us_states, zone_abbreviation
 
 # More rows than this per specialist is no longer a handoff but a backlog; the case list has it.
 ROW_LIMIT = 300

@@ -41,7 +41,7 @@ from console.printing.base import (
     texts,
 )
 from console.protocol import load_protocol
-from console.protocol.calendar import ServiceChart, clock_text
+from console.protocol.calendar import ServiceChart, zone_abbreviation
 
 DAYS_IN_WEEK = 7
 Span = tuple[int, int]  # minutes from local midnight; ``closes`` passes 1440 when open overnight
@@ -343,12 +343,6 @@ def _chart() -> ServiceChart:
     return load_protocol().service_chart
 
 
-def _zone_abbreviation(chart: ServiceChart, day: date) -> str:
-    """The zone as callers know it ("ET", in winter and summer alike): the console's own time
-    text ends with it."""
-    return clock_text(datetime.combine(day, time(12), tzinfo=chart.zone)).rsplit(" ", 1)[-1]
-
-
 def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
@@ -385,7 +379,7 @@ def _header(layout: _Layout, options: ReferralSheetOptions, chart: ServiceChart,
                                         closes=words.clock(_minutes(chart.closes)))
     other = words["sheet.other_hours"].format(
         days=words.weekdays(chart.weekdays), hours=hours,
-        zone=_zone_abbreviation(chart, layout.today))
+        zone=zone_abbreviation(datetime.combine(layout.today, time(12), tzinfo=chart.zone)))
     contact = Table([
         [para(words["sheet.hotline_line"].format(name=name, phone=words["hotline.phone"]),
               sheet["Heading"])],

@@ -139,7 +139,7 @@ def clock_text(local: datetime) -> str:
     hour = local.hour % 12 or 12
     noon = "AM" if local.hour < 12 else "PM"
     return (f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]}, "
-            f"{hour}:{local.minute:02d} {noon} {_zone_abbreviation(local)}")
+            f"{hour}:{local.minute:02d} {noon} {zone_abbreviation(local)}")
 
 
 def caller_zone(zip_code: str | None = None, state: str | None = None) -> ZoneInfo | None:
@@ -198,8 +198,9 @@ def _zone_or_none(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def _zone_abbreviation(local: datetime) -> str:
-    # "EST" and "EDT" both read "ET": callers think in the zone, not the season.
+def zone_abbreviation(local: datetime) -> str:
+    """The zone of an aware time as callers know it: "EST" and "EDT" both read "ET" (they
+    think in the zone, not the season)."""
     name = local.tzname() or ""
     seasonal = _SEASONAL_ABBREVIATION.fullmatch(name)
     return f"{seasonal.group(1)}T" if seasonal else name

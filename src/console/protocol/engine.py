@@ -11,10 +11,11 @@ the labor indicators already ticked stop mattering instead of silently steering 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from console.protocol.calendar import NON_URGENT, URGENCIES, URGENT
+from console.protocol.calendar import NON_URGENT, URGENCIES, URGENT, us_states
 from console.protocol.definition import (
     AllOf,
     AnyOf,
@@ -198,3 +199,24 @@ def _urgency(protocol: Protocol, kind: RequestType, context: _Context
         if rule.alerts and rule.reason not in alert_reasons:
             alert_reasons.append(rule.reason)
     return urgency, tuple(reasons), tuple(alerts), tuple(alert_reasons)
+
+
+def answer_in_words(protocol: Protocol, field_id: str, value: Any, yes: str = "Yes",
+                    no: str = "No", state: Callable[[str, str], str] = lambda _code, name: name
+                    ) -> str:
+    """An intake answer in words: option labels for choices, ``yes``/``no`` for true/false,
+    states through ``state(code, name)``; an answer to a field no longer in the protocol (taken
+    under an earlier version) as it was stored."""
+    try:
+        spec = protocol.field(field_id)
+    except KeyError:
+        spec = None
+    labels: dict[Any, str] = {}
+    if spec is not None:
+        labels = ({code: state(code, name) for code, name in us_states()} if spec.kind == "state"
+                  else {option.value: option.label for option in spec.options})
+    if isinstance(value, bool):
+        return yes if value else no
+    if isinstance(value, list):
+        return ", ".join(labels.get(item, str(item)) for item in value)
+    return labels.get(value, str(value))

@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QLocale
+
 from console.cases.changes import NEXT_SHIFT, parse_time
 from console.protocol import Protocol
-from console.protocol.calendar import clock_text, us_states
+from console.protocol.calendar import clock_text
+from console.protocol.engine import answer_in_words
 
 if TYPE_CHECKING:  # the panels reach the listing through this object only
     from console.cases.listing import CaseList
@@ -24,6 +27,8 @@ if TYPE_CHECKING:  # the panels reach the listing through this object only
 SUPERVISOR = "supervisor"
 QUEUE_NAME = "the next shift's queue"
 NOT_SET = "—"
+# Dates on screen are in the hotline's language, whatever the workstation's own locale says.
+HOTLINE_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 
 
 def _no_audit(_action: str, _case_id: str | None, _detail: str) -> None:
@@ -80,20 +85,8 @@ class CaseServices:
 
 
 def answer_text(protocol: Protocol, field_id: str, value: Any) -> str:
-    """An intake answer in words: option labels for choices, "Yes"/"No", states by name."""
-    try:
-        spec = protocol.field(field_id)
-    except KeyError:  # taken under an older protocol: show it as it was stored
-        spec = None
-    labels: dict[Any, str] = {}
-    if spec is not None:
-        labels = ({code: f"{code} — {name}" for code, name in us_states()} if spec.kind == "state"
-                  else {option.value: option.label for option in spec.options})
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(labels.get(item, str(item)) for item in value)
-    return labels.get(value, str(value))
+    """An intake answer in words; states with their code ("TX — Texas")."""
+    return answer_in_words(protocol, field_id, value, state=lambda code, name: f"{code} — {name}")
 
 
 

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QStandardPaths, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -56,7 +56,7 @@ from console.cases.report import (
 )
 from console.protocol.calendar import clock_text
 from console.ui.cases.case_list import due_of
-from console.ui.cases.services import NOT_SET, CaseServices, answer_text
+from console.ui.cases.services import HOTLINE_LOCALE, NOT_SET, CaseServices, answer_text
 from console.ui.labels import describe
 from console.ui.taskman import TaskManager
 
@@ -72,7 +72,6 @@ ROW_PADDING = 8  # pixels above and below a table row's text, together
 COUNT_TABLE_WIDTHS = {"by_request_type": 5, "by_urgency": 2, "by_caller_type": 3, "by_state": 3}
 
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole
-HOTLINE_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 
 log = logging.getLogger(__name__)
 

@@ -11,20 +11,19 @@ from __future__ import annotations
 import copy
 import logging
 
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from console.cases.changes import parse_time
 from console.cases.repeat import RepeatMatch, find_repeats
 from console.protocol import Answers
-from console.ui.cases.services import CaseServices
+from console.ui.cases.services import HOTLINE_LOCALE, CaseServices
 from console.ui.taskman import TaskManager
 
 CHECK_KEY = "repeat-contacts"
 CHECK_DELAY_MS = 300  # typing a phone number is one check, not one per digit
 SHOWN_MATCHES = 3
 ATTACHED_MARK = "✓ Attached"
-HOTLINE_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
 
 log = logging.getLogger(__name__)
 
