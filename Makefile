@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ lint: $(STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+
+# The edit loop: everything but the tests marked slow.
+test-fast: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m "not slow" -x -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import.py --services 100000

@@ -16,6 +16,14 @@ HSDS_EXAMPLES = REPO / "tests" / "data" / "hsds3"
 SCHEMA_DIR = REPO / "resources" / "hsds" / "schema"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/reliability kills and restarts real processes: slow by nature."""
+    reliability = REPO / "tests" / "reliability"
+    for item in items:
+        if reliability in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def hotline_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "home"

@@ -34,11 +34,6 @@ from tests.live_server import PASSWORD, LiveServer, postgres_url
 ROLE_USERS = {"specialist": "sam", "supervisor": "sue", "admin": "ada"}
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "production_hashing: hash passwords at the server's real argon2 cost")
-
-
 # Argon2 at its production cost takes most of a second per hash on a small machine, and these
 # tests create and sign in hundreds of users; the hashes stay argon2, only cheaper to compute.
 TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
