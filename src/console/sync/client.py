@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from console import __version__, settings
 from console.cases.audit import AuditLog
 from console.cases.changes import ITEM_LISTS
 from console.cases.store import CASES_CURSOR, LISTING_FIELDS, CaseStore
@@ -41,6 +43,7 @@ from console.sync.snapshot import SnapshotUnusable, install_snapshot
 from console.tasks import QuietState, TaskState, check_cancelled
 
 SERVER_KEY = "sync_server"
+WORKSTATION_KEY = "workstation_id"
 PUSH_BATCH = 200
 AUDIT_BATCH = 500  # the server's limit per request
 RESULT_STATUSES = {"applied", "conflict", "rejected"}
@@ -128,7 +131,19 @@ class SyncClient:
         self.status.online = True
         self.status.last_error = None
         self.status.last_success = datetime.now(UTC)
+        self._check_in(report)
         return report
+
+    def _check_in(self, report: SyncReport) -> None:
+        """Tell the server this workstation's version and that it has just synced in full, so
+        IT can list workstations that went quiet. A server that cannot take it costs nothing."""
+        try:
+            self._api.post("/sync/workstation", {
+                "workstation": workstation_id(), "version": __version__,
+                "last_sync": self.status.last_success.isoformat()
+                if self.status.last_success else None})
+        except SyncError as error:
+            report.notes.append(f"workstation not reported: {error}")
 
     # --- push ---
 
@@ -352,6 +367,16 @@ def _clear_directory(connection: Any) -> None:
     """The first page from a server replaces whatever the workstation had (demo or an import)."""
     for table in reversed(COLUMNS):
         connection.exec_driver_sql(f"DELETE FROM {table}")
+
+
+def workstation_id() -> str:
+    """This installation's own random id (not personal), made on first use."""
+    known = settings.read_preference(WORKSTATION_KEY)
+    if known:
+        return known
+    made = str(uuid.uuid4())
+    settings.write_preference(WORKSTATION_KEY, made)
+    return made
 
 
 class Backoff:
