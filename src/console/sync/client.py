@@ -11,6 +11,7 @@ snapshot instead of a million single records.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import uuid
@@ -41,6 +42,8 @@ from console.sync.api import (
 )
 from console.sync.snapshot import SnapshotUnusable, install_snapshot
 from console.tasks import QuietState, TaskState, check_cancelled
+
+log = logging.getLogger(__name__)
 
 SERVER_KEY = "sync_server"
 WORKSTATION_KEY = "workstation_id"
@@ -125,6 +128,7 @@ class SyncClient:
         except SyncError as error:
             self.status.online = not isinstance(error, ServerUnreachable)
             self.status.last_error = str(error)
+            log.warning("sync stopped: %s", error)
             raise
         finally:
             self._refresh_counts()
@@ -132,6 +136,11 @@ class SyncClient:
         self.status.last_error = None
         self.status.last_success = datetime.now(UTC)
         self._check_in(report)
+        # Counts only: what a case says never goes into a log.
+        log.info("synced: %d change(s) pushed (%d conflict, %d refused), %d directory "
+                 "change(s)%s, %d case(s) pulled", report.pushed, report.conflicts,
+                 report.rejected, report.directory_changes,
+                 " from a snapshot" if report.used_snapshot else "", report.cases_pulled)
         return report
 
     def _check_in(self, report: SyncReport) -> None:
