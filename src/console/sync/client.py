@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -405,16 +404,3 @@ class Backoff:
         self._failures += 1
         return self._rng.uniform(ceiling / 2, ceiling)
 
-
-def run_until(client: SyncClient, stop: threading.Event, interval: float = 30.0,
-              backoff: Backoff | None = None) -> None:
-    """Sync every ``interval`` seconds until ``stop`` is set; after a failure, back off."""
-    backoff = backoff or Backoff()
-    while not stop.is_set():
-        try:
-            client.sync_once()
-            backoff.reset()
-            delay = interval
-        except SyncError:
-            delay = backoff.next_delay()
-        stop.wait(delay)
