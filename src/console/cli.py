@@ -25,6 +25,7 @@ from console.directory.search import (
     SearchResult,
 )
 from console.printing import PrintError
+from console.server.backup import BackupError
 from console.server.cli import add_server_commands
 from console.server.db import BadDatabaseUrl
 from console.sync.api import SyncError
@@ -310,7 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, UnknownDemoUser, PrintError,
-            OSError) as error:
+            BackupError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (Cancelled, KeyboardInterrupt):

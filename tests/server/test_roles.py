@@ -18,6 +18,7 @@ from tests.live_server import PASSWORD
 from tests.server.conftest import ROLE_USERS, bearer, sign_in
 
 PUBLIC = "public"
+METRICS = "metrics"  # the scrape token, which no person's sign-in is
 CALLERS = ("anonymous", "bad token", *ROLES)
 
 # Plausible values for path parameters: a real table, an id that does not exist, a number.
@@ -39,6 +40,8 @@ def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
                                            "password": "a long enough password"},
         ("POST", "/admin/directory/{kind}"): lambda: {"name": "Role Check Organization"},
         ("PATCH", "/admin/directory/{kind}/{record_id}"): lambda: {"name": "Renamed"},
+        ("POST", "/sync/workstation"): lambda: {
+            "workstation": "5d0b8d5e-2d0e-4a43-9d55-8ad0f3f8c2a1", "version": "0.1.0"},
     }
 
 
@@ -68,7 +71,8 @@ def test_every_endpoint_declares_its_roles(client: TestClient) -> None:
         extra = route.openapi_extra or {}
         roles = extra.get("x-roles")
         assert roles, f"{method} {route.path} declares no roles (use route(...))"
-        assert set(roles) <= {PUBLIC, *ROLES}, f"{method} {route.path}: unknown roles {roles}"
+        known = {PUBLIC, METRICS, *ROLES}
+        assert set(roles) <= known, f"{method} {route.path}: unknown roles {roles}"
         assert roles == [PUBLIC] or PUBLIC not in roles
 
 

@@ -7,6 +7,7 @@ no state of its own between requests: any number of instances can serve one Post
 
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any
@@ -23,9 +24,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import __version__
 from console.cases.audit import UUID_PATTERN
-from console.server import audit, cases, directory, snapshot
+from console.models.database import head_revision
+from console.server import audit, cases, directory, snapshot, workstations
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
 from console.server.db import DATABASE_URL_ENV, server_engine
+from console.server.observe import (
+    DatabaseFigures,
+    Observe,
+    RequestMetrics,
+    configure_server_logging,
+)
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_PAGE = 10_000
@@ -33,6 +41,10 @@ DEFAULT_PAGE = 2_000
 EVERYONE = ROLES
 ADMIN = ("admin",)
 SUPERVISOR = ("supervisor",)
+OVERSIGHT = ("supervisor", "admin")
+# Not a person's role: Prometheus, presenting the scrape token IT configured.
+METRICS = ("metrics",)
+METRICS_TOKEN_ENV = "HOTLINE_METRICS_TOKEN"
 
 
 class BodyTooLarge(HTTPException):
@@ -114,17 +126,21 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="Hotline Console server", version=__version__)
     app.state.engine = engine
     app.state.auth = Authenticator(engine)
+    app.state.metrics = RequestMetrics()
     app.add_middleware(BodyLimit)
+    app.add_middleware(Observe, metrics=app.state.metrics)
     _error_handlers(app)
     _auth_routes(app)
     _sync_routes(app)
     _audit_routes(app)
     _admin_routes(app)
+    _operations_routes(app)
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """For ``uvicorn --factory`` with several workers: the database URL comes from the env."""
+    configure_server_logging()  # in each worker process
     return create_app(server_engine(os.environ.get(DATABASE_URL_ENV)))
 
 
@@ -171,10 +187,32 @@ def _allow(roles: Sequence[str]) -> Callable[[Principal], Principal]:
     return check
 
 
+def _scraper(request: Request) -> None:
+    """Lets in the metrics scrape token only; with none configured, nobody."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "present the metrics token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    expected = os.environ.get(METRICS_TOKEN_ENV, "")
+    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+        return
+    try:
+        request.app.state.auth.principal(token)
+    except AuthError:
+        raise HTTPException(401, "not the metrics token",
+                            headers={"WWW-Authenticate": "Bearer"}) from None
+    raise HTTPException(403, "metrics are read with the metrics token, not a person's sign-in")
+
+
 def route(method: Callable[..., Any], path: str, roles: Sequence[str] | None,
           **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an endpoint with the roles that may call it (None: anyone, signed in or not)."""
-    dependencies = [] if roles is None else [Depends(_allow(roles))]
+    if roles is None:
+        dependencies = []
+    elif tuple(roles) == METRICS:
+        dependencies = [Depends(_scraper)]
+    else:
+        dependencies = [Depends(_allow(roles))]
     extra = {"x-roles": list(roles) if roles is not None else ["public"]}
     return method(path, dependencies=dependencies, openapi_extra=extra, **options)
 
@@ -296,6 +334,38 @@ def _admin_routes(app: FastAPI) -> None:
     @route(app.post, "/admin/directory-snapshot", ADMIN, status_code=201)
     def build_snapshot() -> dict[str, Any]:
         return snapshot.build(app.state.engine).as_dict()
+
+
+def _operations_routes(app: FastAPI) -> None:
+    @route(app.get, "/ready", None, responses={503: {"description": "not ready"}})
+    def ready() -> JSONResponse:
+        """Ready for traffic: the database answers and its schema is this version's."""
+        try:
+            with app.state.engine.connect() as connection:
+                stored = connection.exec_driver_sql(
+                    "SELECT version_num FROM alembic_version").scalar()
+        except Exception:  # any failure to reach or read the database means: not ready
+            return JSONResponse({"status": "database unreachable"}, status_code=503)
+        if stored != head_revision("server"):
+            return JSONResponse({"status": f"database schema {stored}, "
+                                           f"this server needs {head_revision('server')}"},
+                                status_code=503)
+        return JSONResponse({"status": "ready", "version": __version__})
+
+    @route(app.get, "/metrics", METRICS)
+    def metrics() -> Response:
+        figures = app.state.metrics.exposition([DatabaseFigures(app.state.engine)])
+        return Response(figures, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @route(app.post, "/sync/workstation", EVERYONE)
+    def workstation_check_in(principal: Who, body: workstations.CheckIn) -> dict[str, str]:
+        workstations.check_in(app.state.engine, principal, body)
+        return {"status": "recorded"}
+
+    @route(app.get, "/admin/workstations", OVERSIGHT)
+    def quiet_workstations(quiet_hours: Annotated[float | None, Query(ge=0, le=24 * 365)] = None
+                           ) -> dict[str, Any]:
+        return {"workstations": workstations.list_workstations(app.state.engine, quiet_hours)}
 
 
 def _raw_json(content: dict[str, Any]) -> Response:

@@ -53,6 +53,12 @@ def _keep_nodelay_with_workers() -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from console.logs import LEVEL_ENV
+    from console.server.observe import configure_server_logging
+
+    if args.log_level:
+        os.environ[LEVEL_ENV] = args.log_level  # read again by each worker process
+    configure_server_logging()
     _keep_nodelay_with_workers()
     url = _database_url(args)
     server_engine(url).dispose()  # migrate once, before any worker starts
@@ -61,7 +67,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"Hotline Console server on http://{args.host}:{args.port} — database {shown}",
           file=sys.stderr)
     uvicorn.run("console.server.app:create_app_from_env", factory=True, host=args.host,
-                port=args.port, workers=args.workers, log_level=args.log_level,
+                port=args.port, workers=args.workers, log_config=None,
                 timeout_graceful_shutdown=10)
     return 0
 
@@ -113,6 +119,41 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from console.server.backup import backup
+
+    counts = backup(_database_url(args), Path(args.out))
+    print(f"backup written to {args.out}: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()))
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from console.server.backup import restore
+
+    counts = restore(Path(args.backup), _database_url(args))
+    print(f"restored from {args.backup}: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()))
+    return 0
+
+
+def _cmd_workstations(args: argparse.Namespace) -> int:
+    from console.server.workstations import list_workstations
+
+    rows = list_workstations(server_engine(_database_url(args)), args.quiet_hours)
+    if not rows:
+        print("no workstations" + (f" quiet for {args.quiet_hours:g} hours"
+                                    if args.quiet_hours is not None else " have synced yet"))
+        return 0
+    print(f"{'workstation':36}  {'user':20}  {'version':10}  last full sync")
+    for row in rows:
+        print(f"{row['workstation']:36}  {row['user'][:20]:20}  {row['version'][:10]:10}  "
+              f"{row['last_sync'] or 'never'}")
+    return 0
+
+
 def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument(
@@ -125,7 +166,9 @@ def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     server.add_argument("--port", type=int, default=DEFAULT_PORT)
     server.add_argument("--workers", type=int, default=1,
                         help="processes (production on PostgreSQL: about 2 per core)")
-    server.add_argument("--log-level", default="warning")
+    server.add_argument("--log-level", default=None,
+                        help="debug, info, warning or error (default: $HOTLINE_LOG_LEVEL, "
+                             "else info)")
     actions = server.add_subparsers(dest="server_action")
 
     user = actions.add_parser("create-user", parents=[database],
@@ -146,3 +189,19 @@ def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     snapshot = actions.add_parser("build-snapshot", parents=[database],
                                   help="rebuild the compressed directory for first syncs")
     snapshot.set_defaults(handler=_cmd_snapshot)
+
+    saver = actions.add_parser("backup", parents=[database],
+                               help="copy the embedded SQLite database while it runs")
+    saver.add_argument("out", help="the new backup file")
+    saver.set_defaults(handler=_cmd_backup)
+
+    restorer = actions.add_parser("restore", parents=[database],
+                                  help="make the embedded SQLite database a copy of a backup")
+    restorer.add_argument("backup", help="a file made by 'hotline server backup'")
+    restorer.set_defaults(handler=_cmd_restore)
+
+    quiet = actions.add_parser("workstations", parents=[database],
+                               help="workstations and their last full sync, quietest first")
+    quiet.add_argument("--quiet-hours", type=float, default=None,
+                       help="only those without a full sync for this many hours")
+    quiet.set_defaults(handler=_cmd_workstations)

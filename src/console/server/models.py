@@ -149,3 +149,17 @@ class AuditEvent(ServerBase):
     subject: Mapped[str] = mapped_column(String(200), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     event_id: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
+
+class Workstation(ServerBase):
+    """A console that syncs here: its version and when it last synced in full.
+
+    IT lists the ones that went quiet (``hotline server workstations``): a workstation that has
+    not synced for hours holds cases nobody else can see yet.
+    """
+
+    __tablename__ = "workstation"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    console_version: Mapped[str] = mapped_column(String(40))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

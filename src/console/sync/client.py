@@ -11,8 +11,9 @@ snapshot instead of a million single records.
 
 from __future__ import annotations
 
+import logging
 import random
-import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from console import __version__, settings
 from console.cases.audit import AuditLog
 from console.cases.changes import ITEM_LISTS
 from console.cases.store import CASES_CURSOR, LISTING_FIELDS, CaseStore
@@ -40,7 +42,10 @@ from console.sync.api import (
 from console.sync.snapshot import SnapshotUnusable, install_snapshot
 from console.tasks import QuietState, TaskState, check_cancelled
 
+log = logging.getLogger(__name__)
+
 SERVER_KEY = "sync_server"
+WORKSTATION_KEY = "workstation_id"
 PUSH_BATCH = 200
 AUDIT_BATCH = 500  # the server's limit per request
 RESULT_STATUSES = {"applied", "conflict", "rejected"}
@@ -122,13 +127,31 @@ class SyncClient:
         except SyncError as error:
             self.status.online = not isinstance(error, ServerUnreachable)
             self.status.last_error = str(error)
+            log.warning("sync stopped: %s", error)
             raise
         finally:
             self._refresh_counts()
         self.status.online = True
         self.status.last_error = None
         self.status.last_success = datetime.now(UTC)
+        self._check_in(report)
+        # Counts only: what a case says never goes into a log.
+        log.info("synced: %d change(s) pushed (%d conflict, %d refused), %d directory "
+                 "change(s)%s, %d case(s) pulled", report.pushed, report.conflicts,
+                 report.rejected, report.directory_changes,
+                 " from a snapshot" if report.used_snapshot else "", report.cases_pulled)
         return report
+
+    def _check_in(self, report: SyncReport) -> None:
+        """Tell the server this workstation's version and that it has just synced in full, so
+        IT can list workstations that went quiet. A server that cannot take it costs nothing."""
+        try:
+            self._api.post("/sync/workstation", {
+                "workstation": workstation_id(), "version": __version__,
+                "last_sync": self.status.last_success.isoformat()
+                if self.status.last_success else None})
+        except SyncError as error:
+            report.notes.append(f"workstation not reported: {error}")
 
     # --- push ---
 
@@ -354,6 +377,16 @@ def _clear_directory(connection: Any) -> None:
         connection.exec_driver_sql(f"DELETE FROM {table}")
 
 
+def workstation_id() -> str:
+    """This installation's own random id (not personal), made on first use."""
+    known = settings.read_preference(WORKSTATION_KEY)
+    if known:
+        return known
+    made = str(uuid.uuid4())
+    settings.write_preference(WORKSTATION_KEY, made)
+    return made
+
+
 class Backoff:
     """Waits between failed attempts: doubling from ``base`` up to ``cap``, with full jitter."""
 
@@ -371,16 +404,3 @@ class Backoff:
         self._failures += 1
         return self._rng.uniform(ceiling / 2, ceiling)
 
-
-def run_until(client: SyncClient, stop: threading.Event, interval: float = 30.0,
-              backoff: Backoff | None = None) -> None:
-    """Sync every ``interval`` seconds until ``stop`` is set; after a failure, back off."""
-    backoff = backoff or Backoff()
-    while not stop.is_set():
-        try:
-            client.sync_once()
-            backoff.reset()
-            delay = interval
-        except SyncError:
-            delay = backoff.next_delay()
-        stop.wait(delay)

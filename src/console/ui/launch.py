@@ -8,15 +8,18 @@ is as quick as any other.
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import platform
 import sys
 from collections.abc import Sequence
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from console import settings
+from console import __version__, settings
 from console.app import Workstation, configured_server, connect, open_workstation
+from console.logs import configure_console_logging
 from console.security.credentials import CredentialStore
 from console.ui.main_window import MainWindow
 from console.ui.sync_runner import SyncRunner
@@ -75,6 +78,18 @@ def run(server_url: str | None = None, credentials: CredentialStore | None = Non
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
         return 1
+    configure_console_logging()
+    log = logging.getLogger(__name__)
+    log.info("Hotline Console %s starting on %s (Python %s)", __version__,
+             platform.platform(), platform.python_version())
+    shown = sys.excepthook
+
+    def log_unhandled(kind: type[BaseException], error: BaseException, trace: object) -> None:
+        # Qt hands errors in slots to sys.excepthook: into the log (safely) as well.
+        log.critical("unhandled error", exc_info=(kind, error, trace))
+        shown(kind, error, trace)  # type: ignore[arg-type]
+
+    sys.excepthook = log_unhandled
     app = application()
     workstation = open_workstation(configured_server(server_url), credentials, demo_user)
     show_window(build_window(workstation))

@@ -17,6 +17,7 @@ from console.sync.client import SyncStatus
 from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import SupervisorPanel
 from console.ui.cases.workspace import CasesTab
+from console.ui.help import HelpActions
 from console.ui.intake.call_page import CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
@@ -76,6 +77,9 @@ class MainWindow(QMainWindow):
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
         self.actions_by_name: dict[str, QAction] = {}
+        self.help = HelpActions(self, tasks, workstation.server_url, lambda: runner.status)
+        self.help.sig_support_file_saved.connect(
+            lambda path: self.status.showMessage(f"Support file saved: {path}", 10_000))
         self._last_pull: object = None
         self._build_menus()
         self.triage.sig_chosen.connect(self.start_contact)
@@ -104,7 +108,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self._menus = {name: bar.addMenu(title) for name, title in (
-            ("call", "&Call"), ("go", "&Go"), ("referrals", "&Referrals"), ("tools", "&Tools"))}
+            ("call", "&Call"), ("go", "&Go"), ("referrals", "&Referrals"), ("tools", "&Tools"),
+            ("help", "&Help"))}
         self._action("new", "&New call", QKeySequence.StandardKey.New, self.new_call, "call")
         self._action("save", "&Save now", QKeySequence.StandardKey.Save, self.save_now, "call")
         self._action("urgent", "Raise to &urgent", "Ctrl+U", self.call_page.raise_urgency,
@@ -131,6 +136,9 @@ class MainWindow(QMainWindow):
             self._action("supervisor", "S&upervisor view", "F4", self.show_supervisor, "go")
         self._action("sync", "Sync &now", "F5", self.runner.sync_now, "tools")
         self._action("server", "Central &server…", None, self._choose_server, "tools")
+        self._action("support", "Save a &support file…", None, self.help.ask_support_file,
+                     "help")
+        self._action("about", "&About Hotline Console", None, self.help.show_about, "help")
 
     def _show_page_actions(self) -> None:
         on_call = self.call_page.is_open()
