@@ -231,7 +231,7 @@ def _cmd_console(args: argparse.Namespace) -> int:
     """The desktop console (Qt is imported only here, so scripts and servers never load it)."""
     from console.ui.launch import run
 
-    return run(args.server, demo_user=args.user)
+    return run(args.server, demo_user=args.user, open_for_s=args.open_for)
 
 
 def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
@@ -260,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", metavar="NAME",
                         help="with the built-in server: the demo account to work as "
                              "(demo.specialist or demo.supervisor)")
+    parser.add_argument("--open-for", type=float, metavar="SECONDS",
+                        help="open the console, then close it after SECONDS (checks that an "
+                             "installation starts)")
     commands = parser.add_subparsers(dest="command")
     directory = commands.add_parser("directory", help="the referral directory")
     actions = directory.add_subparsers(dest="action", required=True)

@@ -37,6 +37,7 @@ from console.sync.api import (
     SyncError,
     expect,
 )
+from console.sync.release import ReleaseCheck, ReleaseNotice
 from console.sync.snapshot import SnapshotUnusable, install_snapshot
 from console.tasks import QuietState, TaskState, check_cancelled
 
@@ -57,6 +58,7 @@ class SyncStatus:
     rejected: int = 0
     conflicts: int = 0
     last_error: str | None = None
+    release: ReleaseNotice | None = None  # a newer console the server announces
 
     def summary(self) -> str:
         state = {None: "not synced yet", True: "online", False: "offline"}[self.online]
@@ -95,6 +97,7 @@ class SyncClient:
         self._cases = cases
         self._page_size = page_size
         self.status = SyncStatus()
+        self._release = ReleaseCheck()
         self.directory_replaced: list[Callable[[], None]] = []
         self._refresh_counts()
 
@@ -128,6 +131,7 @@ class SyncClient:
         self.status.online = True
         self.status.last_error = None
         self.status.last_success = datetime.now(UTC)
+        self.status.release = self._release.check(self._api)
         return report
 
     # --- push ---
