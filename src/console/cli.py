@@ -24,6 +24,7 @@ from console.directory.search import (
     SearchQuery,
     SearchResult,
 )
+from console.errors import UserError
 from console.printing import PrintError
 from console.server.cli import add_server_commands
 from console.server.db import BadDatabaseUrl
@@ -312,8 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = _cmd_console
     try:
         return int(args.handler(args))
-    except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, UnknownDemoUser, PrintError,
-            OSError) as error:
+    except (UserError, ImportFailed, SearchError, SyncError, BadDatabaseUrl, UnknownDemoUser,
+            PrintError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (Cancelled, KeyboardInterrupt):
