@@ -1,6 +1,10 @@
 """Entry point of the frozen console: the same ``hotline`` command as the installed package."""
 
+import multiprocessing
 import sys
+
+# `hotline server --workers N` starts its workers as new processes of this program.
+multiprocessing.freeze_support()
 
 if sys.platform == "win32":
     import ctypes
@@ -11,6 +15,6 @@ if sys.platform == "win32":
     for _name in ("HotlineConsoleRunning", "Global\\HotlineConsoleRunning"):
         ctypes.windll.kernel32.CreateMutexW(None, False, _name)
 
-from console.cli import main  # after the mutexes, so a slow import is covered too
+from console.cli import main  # noqa: E402  (after the mutexes: a slow import is covered)
 
 raise SystemExit(main())
