@@ -146,7 +146,8 @@ def build_deb() -> Path:
         if not path.is_symlink():
             path.chmod(0o755 if path.is_dir() or os.access(path, os.X_OK) else 0o644)
     deb = DIST / f"{PACKAGE}_{version()}_{_architecture()}.deb"
-    run("dpkg-deb", "--root-owner-group", "-Zxz", "--build", root, deb)
+    # zstd: a third of the folder, in seconds (xz takes minutes); dpkg reads it since 1.21.18.
+    run("dpkg-deb", "--root-owner-group", "-Zzstd", "--build", root, deb)
     return deb
 
 
@@ -155,7 +156,7 @@ def build_tarball() -> Path:
     if not FROZEN.is_dir():
         raise SystemExit("error: build the frozen folder first (python installer/build.py frozen)")
     archive = DIST / f"{PACKAGE}-{version()}-linux-{os.uname().machine}.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
+    with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
         tar.add(FROZEN, arcname=PACKAGE)
         tar.add(INSTALLER / "icons" / "hotline-console.svg", arcname=f"{PACKAGE}/{PACKAGE}.svg")
         tar.addfile(*_text_member(f"{PACKAGE}/{PACKAGE}.desktop", _desktop_entry()))
