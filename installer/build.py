@@ -30,21 +30,23 @@ PACKAGE = "hotline-console"
 INSTALL_DIR = "/opt/hotline-console"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
-# Libraries that the bundled Qt (its xcb platform plugin, GUI and OpenGL parts) loads from the
-# system rather than from the bundle: ``ldd`` of the bundled ``libqxcb.so`` and ``libQt6*.so``
-# (tests/installer checks that every one of them comes from a package named here). tzdata: the
-# service calendar reads the system's time zones.
+# Libraries that the bundled Qt (its libraries, the xcb and Wayland platform plugins) names and
+# takes from the system, not the bundle: ``readelf -d`` and ``ldd`` of the bundled
+# ``libQt6*.so`` and plugins (tests/installer/test_deb.py checks each comes from a package named
+# here). libc6: the glibc of the build machine (Debian 12) or newer. tzdata: the service
+# calendar reads the system's time zones.
 DEB_DEPENDS = (
-    "libc6 (>= 2.28)",
+    "libc6 (>= 2.36)",
     "libxcb1", "libx11-6", "libx11-xcb1",
     "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0", "libxcb-randr0",
     "libxcb-render0", "libxcb-render-util0", "libxcb-shape0", "libxcb-shm0", "libxcb-sync1",
-    "libxcb-util1", "libxcb-xfixes0", "libxcb-xkb1",
+    "libxcb-util1", "libxcb-xfixes0", "libxcb-xkb1", "libxcb-glx0",
     "libxkbcommon0", "libxkbcommon-x11-0",
-    "libegl1", "libgl1", "libopengl0",
-    "libfontconfig1", "libfreetype6",
+    "libegl1", "libgl1", "libdrm2",
+    "libwayland-client0", "libwayland-cursor0", "libwayland-egl1",
+    "libfontconfig1", "libfreetype6", "libbrotli1", "libzstd1",
     "libglib2.0-0t64 | libglib2.0-0",
-    "libdbus-1-3",
+    "libdbus-1-3", "libgssapi-krb5-2",
     "tzdata",
 )
 

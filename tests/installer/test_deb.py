@@ -83,43 +83,42 @@ def test_the_installed_console_runs_from_opt(installed_root: Path,
     check_installation(Installed(program, tmp_path, path=str(tools)))
 
 
-def _needed_from_the_system(folder: Path) -> set[Path]:
-    """System files the bundled Qt libraries and platform plugins load (ldd), outside the
-    bundle."""
+def _named_from_the_system(folder: Path) -> set[Path]:
+    """System files that the bundled Qt libraries and platform plugins name themselves
+    (``readelf -d``), where ``ldd`` finds them, outside the bundle."""
     qt = next(folder.rglob("PySide6/Qt"))
-    binaries = [*qt.glob("lib/libQt6*.so*"), *qt.glob("plugins/platforms/libqxcb.so"),
+    binaries = [*qt.glob("lib/libQt6*.so*"), *qt.glob("plugins/platforms/libq*.so"),
                 *qt.glob("plugins/xcbglintegrations/*.so")]
-    needed: set[Path] = set()
+    named: set[Path] = set()
     for binary in binaries:
+        dynamic = subprocess.run(["readelf", "-d", str(binary)], capture_output=True,
+                                 text=True).stdout
+        direct = set(re.findall(r"Shared library: \[(\S+)\]", dynamic))
         listing = subprocess.run(["ldd", str(binary)], capture_output=True, text=True).stdout
-        for line in listing.splitlines():
-            match = re.search(r"=> (/\S+)", line)
-            if match and not Path(match.group(1)).resolve().is_relative_to(folder.resolve()):
-                needed.add(Path(match.group(1)).resolve())
-    return needed
+        for name, path in re.findall(r"^\s*(\S+) => (/\S+)", listing, re.MULTILINE):
+            if name in direct and not Path(path).resolve().is_relative_to(folder.resolve()):
+                named.add(Path(path))
+    return named
 
 
 def _package_of(path: Path) -> str | None:
-    for candidate in (path, Path("/usr") / path.relative_to("/")):
+    """The package owning ``path``, under either name a merged /usr gives it."""
+    other = (Path("/") / path.relative_to("/usr") if path.is_relative_to("/usr")
+             else Path("/usr") / path.relative_to("/"))
+    for candidate in (path, other):
         owner = subprocess.run(["dpkg", "-S", str(candidate)], capture_output=True, text=True)
         if owner.returncode == 0:
             return owner.stdout.split(":")[0]
     return None
 
 
-def test_every_system_library_of_qt_is_a_declared_dependency(installed_root: Path) -> None:
+def test_every_system_library_qt_names_is_a_declared_dependency(installed_root: Path) -> None:
+    """(Libraries missing on this machine cannot be looked up here; the four Qt's xcb plugin is
+    known to need are checked by name in ``test_the_package_says_what_it_is``.)"""
     declared = {alternative.split()[0] for dependency in build.DEB_DEPENDS
                 for alternative in dependency.split("|")}
-    folder = installed_root / "opt" / "hotline-console"
-    owners = {path: _package_of(path) for path in _needed_from_the_system(folder)}
-    assert owners, "ldd found the system libraries"
-    # ldd lists what those libraries need in turn; a package the declared ones depend on comes
-    # with them, so only the libraries Qt names itself must be declared.
-    direct: set[str] = set()
-    for binary in folder.rglob("libqxcb.so"):
-        dynamic = subprocess.run(["readelf", "-d", str(binary)], capture_output=True,
-                                 text=True).stdout
-        direct |= set(re.findall(r"Shared library: \[(\S+)\]", dynamic))
-    undeclared = {str(path): owner for path, owner in owners.items()
-                  if path.name in direct and owner not in declared | BASE_PACKAGES}
+    named = _named_from_the_system(installed_root / "opt" / "hotline-console")
+    assert len(named) > 10, named
+    undeclared = {str(path): owner for path in named
+                  if (owner := _package_of(path)) not in declared | BASE_PACKAGES}
     assert not undeclared, undeclared
