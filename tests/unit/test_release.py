@@ -27,5 +27,6 @@ def test_the_notice_says_which_and_where() -> None:
     notice = newer_release({"current": "0.2.0", "download_url": "https://it.example.org/hc"},
                            "0.1.0")
     assert notice is not None
-    assert notice.words() == "Console 0.2.0 is available (this is 0.1.0): IT installs it"
-    assert notice.download_url == "https://it.example.org/hc"
+    assert notice.words() == "Update 0.2.0 available"
+    assert "This console is 0.1.0" in notice.details()
+    assert notice.details().endswith("\nhttps://it.example.org/hc")

@@ -30,8 +30,14 @@ class ReleaseNotice:
     download_url: str | None = None
 
     def words(self) -> str:
-        """The status bar's one line (the download address goes in its tooltip)."""
-        return f"Console {self.version} is available (this is {self.running}): IT installs it"
+        """The status bar's few words (short: the bar must fit a 1024-pixel window)."""
+        return f"Update {self.version} available"
+
+    def details(self) -> str:
+        """The tooltip: what runs now, who installs the new one, and where it is."""
+        text = (f"This console is {self.running}; version {self.version} is out. IT installs "
+                f"it between shifts: the console never updates itself.")
+        return f"{text}\n{self.download_url}" if self.download_url else text
 
 
 def newer_release(reply: dict[str, Any], running: str = __version__) -> ReleaseNotice | None:

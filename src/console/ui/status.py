@@ -66,4 +66,4 @@ class SyncStatusBar(QStatusBar):
         self.release.setVisible(status.release is not None)
         if status.release is not None:
             self.release.setText(status.release.words())
-            self.release.setToolTip(status.release.download_url or "")
+            self.release.setToolTip(status.release.details())
