@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 import yaml
 
 from console.server.config import CONFIG_FILE_ENV, ENV_PREFIX, ServerConfig, load_config
-from tests.live_server import PASSWORD, free_port, live_server, wait_until_up
+from tests.live_server import PASSWORD, free_port, live_server
 
 REPO = Path(__file__).resolve().parents[2]
 SERVER = REPO / "installer" / "server"
@@ -81,15 +83,41 @@ def test_the_health_check_tells_up_from_down(tmp_path: Path) -> None:
     assert _healthcheck(free_port()) == 1
 
 
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    certificate, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(certificate)],
+                   check=True, capture_output=True, timeout=60)
+    return certificate, key
+
+
+def _https_json(url: str, context: ssl.SSLContext, body: dict[str, str] | None = None,
+                token: str | None = None) -> dict[str, object]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers), timeout=30,
+                                context=context) as reply:
+        return json.load(reply)
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl for a certificate")
 def test_the_server_runs_configured_by_environment_variables_alone(tmp_path: Path) -> None:
+    """Database URL and signing key from secret files, https from its own certificate, two
+    workers, the sign-in policy and the announced release: all from the environment."""
     (tmp_path / "database-url").write_text(f"sqlite:///{tmp_path / 'server.sqlite'}\n")
     (tmp_path / "signing-key").write_text("k" * 48 + "\n")
+    certificate, key = _self_signed(tmp_path)
     port = free_port()
     environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path),
                    "HOTLINE_HOME": str(tmp_path / "home"),
                    "HOTLINE_DATABASE_URL_FILE": str(tmp_path / "database-url"),
                    "HOTLINE_SIGNING_KEY_FILE": str(tmp_path / "signing-key"),
+                   "HOTLINE_TLS_CERTIFICATE": str(certificate),
+                   "HOTLINE_TLS_PRIVATE_KEY": str(key),
                    "HOTLINE_PORT": str(port), "HOTLINE_WORKERS": "2",
                    "HOTLINE_ACCESS_TOKEN_MINUTES": "7", "HOTLINE_CONSOLE_RELEASE": "9.9.9"}
     hotline = [sys.executable, "-m", "console"]
@@ -97,21 +125,26 @@ def test_the_server_runs_configured_by_environment_variables_alone(tmp_path: Pat
                    input=PASSWORD + "\n", text=True, env=environment, check=True, timeout=120)
     server = subprocess.Popen([*hotline, "server"], env=environment, stderr=subprocess.PIPE,
                               text=True)
-    url = f"http://127.0.0.1:{port}"
+    url = f"https://127.0.0.1:{port}"
+    context = ssl.create_default_context(cafile=str(certificate))
     try:
-        wait_until_up(url, timeout=60)
-        request = urllib.request.Request(
-            f"{url}/auth/sign-in", json.dumps({"user": "ada", "password": PASSWORD}).encode(),
-            {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            tokens = json.load(reply)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert _https_json(f"{url}/health", context)["status"] == "ok"
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "did not start"
+                time.sleep(0.2)
+        health = subprocess.run([sys.executable, str(SERVER / "healthcheck.py")], timeout=30,
+                                env=environment)
+        assert health.returncode == 0  # the container's check speaks https here too
+        tokens = _https_json(f"{url}/auth/sign-in", context, {"user": "ada", "password": PASSWORD})
         assert tokens["expires_in"] == 7 * 60
-        assert jwt.decode(tokens["access_token"], "k" * 48, algorithms=["HS256"])["sub"] == "ada"
-        release = urllib.request.Request(
-            f"{url}/console/release", headers={"Authorization": f"Bearer {tokens['access_token']}"})
-        with urllib.request.urlopen(release, timeout=30) as reply:
-            assert json.load(reply)["current"] == "9.9.9"
+        access = str(tokens["access_token"])
+        assert jwt.decode(access, "k" * 48, algorithms=["HS256"])["sub"] == "ada"
+        assert _https_json(f"{url}/console/release", context, token=access)["current"] == "9.9.9"
     finally:
         server.terminate()
         _, errors = server.communicate(timeout=60)
-    assert f"on http://127.0.0.1:{port}" in errors and "Traceback" not in errors
+    assert f"on https://127.0.0.1:{port}" in errors and "Traceback" not in errors
