@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run test test-fast lint bench clean installer
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/hotline
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks installer
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
@@ -34,5 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/ui.py --services 100000
 	$(BIN)/python benchmarks/print.py
 
+# The Linux installers in dist/: the frozen console folder, the .deb and the .tar.gz.
+installer: $(STAMP)
+	PYTHON=$(BIN)/python installer/build-linux.sh
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from console.server.app import create_app
 from console.server.auth import create_user
+from console.server.config import ServerConfig
 from console.server.db import server_engine
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -99,11 +100,12 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(database_url: str | None = None) -> Iterator[LiveServer]:
+def live_server(database_url: str | None = None,
+                config: ServerConfig | None = None) -> Iterator[LiveServer]:
     """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME)."""
     engine = server_engine(database_url)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(engine, config), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -22,6 +22,7 @@ from console.cases.store import CaseStore
 from console.demo import DEMO_ROLES, DEMO_SPECIALIST
 from console.directory.search import DirectorySearch, SearchQuery, SearchResult
 from console.directory.store import open_local_directory
+from console.errors import UserError
 from console.intake.desk import CallDesk
 from console.models.database import open_case_store, open_directory
 from console.protocol import Protocol, load_protocol
@@ -97,7 +98,7 @@ def configured_server(override: str | None = None) -> str | None:
     return override or settings.read_preference(SERVER_PREFERENCE) or None
 
 
-class UnknownDemoUser(ValueError):
+class UnknownDemoUser(UserError, ValueError):
     """The built-in server has only its demo accounts."""
 
 

@@ -11,26 +11,18 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
 from console import __version__
-from console.app import UnknownDemoUser
-from console.directory.batch import ImportFailed
-from console.directory.search import (
-    DEFAULT_LIMIT,
-    DirectorySearch,
-    SearchError,
-    SearchQuery,
-    SearchResult,
-)
-from console.printing import PrintError
-from console.server.backup import BackupError
+from console.errors import UserError
 from console.server.cli import add_server_commands
-from console.server.db import BadDatabaseUrl
-from console.sync.api import SyncError
 from console.sync.cli import add_sync_command
 from console.tasks import Cancelled
+
+if TYPE_CHECKING:  # the directory and the app load only for the subcommands that use them
+    from tqdm import tqdm
+
+    from console.directory.search import SearchQuery, SearchResult
 
 
 class TerminalProgress:
@@ -41,6 +33,8 @@ class TerminalProgress:
         self._stage = ""
 
     def progress(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
         if stage != self._stage:
             self.close()
             self._stage = stage
@@ -116,6 +110,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace, text: str) -> SearchQuery:
+    from console.directory.search import DEFAULT_LIMIT, SearchError, SearchQuery
+
     open_at = None
     if args.open_at:
         try:
@@ -127,7 +123,7 @@ def _query(args: argparse.Namespace, text: str) -> SearchQuery:
         text=text, zip_code=args.zip, radius_miles=args.radius, state=args.state,
         category=args.category, language=args.language, population=args.population,
         age=args.age, open_now=args.open_now, open_at=open_at, only_24h=args.only_24h,
-        limit=args.limit)
+        limit=DEFAULT_LIMIT if args.limit is None else args.limit)
 
 
 def _print_results(results: list[SearchResult], as_json: bool) -> None:
@@ -153,6 +149,7 @@ def _print_results(results: list[SearchResult], as_json: bool) -> None:
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
+    from console.directory.search import DirectorySearch
     from console.directory.store import open_local_directory
 
     search = DirectorySearch(open_local_directory())
@@ -165,6 +162,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _cmd_lookup(args: argparse.Namespace) -> int:
     """A terminal lookup: type words, read results; an empty line or end of input quits."""
+    from console.directory.search import DirectorySearch, SearchError
     from console.directory.store import open_local_directory
 
     search = DirectorySearch(open_local_directory())
@@ -232,7 +230,7 @@ def _cmd_console(args: argparse.Namespace) -> int:
     """The desktop console (Qt is imported only here, so scripts and servers never load it)."""
     from console.ui.launch import run
 
-    return run(args.server, demo_user=args.user)
+    return run(args.server, demo_user=args.user, open_for_s=args.open_for)
 
 
 def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
@@ -248,7 +246,7 @@ def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
     when.add_argument("--open-now", action="store_true", help="open at this moment")
     when.add_argument("--open-at", help="open at an ISO time (no zone: each service's own)")
     parser.add_argument("--24h", dest="only_24h", action="store_true", help="24-hour services")
-    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="most results shown")
+    parser.add_argument("--limit", type=int, help="most results shown")
     parser.add_argument("--json", action="store_true", help='print {"results": [...]}')
 
 
@@ -261,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--user", metavar="NAME",
                         help="with the built-in server: the demo account to work as "
                              "(demo.specialist or demo.supervisor)")
+    parser.add_argument("--open-for", type=float, metavar="SECONDS",
+                        help="open the console, then close it after SECONDS (checks that an "
+                             "installation starts)")
     commands = parser.add_subparsers(dest="command")
     directory = commands.add_parser("directory", help="the referral directory")
     actions = directory.add_subparsers(dest="action", required=True)
@@ -310,8 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.handler = _cmd_console
     try:
         return int(args.handler(args))
-    except (ImportFailed, SearchError, SyncError, BadDatabaseUrl, UnknownDemoUser, PrintError,
-            BackupError, OSError) as error:
+    except (UserError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (Cancelled, KeyboardInterrupt):

@@ -6,6 +6,7 @@ otherwise the per-user data folder that ``platformdirs`` chooses for this operat
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 from pathlib import Path
@@ -38,12 +39,18 @@ def case_db_path() -> Path:
 
 
 def resources_dir() -> Path:
-    """Data a hotline may change without a release: protocols, taxonomy, demo data, schemas."""
+    """Data a hotline may change without a release: protocols, taxonomy, demo data, schemas.
+
+    Every reader of resources goes through here. They are the package ``console.resources``
+    (``resources/`` at the top of the repository, mapped into the wheel and the frozen build).
+    """
     override = os.environ.get(RESOURCES_ENV)
     if override:
         return Path(override)
-    # Source checkout and editable install: ``resources/`` sits beside ``src/``.
-    return Path(__file__).resolve().parents[2] / "resources"
+    root = importlib.resources.files("console.resources")
+    if not isinstance(root, Path):  # a zip import: fonts and the style sheet need real files
+        raise RuntimeError(f"the console's resources are not in a folder: {root}")
+    return root
 
 
 def _preferences_path() -> Path:

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.errors import UserError
 from console.models.directory import HSDS_TABLES
 
 Row = dict[str, Any]
@@ -101,5 +102,5 @@ class DirectoryBatch:
         return len(self.tables.get(table, ()))
 
 
-class ImportFailed(Exception):
+class ImportFailed(UserError):
     """The input cannot be imported at all (unreadable, unknown layout); nothing was changed."""

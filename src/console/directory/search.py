@@ -34,6 +34,7 @@ from console.directory.hours import (
 from console.directory.index import age_bucket, cell_facet, facet
 from console.directory.spelling import Spelling
 from console.directory.vocabulary import Term, vocabulary
+from console.errors import UserError
 
 DEFAULT_LIMIT = 50
 DEFAULT_RADIUS_MILES = 50.0
@@ -46,7 +47,7 @@ RANK_CAP = 1500
 _WORD = re.compile(r"[^\W_]+")
 
 
-class SearchError(ValueError):
+class SearchError(UserError, ValueError):
     """A filter the directory cannot apply (unknown ZIP, category…); the message says why."""
 
 

@@ -5,7 +5,9 @@ downtime packs. Qt-free: the print dialog in ``console.ui`` only previews and se
 reportlab until a document is actually printed.
 """
 
+from console.errors import UserError
 
-class PrintError(ValueError):
+
+class PrintError(UserError, ValueError):
     """A document cannot be printed as asked: bad option, unknown service, no such case, or a
     broken translations file."""

@@ -27,6 +27,7 @@ from console.cases.audit import UUID_PATTERN
 from console.models.database import head_revision
 from console.server import audit, cases, directory, snapshot, workstations
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
+from console.server.config import ServerConfig, load_config
 from console.server.db import DATABASE_URL_ENV, server_engine
 from console.server.observe import (
     DatabaseFigures,
@@ -121,11 +122,15 @@ class AuditPush(BaseModel):
 
 # --- the application ---------------------------------------------------------------------------
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, config: ServerConfig | None = None) -> FastAPI:
     """The server over an already migrated database engine."""
+    config = config or ServerConfig()
     app = FastAPI(title="Hotline Console server", version=__version__)
     app.state.engine = engine
-    app.state.auth = Authenticator(engine)
+    app.state.config = config
+    app.state.auth = Authenticator(engine, key=config.signing_key(),
+                                   access_lifetime=config.access_lifetime(),
+                                   refresh_lifetime=config.refresh_lifetime())
     app.state.metrics = RequestMetrics()
     app.add_middleware(BodyLimit)
     app.add_middleware(Observe, metrics=app.state.metrics)
@@ -135,13 +140,22 @@ def create_app(engine: Engine) -> FastAPI:
     _audit_routes(app)
     _admin_routes(app)
     _operations_routes(app)
+    _release_routes(app, config)
     return app
 
 
 def create_app_from_env() -> FastAPI:
-    """For ``uvicorn --factory`` with several workers: the database URL comes from the env."""
+    """For ``uvicorn --factory`` with several workers: the configuration comes from the env
+    (``console.server.config``), the database URL as ``hotline server`` resolved it."""
     configure_server_logging()  # in each worker process
-    return create_app(server_engine(os.environ.get(DATABASE_URL_ENV)))
+    return create_app(server_engine(os.environ.get(DATABASE_URL_ENV)), load_config())
+
+
+def _release_routes(app: FastAPI, config: ServerConfig) -> None:
+    @route(app.get, "/console/release", EVERYONE)
+    def console_release() -> dict[str, str | None]:
+        """The console release IT has rolled out; workstations running an older one say so."""
+        return {"current": config.console_release, "download_url": config.console_download_url}
 
 
 def _error_handlers(app: FastAPI) -> None:

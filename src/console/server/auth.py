@@ -102,9 +102,13 @@ class TokenPair:
 class Authenticator:
     """Signs users in, renews tokens, and reads access tokens back into a ``Principal``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, key: str | None = None,
+                 access_lifetime: timedelta = ACCESS_LIFETIME,
+                 refresh_lifetime: timedelta = REFRESH_LIFETIME) -> None:
+        """``key``: the signing key from the configuration; None uses the database's."""
         self._engine = engine
-        self._key = signing_key(engine)
+        self._key = key or signing_key(engine)
+        self._access_lifetime, self._refresh_lifetime = access_lifetime, refresh_lifetime
 
     def sign_in(self, name: str, password: str) -> TokenPair:
         with self._engine.connect() as connection:
@@ -151,12 +155,14 @@ class Authenticator:
     def _issue(self, connection: Connection, name: str, role: str) -> TokenPair:
         now = _now()
         access = jwt.encode({"sub": name, "role": role, "typ": "access", "iat": now,
-                             "exp": now + ACCESS_LIFETIME}, self._key, algorithm=_ALGORITHM)
+                             "exp": now + self._access_lifetime}, self._key,
+                            algorithm=_ALGORITHM)
         refresh = secrets.token_urlsafe(32)
         connection.execute(insert(RefreshToken).values(
-            digest=_digest(refresh), user_name=name, expires_at=now + REFRESH_LIFETIME,
+            digest=_digest(refresh), user_name=name, expires_at=now + self._refresh_lifetime,
             revoked=False))
-        return TokenPair(access, refresh, name, role, int(ACCESS_LIFETIME.total_seconds()))
+        return TokenPair(access, refresh, name, role,
+                         int(self._access_lifetime.total_seconds()))
 
 
 @cache

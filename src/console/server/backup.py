@@ -18,13 +18,14 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
+from console.errors import UserError
 from console.server.db import server_engine
 from console.server.models import AppliedChange, CaseRecord, User
 
 PAGES_PER_STEP = 1_024  # let writers in between steps: a backup never stalls the server long
 
 
-class BackupError(Exception):
+class BackupError(UserError):
     """A backup or restore that cannot be done; the message says why, for IT."""
 
 

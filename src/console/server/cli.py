@@ -10,13 +10,12 @@ import sys
 from sqlalchemy.engine import make_url
 
 from console.server.auth import ROLES
+from console.server.config import ServerConfig, load_config
 from console.server.db import DATABASE_URL_ENV, default_database_url, server_engine
-
-DEFAULT_PORT = 8750
 
 
 def _database_url(args: argparse.Namespace) -> str:
-    return args.database_url or os.environ.get(DATABASE_URL_ENV) or default_database_url()
+    return args.database_url or load_config().database() or default_database_url()
 
 
 def _read_password(prompt: str) -> str:
@@ -56,18 +55,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from console.logs import LEVEL_ENV
     from console.server.observe import configure_server_logging
 
-    if args.log_level:
-        os.environ[LEVEL_ENV] = args.log_level  # read again by each worker process
+    config = load_config()
+    # The one level for every worker: the option, else the setting (HOTLINE_LOG_LEVEL or file).
+    os.environ[LEVEL_ENV] = args.log_level or config.log_level
     configure_server_logging()
     _keep_nodelay_with_workers()
+    tls = config.tls()
+    config.signing_key()  # a bad key file stops the start here, not in every worker
     url = _database_url(args)
     server_engine(url).dispose()  # migrate once, before any worker starts
     os.environ[DATABASE_URL_ENV] = url
     shown = make_url(url).render_as_string(hide_password=True)
-    print(f"Hotline Console server on http://{args.host}:{args.port} — database {shown}",
-          file=sys.stderr)
-    uvicorn.run("console.server.app:create_app_from_env", factory=True, host=args.host,
-                port=args.port, workers=args.workers, log_config=None,
+    host, port = args.host or config.host, args.port or config.port
+    print(f"Hotline Console server on {'https' if tls else 'http'}://{host}:{port} — "
+          f"database {shown}", file=sys.stderr)
+    uvicorn.run("console.server.app:create_app_from_env", factory=True, host=host, port=port,
+                workers=args.workers or config.workers,
+                log_config=None,  # JSON lines, configured in each worker
+                ssl_certfile=tls and tls[0], ssl_keyfile=tls and tls[1],
                 timeout_graceful_shutdown=10)
     return 0
 
@@ -162,13 +167,13 @@ def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: 
              ", else a SQLite file in the data folder)")
     server = commands.add_parser("server", parents=[database], help="the central server")
     server.set_defaults(handler=_cmd_run, database_url=None)
-    server.add_argument("--host", default="127.0.0.1")
-    server.add_argument("--port", type=int, default=DEFAULT_PORT)
-    server.add_argument("--workers", type=int, default=1,
+    # Unset options come from the configuration (console.server.config), else its defaults.
+    defaults = ServerConfig()
+    server.add_argument("--host", help=f"address to listen on (default {defaults.host})")
+    server.add_argument("--port", type=int, help=f"default {defaults.port}")
+    server.add_argument("--workers", type=int,
                         help="processes (production on PostgreSQL: about 2 per core)")
-    server.add_argument("--log-level", default=None,
-                        help="debug, info, warning or error (default: $HOTLINE_LOG_LEVEL, "
-                             "else info)")
+    server.add_argument("--log-level", help=f"default {defaults.log_level}")
     actions = server.add_subparsers(dest="server_action")
 
     user = actions.add_parser("create-user", parents=[database],

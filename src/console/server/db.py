@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from console import settings
+from console.errors import UserError
 from console.models.database import sqlite_engine, upgrade
 
 DATABASE_URL_ENV = "HOTLINE_DATABASE_URL"
@@ -17,7 +18,7 @@ DATABASE_URL_ENV = "HOTLINE_DATABASE_URL"
 _MIGRATION_LOCK = 7_373_788
 
 
-class BadDatabaseUrl(ValueError):
+class BadDatabaseUrl(UserError, ValueError):
     """The database URL cannot be used (not a URL, or an unsupported database)."""
 
 

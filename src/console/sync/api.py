@@ -13,12 +13,13 @@ from typing import Any
 import httpx
 import orjson
 
+from console.errors import UserError
 from console.security.credentials import CredentialStore, Tokens, normalize_server_url
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 
-class SyncError(Exception):
+class SyncError(UserError):
     """Base of everything that can stop a sync; the message is meant for the specialist."""
 
 

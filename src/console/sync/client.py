@@ -39,6 +39,7 @@ from console.sync.api import (
     SyncError,
     expect,
 )
+from console.sync.release import ReleaseCheck, ReleaseNotice
 from console.sync.snapshot import SnapshotUnusable, install_snapshot
 from console.tasks import QuietState, TaskState, check_cancelled
 
@@ -62,6 +63,7 @@ class SyncStatus:
     rejected: int = 0
     conflicts: int = 0
     last_error: str | None = None
+    release: ReleaseNotice | None = None  # a newer console the server announces
 
     def summary(self) -> str:
         state = {None: "not synced yet", True: "online", False: "offline"}[self.online]
@@ -100,6 +102,7 @@ class SyncClient:
         self._cases = cases
         self._page_size = page_size
         self.status = SyncStatus()
+        self._release = ReleaseCheck()
         self.directory_replaced: list[Callable[[], None]] = []
         self._refresh_counts()
 
@@ -134,6 +137,7 @@ class SyncClient:
         self.status.online = True
         self.status.last_error = None
         self.status.last_success = datetime.now(UTC)
+        self.status.release = self._release.check(self._api)
         self._check_in(report)
         # Counts only: what a case says never goes into a log.
         log.info("synced: %d change(s) pushed (%d conflict, %d refused), %d directory "

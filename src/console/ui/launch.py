@@ -72,8 +72,19 @@ def missing_display() -> str | None:
             "desktop, or under a virtual screen: xvfb-run hotline")
 
 
+def close_after_shown(window: MainWindow, seconds: float) -> None:
+    """Installation checks: say on standard error when the window is on screen (the line IT
+    staff and the installer tests wait for), then close it normally after ``seconds``."""
+
+    def shown() -> None:
+        print("hotline: the console window is shown", file=sys.stderr, flush=True)
+        QTimer.singleShot(round(seconds * 1000), window.close)
+
+    QTimer.singleShot(0, shown)
+
+
 def run(server_url: str | None = None, credentials: CredentialStore | None = None,
-        demo_user: str | None = None) -> int:
+        demo_user: str | None = None, open_for_s: float | None = None) -> int:
     problem = missing_display()
     if problem is not None:
         print(f"error: {problem}", file=sys.stderr)
@@ -92,5 +103,8 @@ def run(server_url: str | None = None, credentials: CredentialStore | None = Non
     sys.excepthook = log_unhandled
     app = application()
     workstation = open_workstation(configured_server(server_url), credentials, demo_user)
-    show_window(build_window(workstation))
+    window = build_window(workstation)
+    show_window(window)
+    if open_for_s is not None:
+        close_after_shown(window, open_for_s)
     return app.exec()

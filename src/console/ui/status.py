@@ -32,8 +32,11 @@ class SyncStatusBar(QStatusBar):
         self.last_sync = QLabel()
         self.waiting = QLabel()
         self.user = QLabel()
+        self.release = QLabel()  # only while the server announces a newer console
+        self.release.setObjectName("releaseNotice")
         names = {self.connection: "Connection", self.last_sync: "Last successful sync",
-                 self.waiting: "Changes waiting to be sent", self.user: "Signed in as"}
+                 self.waiting: "Changes waiting to be sent", self.user: "Signed in as",
+                 self.release: "Newer console available"}
         for label, name in names.items():
             label.setAccessibleName(name)
             self.addPermanentWidget(label)
@@ -60,3 +63,7 @@ class SyncStatusBar(QStatusBar):
             waiting += f" · {status.rejected} refused"
         self.waiting.setText(waiting)
         self.user.setText(f"Signed in: {user}" if user else "Not signed in")
+        self.release.setVisible(status.release is not None)
+        if status.release is not None:
+            self.release.setText(status.release.words())
+            self.release.setToolTip(status.release.details())

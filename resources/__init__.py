@@ -1,0 +1,1 @@
+"""Data a hotline may change without a release, installed as ``console.resources``."""
