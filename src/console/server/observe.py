@@ -52,7 +52,9 @@ def current_request_id() -> str:
 class JsonLines(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id and any extras."""
 
-    _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+    # uvicorn's ``color_message`` repeats the message with terminal colour codes.
+    _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime",
+                                                                "color_message"}
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
@@ -85,6 +87,8 @@ def configure_server_logging(level: int | None = None) -> None:
     # The request middleware writes one line per request; uvicorn's access line would repeat it
     # with the raw path and query.
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic announces each of its plugins at every start: noise at INFO.
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
 
 
 # --- metrics -----------------------------------------------------------------------------------
