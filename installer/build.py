@@ -93,7 +93,6 @@ def _desktop_entry() -> str:
         "Icon=hotline-console",
         "Terminal=false",
         "Categories=Office;",
-        "StartupWMClass=hotline",
         "",
     ])
 

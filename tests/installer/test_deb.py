@@ -8,6 +8,7 @@ import importlib.util
 import re
 import shutil
 import subprocess
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -122,3 +123,15 @@ def test_every_system_library_qt_names_is_a_declared_dependency(installed_root: 
     undeclared = {str(path): owner for path in named
                   if (owner := _package_of(path)) not in declared | BASE_PACKAGES}
     assert not undeclared, undeclared
+
+
+def test_the_tarball_holds_the_same_console(deb: Path) -> None:
+    """For machines without dpkg: the same folder, with its desktop entry and icon."""
+    archive = build.build_tarball()
+    with tarfile.open(archive) as tar:
+        names = set(tar.getnames())
+        program = tar.getmember("hotline-console/hotline")
+    assert program.mode & 0o111, "the program stays executable"
+    assert {"hotline-console/hotline-console.desktop", "hotline-console/hotline-console.svg",
+            "hotline-console/HotlineConsole"} <= names
+    assert any(name.startswith("hotline-console/_internal/console/resources/") for name in names)
