@@ -22,7 +22,7 @@ CALLERS = ("anonymous", "bad token", *ROLES)
 
 # Plausible values for path parameters: a real table, an id that does not exist, a number.
 PATH_VALUES = {"kind": "organization", "record_id": "3f1e8e0c-4c4b-4bde-9a47-0c1d2b1f6a10",
-               "snapshot_id": "1"}
+               "snapshot_id": "1", "name": "no-such-user"}
 
 
 def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
@@ -39,6 +39,8 @@ def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
                                            "password": "a long enough password"},
         ("POST", "/admin/directory/{kind}"): lambda: {"name": "Role Check Organization"},
         ("PATCH", "/admin/directory/{kind}/{record_id}"): lambda: {"name": "Renamed"},
+        ("POST", "/admin/users/{name}/password"): lambda: {"password": "a long enough password"},
+        ("POST", "/admin/users/{name}/role"): lambda: {"role": "specialist"},
     }
 
 

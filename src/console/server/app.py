@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console import __version__
 from console.cases.audit import UUID_PATTERN
 from console.server import audit, cases, directory, snapshot
+from console.server import auth as accounts
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
 from console.server.db import DATABASE_URL_ENV, server_engine
 
@@ -102,6 +103,14 @@ class NewUser(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: str
     password: str = Field(min_length=8, max_length=1024)
+
+
+class NewPassword(BaseModel):
+    password: str = Field(min_length=8, max_length=1024)
+
+
+class NewRole(BaseModel):
+    role: str
 
 
 class Push(BaseModel):
@@ -280,12 +289,17 @@ def _admin_routes(app: FastAPI) -> None:
         return {"users": list_users(app.state.engine)}
 
     @route(app.post, "/admin/users", ADMIN, status_code=201)
-    def add_user(body: NewUser) -> dict[str, str]:
+    def add_user(principal: Who, body: NewUser) -> dict[str, str]:
         try:
-            create_user(app.state.engine, body.name, body.role, body.password)
+            create_user(app.state.engine, body.name, body.role, body.password,
+                        actor=principal.name)
+        except accounts.UserExists as error:
+            raise HTTPException(409, str(error)) from None
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
         return {"name": body.name, "role": body.role}
+
+    _user_admin_routes(app)
 
     @route(app.post, "/admin/directory/{kind}", ADMIN, status_code=201)
     def add_record(kind: str, data: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
@@ -304,6 +318,48 @@ def _admin_routes(app: FastAPI) -> None:
     @route(app.post, "/admin/directory-snapshot", ADMIN, status_code=201)
     def build_snapshot() -> dict[str, Any]:
         return snapshot.build(app.state.engine).as_dict()
+
+
+UserName = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+def _user_admin_routes(app: FastAPI) -> None:
+    """Disable, enable, reset a password, change a role: each revokes every token the user
+    holds (their next request must sign in) and is audited with the administrator's name."""
+
+    def change(principal: Principal, name: str, action: Callable[[], None],
+               reply: dict[str, Any]) -> dict[str, Any]:
+        if name == principal.name:
+            raise HTTPException(409, "ask another administrator to change your own account")
+        try:
+            action()
+        except LookupError as error:
+            raise HTTPException(404, str(error)) from None
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        return {"name": name, **reply}
+
+    engine = app.state.engine
+
+    @route(app.post, "/admin/users/{name}/disable", ADMIN)
+    def disable_user(principal: Who, name: UserName) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.set_disabled(
+            engine, name, True, principal.name), {"disabled": True})
+
+    @route(app.post, "/admin/users/{name}/enable", ADMIN)
+    def enable_user(principal: Who, name: UserName) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.set_disabled(
+            engine, name, False, principal.name), {"disabled": False})
+
+    @route(app.post, "/admin/users/{name}/password", ADMIN)
+    def reset_password(principal: Who, name: UserName, body: NewPassword) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.reset_password(
+            engine, name, body.password, principal.name), {"password_reset": True})
+
+    @route(app.post, "/admin/users/{name}/role", ADMIN)
+    def set_role(principal: Who, name: UserName, body: NewRole) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.set_role(
+            engine, name, body.role, principal.name), {"role": body.role})
 
 
 def _raw_json(content: dict[str, Any]) -> Response:

@@ -6,7 +6,9 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from console.server.auth import ROLES
@@ -66,16 +68,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator() -> str:
+    """Who made a change from the server's command line, as the audit log names them."""
+    try:
+        return f"server-console:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "server-console"
+
+
 def _cmd_create_user(args: argparse.Namespace) -> int:
     from console.server.auth import create_user
 
     password = _read_password(f"password for {args.name}: ")
+    return _user_change(args, lambda engine: create_user(engine, args.name, args.role,
+                                                         password, actor=_operator()),
+                        f"user {args.name} ({args.role}) is ready")
+
+
+def _cmd_user_change(args: argparse.Namespace) -> int:
+    from console.server import auth
+
+    name, actor = args.name, _operator()
+    if args.server_action == "reset-password":
+        password = _read_password(f"new password for {name}: ")
+        return _user_change(args, lambda engine: auth.reset_password(engine, name, password,
+                                                                     actor),
+                            f"the password of {name} is reset; every sign-in of theirs ended")
+    if args.server_action == "set-role":
+        return _user_change(args, lambda engine: auth.set_role(engine, name, args.role, actor),
+                            f"{name} is now {args.role}; every sign-in of theirs ended")
+    disable = args.server_action == "disable-user"
+    done = "disabled; every sign-in of theirs ended" if disable else "enabled"
+    return _user_change(args, lambda engine: auth.set_disabled(engine, name, disable, actor),
+                        f"{name} is {done}")
+
+
+def _user_change(args: argparse.Namespace, change: Callable[[Engine], None], done: str) -> int:
     try:
-        create_user(server_engine(_database_url(args)), args.name, args.role, password)
-    except ValueError as error:
+        change(server_engine(_database_url(args)))
+    except (ValueError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"user {args.name} ({args.role}) is ready")
+    print(done)
     return 0
 
 
@@ -129,10 +163,20 @@ def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     actions = server.add_subparsers(dest="server_action")
 
     user = actions.add_parser("create-user", parents=[database],
-                              help="add a user or reset one (password from standard input)")
+                              help="add a user (password from standard input); never resets one")
     user.add_argument("name")
     user.add_argument("--role", choices=ROLES, required=True)
     user.set_defaults(handler=_cmd_create_user)
+    for action, what in (("disable-user", "stop a user signing in; ends every sign-in of theirs"),
+                         ("enable-user", "let a disabled user sign in again"),
+                         ("reset-password", "set a new password (from standard input); ends "
+                                            "every sign-in of theirs"),
+                         ("set-role", "change a user's role; ends every sign-in of theirs")):
+        change = actions.add_parser(action, parents=[database], help=what)
+        change.add_argument("name")
+        if action == "set-role":
+            change.add_argument("role", choices=ROLES)
+        change.set_defaults(handler=_cmd_user_change)
 
     importer = actions.add_parser("import-directory", parents=[database],
                                   help="import an HSDS export into the server's directory")
