@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,6 +28,7 @@ from console.server import audit, cases, directory, snapshot
 from console.server import auth as accounts
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
 from console.server.db import DATABASE_URL_ENV, server_engine
+from console.server.throttle import SignInThrottle, TryLater
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_PAGE = 10_000
@@ -128,6 +130,7 @@ def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="Hotline Console server", version=__version__)
     app.state.engine = engine
     app.state.auth = Authenticator(engine)
+    app.state.throttle = SignInThrottle()
     app.add_middleware(BodyLimit)
     _error_handlers(app)
     _auth_routes(app)
@@ -202,15 +205,28 @@ CaseId = Annotated[str | None, Query(pattern=UUID_PATTERN)]
 
 def _auth_routes(app: FastAPI) -> None:
     @route(app.get, "/health", None)
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
+        # On the event loop itself: answers even while every worker thread is busy.
         return {"status": "ok", "version": __version__}
 
     @route(app.post, "/auth/sign-in", None)
-    def sign_in(body: SignIn) -> dict[str, object]:
+    async def sign_in(body: SignIn, request: Request) -> dict[str, object]:
+        address = request.client.host if request.client else "unknown"
+        guard: SignInThrottle = app.state.throttle
         try:
-            return app.state.auth.sign_in(body.user, body.password).as_dict()
+            guard.check(body.user, address)
+            async with guard.hashing_slot():
+                guard.check(body.user, address)  # failures recorded while this one waited
+                tokens = await run_in_threadpool(app.state.auth.sign_in, body.user,
+                                                 body.password)
+        except TryLater as wait:
+            raise HTTPException(wait.status, str(wait),
+                                headers={"Retry-After": str(wait.retry_after)}) from None
         except AuthError as error:
+            guard.failed(body.user, address)
             raise HTTPException(401, str(error)) from None
+        guard.succeeded(body.user)
+        return tokens.as_dict()
 
     @route(app.post, "/auth/refresh", None)
     def refresh(body: Refresh) -> dict[str, object]:
@@ -250,7 +266,9 @@ def _sync_routes(app: FastAPI) -> None:
     @route(app.get, "/sync/cases", cases.WORKS_CASES)
     def case_changes(principal: Who, after: After = 0, limit: Limit = DEFAULT_PAGE
                      ) -> Response:
-        docs, cursor, more = cases.cases_after(app.state.engine, principal, after, limit)
+        served: list[str] = []
+        docs, cursor, more = cases.cases_after(app.state.engine, principal, after, limit, served)
+        audit.record_reads(app.state.engine, principal, "case.pull", served)
         return _raw_json({"cases": docs, "cursor": cursor, "more": more})
 
     @route(app.post, "/sync/push", cases.WORKS_CASES)
@@ -262,24 +280,31 @@ def _sync_routes(app: FastAPI) -> None:
         return _raw_json({"results": results})
 
     @route(app.get, "/sync/queue", cases.WORKS_CASES)
-    def queue() -> dict[str, Any]:
-        return {"case_ids": cases.queued_case_ids(app.state.engine)}
+    def queue(principal: Who) -> dict[str, Any]:
+        case_ids = cases.queued_case_ids(app.state.engine)
+        audit.record_reads(app.state.engine, principal, "case.list", case_ids, "next-shift queue")
+        return {"case_ids": case_ids}
 
     @route(app.get, "/cases/conflicts", SUPERVISOR)
-    def conflicts() -> dict[str, Any]:
-        return {"conflicts": cases.open_conflicts(app.state.engine)}
+    def conflicts(principal: Who) -> dict[str, Any]:
+        found = cases.open_conflicts(app.state.engine)
+        audit.record_reads(app.state.engine, principal, "case.conflicts",
+                           sorted({c["case_id"] for c in found}))
+        return {"conflicts": found}
 
 
 def _audit_routes(app: FastAPI) -> None:
     @route(app.post, "/audit/events", cases.WORKS_CASES)
     def record_events(principal: Who, body: AuditPush) -> dict[str, int]:
         stored = audit.store_events(app.state.engine, principal, body.events)
-        return {"received": len(body.events), "stored": stored}
+        return {"received": len(body.events), "stored": stored.new, "refused": stored.refused}
 
     @route(app.get, "/audit/events", SUPERVISOR)
-    def audit_events(case_id: CaseId = None, after: After = 0,
+    def audit_events(principal: Who, case_id: CaseId = None, after: After = 0,
                      limit: AuditLimit = audit.DEFAULT_PAGE) -> dict[str, Any]:
         events, cursor, more = audit.read_events(app.state.engine, case_id, after, limit)
+        audit.record_reads(app.state.engine, principal, "audit.read", [case_id or ""],
+                           f"{len(events)} event(s) after {after}")
         return {"events": events, "cursor": cursor, "more": more}
 
 
@@ -304,6 +329,11 @@ def _admin_routes(app: FastAPI) -> None:
     @route(app.post, "/admin/directory/{kind}", ADMIN, status_code=201)
     def add_record(kind: str, data: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
         return _saved(lambda: directory.save_record(app.state.engine, kind, data))
+
+    @route(app.get, "/admin/directory/{kind}/{record_id}", ADMIN)
+    def true_record(kind: str, record_id: str) -> dict[str, Any]:
+        """The record as stored: a confidential address whole, for directory upkeep."""
+        return _saved(lambda: directory.true_record(app.state.engine, kind, record_id))
 
     @route(app.patch, "/admin/directory/{kind}/{record_id}", ADMIN)
     def edit_record(kind: str, record_id: str, data: Annotated[dict[str, Any], Body()]

@@ -365,10 +365,27 @@ def _apply_here(connection: Connection, principal: Principal, change: dict[str, 
     return {"change_id": change["change_id"], "case_id": change["case_id"], **result}
 
 
-def cases_after(engine: Engine, principal: Principal, after: int, limit: int
-                ) -> tuple[list[Any], int, bool]:
-    """Cases this user may see that changed after feed number ``after``, oldest change first."""
-    query = select(CaseRecord.seq, CaseRecord.doc).where(CaseRecord.seq > after)
+def visible_cases(connection: Connection, principal: Principal, case_ids: set[str]) -> set[str]:
+    """Those of ``case_ids`` that exist and ``principal`` may see (as the cases feed decides)."""
+    if not case_ids:
+        return set()
+    wanted = sorted(case_ids)
+    found = connection.execute(select(CaseRecord.id, CaseRecord.assigned_to).where(
+        CaseRecord.id.in_(wanted))).all()
+    if principal.role in SEES_ALL_CASES:
+        return {case_id for case_id, _ in found}
+    granted = set(connection.scalars(select(CaseAccess.case_id).where(
+        CaseAccess.user_name == principal.name, CaseAccess.case_id.in_(wanted))))
+    return {case_id for case_id, assigned in found
+            if case_id in granted or assigned == NEXT_SHIFT}
+
+
+def cases_after(engine: Engine, principal: Principal, after: int, limit: int,
+                served_ids: list[str] | None = None) -> tuple[list[Any], int, bool]:
+    """Cases this user may see that changed after feed number ``after``, oldest change first;
+    the page ends early past ``MAX_REPLY_CASE_BYTES``. Their ids are in ``served_ids`` (for the
+    audit log) when a list is given."""
+    query = select(CaseRecord.seq, CaseRecord.doc, CaseRecord.id).where(CaseRecord.seq > after)
     if principal.role not in SEES_ALL_CASES:
         # The few ids this user may see first (their own, the queue), then those cases by key:
         # never a walk through every case in the feed.
@@ -382,12 +399,14 @@ def cases_after(engine: Engine, principal: Principal, after: int, limit: int
         # Streamed, so a page of large cases stops at its byte budget without reading the rest.
         result = connection.execution_options(yield_per=50).execute(
             query.order_by(CaseRecord.seq).limit(limit + 1))
-        for seq, doc in result:
+        for seq, doc, case_id in result:
             if len(rows) == limit or (rows and size + len(doc) > MAX_REPLY_CASE_BYTES):
                 more = True
                 break
             rows.append((seq, doc))
             size += len(doc)
+            if served_ids is not None:
+                served_ids.append(case_id)
         result.close()
     docs = [orjson.Fragment(doc) for _, doc in rows]
     return docs, rows[-1][0] if rows else after, more
