@@ -27,7 +27,7 @@ from console.cases.audit import UUID_PATTERN
 from console.server import audit, cases, directory, snapshot
 from console.server import auth as accounts
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
-from console.server.db import DATABASE_URL_ENV, server_engine
+from console.server.db import DATABASE_URL_ENV, DOCS_ENV, server_engine
 from console.server.throttle import SignInThrottle, TryLater
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -82,6 +82,47 @@ class BodyLimit:
             await _too_large(limit)(scope, receive, send)
 
 
+# On every reply: nothing the server sends is to be cached, framed, sniffed or referred to.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"),
+    (b"cross-origin-resource-policy", b"same-origin")]
+STRICT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+# The interactive API pages load their scripts from a CDN: they get no CSP (and may be off).
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        extra = list(SECURITY_HEADERS)
+        if not scope.get("path", "").startswith(DOCS_PATHS):
+            extra.append(STRICT_CSP)
+        if scope.get("scheme") == "https":
+            extra.append(HSTS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *(h for h in extra if h[0] not in names)]
+            await send(message)
+
+        await self._app(scope, receive, with_headers)
+
+
+def docs_wanted() -> bool:
+    """Whether to serve /docs and /openapi.json: yes unless HOTLINE_SERVER_DOCS says off (as
+    ``hotline server --no-docs`` does; a production server need not describe itself)."""
+    return os.environ.get(DOCS_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
 def _too_large_reason(limit: int) -> str:
     return f"request body larger than {limit // (1024 * 1024)} MB; send it in smaller parts"
 
@@ -125,13 +166,17 @@ class AuditPush(BaseModel):
 
 # --- the application ---------------------------------------------------------------------------
 
-def create_app(engine: Engine) -> FastAPI:
-    """The server over an already migrated database engine."""
-    app = FastAPI(title="Hotline Console server", version=__version__)
+def create_app(engine: Engine, docs: bool | None = None) -> FastAPI:
+    """The server over an already migrated database engine (``docs`` None: ``docs_wanted``)."""
+    docs = docs_wanted() if docs is None else docs
+    app = FastAPI(title="Hotline Console server", version=__version__,
+                  **({} if docs else {"docs_url": None, "redoc_url": None,
+                                      "openapi_url": None}))
     app.state.engine = engine
     app.state.auth = Authenticator(engine)
     app.state.throttle = SignInThrottle()
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     _error_handlers(app)
     _auth_routes(app)
     _sync_routes(app)

@@ -39,6 +39,7 @@ from console.server.models import (
     CaseAccess,
     CaseConflict,
     CaseRecord,
+    User,
 )
 
 # Supervisors see and may change every case; specialists the cases they took or were handed,
@@ -82,6 +83,19 @@ def _may_use(connection: Connection, principal: Principal, case: Case) -> bool:
         return True
     return connection.execute(
         _ACCESS, {"user": principal.name, "case_id": case["id"]}).first() is not None
+
+
+_RECEIVER = select(User.role, User.disabled).where(User.name == bindparam("name"))
+
+
+def _check_receiver(connection: Connection, to_user: Any) -> None:
+    """A case is handed to the next shift's queue or to an enabled user who works cases: never
+    to a name nobody holds yet (whoever took that name later would get the case)."""
+    if to_user == NEXT_SHIFT or not isinstance(to_user, str):
+        return  # not a name: the change itself says what is wrong with it
+    receiver = connection.execute(_RECEIVER, {"name": to_user}).first()
+    if receiver is None or receiver.disabled or receiver.role not in WORKS_CASES:
+        raise InvalidChange(f"{to_user} is not a user who can take cases")
 
 
 def _takes_from_queue(case: Case, change: dict[str, Any]) -> bool:
@@ -201,9 +215,13 @@ def _keep_conflicts(connection: Connection, principal: Principal, applied: Appli
 def _apply_one(connection: Connection, principal: Principal, change: dict[str, Any],
                batch: _Batch) -> tuple[dict[str, Any], Applied]:
     case = batch.case(change["case_id"])
-    if case is not None and not _may_use(connection, principal, case) \
-            and not _takes_from_queue(case, change):
-        raise InvalidChange("you may not change this case")
+    if case is not None and not _takes_from_queue(case, change):
+        if not _may_use(connection, principal, case):
+            raise InvalidChange("you may not change this case")
+        if case["assigned_to"] == NEXT_SHIFT and principal.role not in SEES_ALL_CASES:
+            raise InvalidChange("this case waits in the next shift's queue: take it first")
+    if change["kind"] == "hand_off":
+        _check_receiver(connection, change["payload"].get("to_user"))
     applied = apply_change(case, change, principal.name)
     if applied.changed:
         _check_bounds(applied.case)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from console.server.auth import ROLES
-from console.server.db import DATABASE_URL_ENV, default_database_url, server_engine
+from console.server.db import DATABASE_URL_ENV, DOCS_ENV, default_database_url, server_engine
 
 DEFAULT_PORT = 8750
 
@@ -59,12 +59,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     url = _database_url(args)
     server_engine(url).dispose()  # migrate once, before any worker starts
     os.environ[DATABASE_URL_ENV] = url
+    if args.no_docs:
+        os.environ[DOCS_ENV] = "off"
+    if bool(args.certfile) != bool(args.keyfile):
+        print("error: give both --certfile and --keyfile (or neither, behind a TLS proxy)",
+              file=sys.stderr)
+        return 2
     shown = make_url(url).render_as_string(hide_password=True)
-    print(f"Hotline Console server on http://{args.host}:{args.port} — database {shown}",
+    scheme = "https" if args.certfile else "http"
+    print(f"Hotline Console server on {scheme}://{args.host}:{args.port} — database {shown}",
           file=sys.stderr)
     uvicorn.run("console.server.app:create_app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, log_level=args.log_level,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, ssl_certfile=args.certfile,
+                ssl_keyfile=args.keyfile)
     return 0
 
 
@@ -160,6 +168,10 @@ def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     server.add_argument("--workers", type=int, default=1,
                         help="processes (production on PostgreSQL: about 2 per core)")
     server.add_argument("--log-level", default="warning")
+    server.add_argument("--certfile", help="TLS certificate (PEM) to serve https:// directly")
+    server.add_argument("--keyfile", help="the certificate's private key (PEM)")
+    server.add_argument("--no-docs", action="store_true",
+                        help=f"serve no /docs or /openapi.json (or set {DOCS_ENV}=off)")
     actions = server.add_subparsers(dest="server_action")
 
     user = actions.add_parser("create-user", parents=[database],
