@@ -19,12 +19,12 @@ from console.server import app as server_app
 from console.server import cases
 from tests.live_server import PASSWORD, live_server
 from tests.security.server_harness import server_process
-from tests.server.conftest import (  # noqa: F401  (fixtures)
-    case_create,
-    cheap_password_hashing,
-    database_url,
-    workstation,
-)
+from tests.server import conftest as server_tests
+from tests.server.conftest import case_create, workstation
+
+# The server tests' fixtures: each test runs on SQLite and on PostgreSQL.
+cheap_password_hashing = server_tests.cheap_password_hashing
+database_url = server_tests.database_url
 
 MB = 1024 * 1024
 
@@ -36,7 +36,7 @@ def _note(case_id: str, size: int) -> dict[str, object]:
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_8_mb_push_of_400_long_notes_stays_small_and_quick(
-        database_url: str, tmp_path: Path) -> None:  # noqa: F811
+        database_url: str, tmp_path: Path) -> None:
     with server_process(database_url, tmp_path, {"mallory": "specialist"}) as server, \
             httpx.Client(base_url=server.url, timeout=60) as http:
         token = http.post("/auth/sign-in", json={"user": "mallory", "password": PASSWORD}
@@ -78,7 +78,7 @@ def test_the_8_mb_push_of_400_long_notes_stays_small_and_quick(
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_a_backlog_of_2000_changes_on_one_case_syncs_whole_and_in_order(
-        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A tighter limit than the workstation's batches fill: it must split them and go on.
     monkeypatch.setitem(server_app.PATH_BODY_LIMITS, "/sync/push", 64 * 1024)
     with live_server(database_url) as live:

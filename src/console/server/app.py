@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -262,8 +261,7 @@ def _auth_routes(app: FastAPI) -> None:
             guard.check(body.user, address)
             async with guard.hashing_slot():
                 guard.check(body.user, address)  # failures recorded while this one waited
-                tokens = await run_in_threadpool(app.state.auth.sign_in, body.user,
-                                                 body.password)
+                tokens = await guard.run(app.state.auth.sign_in, body.user, body.password)
         except TryLater as wait:
             raise HTTPException(wait.status, str(wait),
                                 headers={"Retry-After": str(wait.retry_after)}) from None

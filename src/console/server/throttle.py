@@ -9,17 +9,23 @@ share them through any storage ``limits`` knows (``HOTLINE_RATE_LIMIT_STORAGE=re
 
 An argon2 hash takes tens of MB for a fraction of a second, on purpose. A burst of sign-ins
 would otherwise take that memory and every core at once; here at most ``HASH_SLOTS`` run
-together, the rest wait a few seconds for a turn and are then told to come back (503).
+together, the rest wait a few seconds for a turn and are then told to come back (503). Hashes
+run in threads of their own at a lower CPU priority (argon2's worker threads inherit it), so
+that the server keeps answering everything else promptly while it checks passwords.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import os
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
@@ -33,6 +39,8 @@ ACCOUNT_LIMITS = parse_many("5/minute; 15/15 minutes; 30/hour")
 ADDRESS_LIMITS = parse_many("30/minute; 120/hour")
 HASH_SLOTS = 1
 HASH_WAIT_SECONDS = 5.0
+HASH_NICENESS = 10
+Result = TypeVar("Result")
 
 
 class TryLater(Exception):
@@ -51,6 +59,8 @@ class SignInThrottle:
         self._limiter = MovingWindowRateLimiter(storage_from_string(uri))
         self._slots = hash_slots or int(os.environ.get(HASH_SLOTS_ENV) or HASH_SLOTS)
         self._hashing: asyncio.Semaphore | None = None
+        self._pool = ThreadPoolExecutor(self._slots, thread_name_prefix="password-hash",
+                                        initializer=_lower_priority)
 
     def check(self, account: str, address: str) -> None:
         """Raise ``TryLater`` if this account or address must wait before trying."""
@@ -85,6 +95,10 @@ class SignInThrottle:
         finally:
             self._hashing.release()
 
+    async def run(self, work: Callable[..., Result], *args: object) -> Result:
+        """``work(*args)`` in a low-priority hashing thread (inside ``hashing_slot``)."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+
     def _wait(self, items: list[RateLimitItem], scope: str, key: str) -> int:
         now = time.time()
         wait = 0.0
@@ -93,6 +107,13 @@ class SignInThrottle:
                 reset = self._limiter.get_window_stats(item, scope, key).reset_time
                 wait = max(wait, reset - now)
         return math.ceil(wait) if wait > 0 else 0
+
+
+def _lower_priority() -> None:
+    # Linux: a thread's own niceness, inherited by the threads it starts. Elsewhere hashes run
+    # at normal priority; the cap on them still holds.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
 
 
 def _account_key(name: str) -> str:
