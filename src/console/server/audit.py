@@ -29,6 +29,7 @@ from console.server.cases import visible_cases
 from console.server.db import write_transaction
 from console.server.models import AuditEvent
 
+ADMIN_ACTIONS = "admin."  # what ``console.server.auth`` records about users
 MAX_PUSH = 500  # events in one request
 MAX_PAGE = 1_000
 DEFAULT_PAGE = 200
@@ -110,6 +111,9 @@ def read_events(engine: Engine, case_id: str | None, after: int, limit: int
 
 def _event(row: Row[Any]) -> dict[str, Any]:
     at = row.at if row.at.tzinfo is not None else row.at.replace(tzinfo=UTC)  # SQLite: naive
+    # An administrator's change to a user is about that user, not a case.
+    about_user = row.action.startswith(ADMIN_ACTIONS)
     return {"seq": row.id, "id": row.event_id, "at": at.astimezone(UTC).isoformat(),
-            "user": row.user_name, "action": row.action, "case_id": row.subject or None,
-            "detail": row.detail or ""}
+            "user": row.user_name, "action": row.action,
+            "case_id": None if about_user else row.subject or None,
+            "about_user": row.subject if about_user else None, "detail": row.detail or ""}
