@@ -41,7 +41,7 @@ STREET = "4417 Hidden Harbor Rd"
 POINT = (29.7931, -95.4211)  # the shelter's own point, not its ZIP's centre
 
 
-def _directory(confidential: bool = True) -> DirectoryBuilder:
+def shelter_directory(confidential: bool = True) -> DirectoryBuilder:
     """A shelter (confidential unless told) and an office, in Houston."""
     builder = DirectoryBuilder()
     builder.service("Safe House", zip_code="77008", confidential=confidential,
@@ -93,7 +93,7 @@ def _assert_scrubbed(records: dict[tuple[str, str], Any], text: str) -> None:
 
 def test_feed_snapshot_and_replies_carry_no_street_or_point_for_any_role(
         engine: Engine, client: TestClient, headers: Headers) -> None:
-    store_batch(engine, _directory().batch, QuietState())
+    store_batch(engine, shelter_directory().batch, QuietState())
     for role in ("specialist", "supervisor", "admin"):
         records, text, _ = _feed(client, headers[role])
         _assert_scrubbed(records, text)
@@ -116,7 +116,7 @@ def test_feed_snapshot_and_replies_carry_no_street_or_point_for_any_role(
 
 def test_an_address_marked_confidential_later_is_sent_again_scrubbed(
         engine: Engine, client: TestClient, headers: Headers) -> None:
-    builder = _directory(confidential=False)
+    builder = shelter_directory(confidential=False)
     store_batch(engine, builder.batch, QuietState())
     records, _text, cursor = _feed(client, headers["specialist"])
     address, _location = _shelter(records)
@@ -130,7 +130,7 @@ def test_an_address_marked_confidential_later_is_sent_again_scrubbed(
 
 def test_an_upgraded_server_sends_every_confidential_place_again(
         engine: Engine, client: TestClient, headers: Headers) -> None:
-    store_batch(engine, _directory().batch, QuietState())
+    store_batch(engine, shelter_directory().batch, QuietState())
     _, _, cursor = _feed(client, headers["specialist"])
     with write_transaction(engine) as connection:
         assert resend_all_confidential(connection) == 2
@@ -153,7 +153,7 @@ def live_client(live: LiveServer) -> Iterator[httpx.Client]:
 @pytest.mark.timeout(120)
 def test_a_workstation_loses_the_street_line_at_its_next_sync(
         database_url: str, tmp_path: Path) -> None:
-    builder = _directory(confidential=False)
+    builder = shelter_directory(confidential=False)
     with live_server(database_url) as live:
         store_batch(live.engine, builder.batch, QuietState())
         live.add_user("pat", "specialist")
@@ -180,7 +180,7 @@ def _stored_place(path: Path) -> tuple[str, tuple[float, float]]:
 
 def test_a_workstation_export_never_writes_a_confidential_address(tmp_path: Path) -> None:
     """Even of a directory imported on the workstation itself, with the street in it."""
-    local, _report = _directory().build(tmp_path / "directory.sqlite")
+    local, _report = shelter_directory().build(tmp_path / "directory.sqlite")
     assert _stored_place(tmp_path / "directory.sqlite") == (STREET, POINT)
     export_json(local, tmp_path / "out.json", QuietState())
     export_csv(local, tmp_path / "csv", QuietState())

@@ -130,6 +130,12 @@ def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"error": _too_large_reason(limit)}, status_code=413)
 
 
+class ZstdResponse(StreamingResponse):
+    """The directory snapshot: a SQLite file compressed with zstd, streamed."""
+
+    media_type = "application/zstd"
+
+
 # --- request bodies ----------------------------------------------------------------------------
 
 class SignIn(BaseModel):
@@ -198,6 +204,11 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's word for a body it could not read at all (not UTF-8, not JSON): an
+            # invalid request like any other, as the API documents it.
+            return JSONResponse({"error": "invalid request",
+                                 "problems": ["body: not a JSON document"]}, status_code=422)
         return JSONResponse({"error": error.detail}, status_code=error.status_code,
                             headers=getattr(error, "headers", None))
 
@@ -232,12 +243,52 @@ def _allow(roles: Sequence[str]) -> Callable[[Principal], Principal]:
     return check
 
 
+class ErrorReply(BaseModel):
+    """Every error the server answers: what went wrong, in words for the person at the desk."""
+
+    error: str
+    problems: list[str] | None = Field(default=None,
+                                       description="each invalid field, for a 422")
+
+
+_ERROR_MEANINGS = {
+    401: "not signed in, or the sign-in expired or was revoked",
+    403: "the caller's role may not do this",
+    404: "no such record",
+    409: "conflicts with what is there (an existing user; one's own account)",
+    413: "too large: send it in smaller parts",
+    422: "the request is not valid; problems says where",
+    429: "too many failed sign-ins; Retry-After says when to try again",
+    503: "busy or the database is unavailable; Retry-After says when to try again",
+}
+
+
+def _errors(roles: Sequence[str] | None, extra: Sequence[int], json_route: bool
+            ) -> dict[int | str, Any]:
+    """The error replies an endpoint can give, so that its OpenAPI document is true. (FastAPI
+    would give a ``model`` the media type of the route's own replies: the snapshot's errors
+    are JSON all the same, so there they name the schema themselves.)"""
+    codes = {413, 422, 503, *extra}
+    if roles is not None:
+        codes.add(401)
+        if set(roles) != set(ROLES):
+            codes.add(403)
+    shape: dict[str, Any] = {"model": ErrorReply} if json_route else {"content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorReply"}}}}
+    return {code: {**shape, "description": _ERROR_MEANINGS[code]} for code in sorted(codes)}
+
+
 def route(method: Callable[..., Any], path: str, roles: Sequence[str] | None,
-          **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an endpoint with the roles that may call it (None: anyone, signed in or not)."""
+          errors: Sequence[int] = (), **options: Any
+          ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an endpoint with the roles that may call it (None: anyone, signed in or not)
+    and the errors it may answer beyond those every endpoint may (``_errors``)."""
     dependencies = [] if roles is None else [Depends(_allow(roles))]
     extra = {"x-roles": list(roles) if roles is not None else ["public"]}
-    return method(path, dependencies=dependencies, openapi_extra=extra, **options)
+    json_route = "response_class" not in options
+    responses = {**_errors(roles, errors, json_route), **options.pop("responses", {})}
+    return method(path, dependencies=dependencies, openapi_extra=extra, responses=responses,
+                  **options)
 
 
 Who = Annotated[Principal, Depends(_principal)]
@@ -253,7 +304,7 @@ def _auth_routes(app: FastAPI) -> None:
         # On the event loop itself: answers even while every worker thread is busy.
         return {"status": "ok", "version": __version__}
 
-    @route(app.post, "/auth/sign-in", None)
+    @route(app.post, "/auth/sign-in", None, errors=(401, 429))
     async def sign_in(body: SignIn, request: Request) -> dict[str, object]:
         address = request.client.host if request.client else "unknown"
         guard: SignInThrottle = app.state.throttle
@@ -271,7 +322,7 @@ def _auth_routes(app: FastAPI) -> None:
         guard.succeeded(body.user)
         return tokens.as_dict()
 
-    @route(app.post, "/auth/refresh", None)
+    @route(app.post, "/auth/refresh", None, errors=(401,))
     def refresh(body: Refresh) -> dict[str, object]:
         try:
             return app.state.auth.refresh(body.refresh_token).as_dict()
@@ -290,21 +341,21 @@ def _sync_routes(app: FastAPI) -> None:
         page = directory.changes_after(app.state.engine, after, limit)
         return _raw_json({"changes": page.changes, "cursor": page.cursor, "more": page.more})
 
-    @route(app.get, "/sync/directory/snapshot", EVERYONE)
+    @route(app.get, "/sync/directory/snapshot", EVERYONE, errors=(404,))
     def snapshot_info() -> dict[str, Any]:
         info = snapshot.latest(app.state.engine)
         if info is None:
             raise HTTPException(404, "no directory snapshot yet; pull the changes instead")
         return info.as_dict()
 
-    @route(app.get, "/sync/directory/snapshot/{snapshot_id}/data", EVERYONE)
-    def snapshot_data(snapshot_id: int) -> StreamingResponse:
+    @route(app.get, "/sync/directory/snapshot/{snapshot_id}/data", EVERYONE, errors=(404,),
+           response_class=ZstdResponse)
+    def snapshot_data(snapshot_id: int) -> ZstdResponse:
         info = snapshot.latest(app.state.engine)
         if info is None or info.id != snapshot_id:
             raise HTTPException(404, "that snapshot is gone; ask for the newest one")
         chunks: Iterator[bytes] = snapshot.chunks(app.state.engine, snapshot_id)
-        return StreamingResponse(chunks, media_type="application/zstd",
-                                 headers={"Content-Length": str(info.size)})
+        return ZstdResponse(chunks, headers={"Content-Length": str(info.size)})
 
     @route(app.get, "/sync/cases", cases.WORKS_CASES)
     def case_changes(principal: Who, after: After = 0, limit: Limit = DEFAULT_PAGE
@@ -356,7 +407,7 @@ def _admin_routes(app: FastAPI) -> None:
     def users() -> dict[str, Any]:
         return {"users": list_users(app.state.engine)}
 
-    @route(app.post, "/admin/users", ADMIN, status_code=201)
+    @route(app.post, "/admin/users", ADMIN, errors=(409,), status_code=201)
     def add_user(principal: Who, body: NewUser) -> dict[str, str]:
         try:
             create_user(app.state.engine, body.name, body.role, body.password,
@@ -369,21 +420,21 @@ def _admin_routes(app: FastAPI) -> None:
 
     _user_admin_routes(app)
 
-    @route(app.post, "/admin/directory/{kind}", ADMIN, status_code=201)
+    @route(app.post, "/admin/directory/{kind}", ADMIN, errors=(404,), status_code=201)
     def add_record(kind: str, data: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
         return _saved(lambda: directory.save_record(app.state.engine, kind, data))
 
-    @route(app.get, "/admin/directory/{kind}/{record_id}", ADMIN)
+    @route(app.get, "/admin/directory/{kind}/{record_id}", ADMIN, errors=(404,))
     def true_record(kind: str, record_id: str) -> dict[str, Any]:
         """The record as stored: a confidential address whole, for directory upkeep."""
         return _saved(lambda: directory.true_record(app.state.engine, kind, record_id))
 
-    @route(app.patch, "/admin/directory/{kind}/{record_id}", ADMIN)
+    @route(app.patch, "/admin/directory/{kind}/{record_id}", ADMIN, errors=(404,))
     def edit_record(kind: str, record_id: str, data: Annotated[dict[str, Any], Body()]
                     ) -> dict[str, Any]:
         return _saved(lambda: directory.save_record(app.state.engine, kind, data, record_id))
 
-    @route(app.delete, "/admin/directory/{kind}/{record_id}", ADMIN)
+    @route(app.delete, "/admin/directory/{kind}/{record_id}", ADMIN, errors=(404,))
     def retire(kind: str, record_id: str) -> dict[str, Any]:
         removed = _saved(lambda: directory.retire_record(app.state.engine, kind, record_id))
         return {"removed": removed}
@@ -414,22 +465,22 @@ def _user_admin_routes(app: FastAPI) -> None:
 
     engine = app.state.engine
 
-    @route(app.post, "/admin/users/{name}/disable", ADMIN)
+    @route(app.post, "/admin/users/{name}/disable", ADMIN, errors=(404, 409))
     def disable_user(principal: Who, name: UserName) -> dict[str, Any]:
         return change(principal, name, lambda: accounts.set_disabled(
             engine, name, True, principal.name), {"disabled": True})
 
-    @route(app.post, "/admin/users/{name}/enable", ADMIN)
+    @route(app.post, "/admin/users/{name}/enable", ADMIN, errors=(404, 409))
     def enable_user(principal: Who, name: UserName) -> dict[str, Any]:
         return change(principal, name, lambda: accounts.set_disabled(
             engine, name, False, principal.name), {"disabled": False})
 
-    @route(app.post, "/admin/users/{name}/password", ADMIN)
+    @route(app.post, "/admin/users/{name}/password", ADMIN, errors=(404, 409))
     def reset_password(principal: Who, name: UserName, body: NewPassword) -> dict[str, Any]:
         return change(principal, name, lambda: accounts.reset_password(
             engine, name, body.password, principal.name), {"password_reset": True})
 
-    @route(app.post, "/admin/users/{name}/role", ADMIN)
+    @route(app.post, "/admin/users/{name}/role", ADMIN, errors=(404, 409))
     def set_role(principal: Who, name: UserName, body: NewRole) -> dict[str, Any]:
         return change(principal, name, lambda: accounts.set_role(
             engine, name, body.role, principal.name), {"role": body.role})
