@@ -49,16 +49,21 @@ def test_the_8_mb_push_of_400_long_notes_stays_small_and_quick(
         server.reset_peak()
         before = server.rss()
 
-        started = time.monotonic()
-        attack = http.post("/sync/push", headers=auth,
-                           json={"changes": [_note(case_id, 19_999) for _ in range(400)]})
+        took: list[float] = []
+
+        def timed_push(changes: list[dict[str, object]]) -> httpx.Response:
+            started = time.monotonic()
+            reply = http.post("/sync/push", json={"changes": changes}, headers=auth)
+            took.append(time.monotonic() - started)
+            return reply
+
+        attack = timed_push([_note(case_id, 19_999) for _ in range(400)])
         assert attack.status_code == 413 and "smaller parts" in attack.json()["error"]
         # The most one push may carry, all on one case: answered at once, each case once.
         most = min(cases.MAX_PUSH, cases.MAX_PUSH_BYTES // 20_300)
         largest = [_note(case_id, 19_999) for _ in range(most)]
-        reply = http.post("/sync/push", json={"changes": largest}, headers=auth)
-        second = http.post("/sync/push", json={"changes": largest[:50]}, headers=auth)
-        elapsed = time.monotonic() - started
+        reply = timed_push(largest)
+        second = timed_push(largest[:50])
 
         assert reply.status_code == second.status_code == 200, reply.text
         results = reply.json()["results"]
@@ -70,7 +75,7 @@ def test_the_8_mb_push_of_400_long_notes_stays_small_and_quick(
         assert all("start a new case" in r["reason"] for r in refused)
         assert len(reply.content) < 2 * cases.MAX_CASE_BYTES
         assert all(r.get("duplicate") for r in second.json()["results"])
-        assert elapsed < 5, f"{elapsed:.1f} s"
+        assert max(took) < 5, f"answers took {[round(t, 1) for t in took]} s"
         growth = server.peak() - before
         assert growth < 200 * MB, f"server grew {growth / MB:.0f} MB"
 

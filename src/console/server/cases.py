@@ -88,11 +88,11 @@ def _may_use(connection: Connection, principal: Principal, case: Case) -> bool:
 _RECEIVER = select(User.role, User.disabled).where(User.name == bindparam("name"))
 
 
-def _check_receiver(connection: Connection, to_user: Any) -> None:
+def _check_receiver(connection: Connection, to_user: str) -> None:
     """A case is handed to the next shift's queue or to an enabled user who works cases: never
     to a name nobody holds yet (whoever took that name later would get the case)."""
-    if to_user == NEXT_SHIFT or not isinstance(to_user, str):
-        return  # not a name: the change itself says what is wrong with it
+    if to_user == NEXT_SHIFT:
+        return
     receiver = connection.execute(_RECEIVER, {"name": to_user}).first()
     if receiver is None or receiver.disabled or receiver.role not in WORKS_CASES:
         raise InvalidChange(f"{to_user} is not a user who can take cases")
@@ -220,9 +220,9 @@ def _apply_one(connection: Connection, principal: Principal, change: dict[str, A
             raise InvalidChange("you may not change this case")
         if case["assigned_to"] == NEXT_SHIFT and principal.role not in SEES_ALL_CASES:
             raise InvalidChange("this case waits in the next shift's queue: take it first")
+    applied = apply_change(case, change, principal.name)  # the change itself checked first
     if change["kind"] == "hand_off":
-        _check_receiver(connection, change["payload"].get("to_user"))
-    applied = apply_change(case, change, principal.name)
+        _check_receiver(connection, change["payload"]["to_user"])
     if applied.changed:
         _check_bounds(applied.case)
         batch.keep(applied)
