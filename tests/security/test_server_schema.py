@@ -49,7 +49,8 @@ def test_every_reply_keeps_to_the_documented_schema(tmp_path: Path,
                  "--checks", CHECKS, "--max-examples", "8", "--seed", "7373788",
                  "--phases", "examples,coverage,fuzzing", "--request-timeout", "10",
                  "--no-color", *header], capture_output=True, text=True,
-                timeout=SECONDS_EACH * 4, env={**os.environ, "NO_COLOR": "1"})
+                timeout=SECONDS_EACH * 4, env={**os.environ, "NO_COLOR": "1"},
+                cwd=tmp_path)  # its cache and reports stay out of the source tree
             took = time.monotonic() - started
             if run.returncode != 0:
                 failures.append(f"as {caller} ({took:.0f} s):\n{run.stdout}")
