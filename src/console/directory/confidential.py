@@ -21,6 +21,10 @@ from console.directory import geo
 from console.directory.batch import Row
 from console.directory.vocabulary import CONFIDENTIAL_ADDRESS, vocabulary
 
+# Stands in for the street lines: HSDS requires an address_1, and an export read back in must
+# import (an empty one would not).
+WITHHELD_STREET = "Confidential address"
+
 
 @cache
 def flag_term_id() -> str:
@@ -62,7 +66,7 @@ class ConfidentialPlaces:
         if not self.concerns(table, row.get("id", "")):
             return row
         if table == "address":
-            return {**row, "address_1": "", "address_2": None, "attention": None}
+            return {**row, "address_1": WITHHELD_STREET, "address_2": None, "attention": None}
         centre = geo.place(geo.normalize_zip(self.zip_of_location[row["id"]]))
         return {**row, "latitude": centre.latitude if centre else None,
                 "longitude": centre.longitude if centre else None, "transportation": None}
