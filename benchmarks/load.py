@@ -160,6 +160,10 @@ class Connection:
         self._reader = self._writer = None
 
 
+SIGN_IN_ATTEMPTS = 120
+SIGN_IN_RETRY_SECONDS = 2.0  # the server's Retry-After when it is busy hashing
+
+
 @dataclass
 class Workstation:
     user: str
@@ -170,8 +174,13 @@ class Workstation:
     cases_cursor: int = 0
 
     async def sign_in(self) -> None:
-        status, reply = await self.connection.json(
-            "POST", "/auth/sign-in", {"user": self.user, "password": PASSWORD})
+        for _attempt in range(SIGN_IN_ATTEMPTS):
+            status, reply = await self.connection.json(
+                "POST", "/auth/sign-in", {"user": self.user, "password": PASSWORD})
+            if status != 503:
+                break
+            # The server hashes a few passwords at a time and asks the rest to come back.
+            await asyncio.sleep(SIGN_IN_RETRY_SECONDS)
         if status != 200:
             raise SystemExit(f"{self.user} cannot sign in ({status}): {reply}")
         self.keep_tokens(reply)

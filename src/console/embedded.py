@@ -152,7 +152,7 @@ def _reason(what: str) -> Iterator[None]:
 
 def _ensure_demo_users(engine: Engine, home: Path) -> None:
     """Both demo users, enabled, in their roles, with the passwords in the users file."""
-    from console.server.auth import create_user, list_users
+    from console.server.auth import ensure_user, list_users
 
     passwords = _stored_passwords(home)
     fresh = passwords is None
@@ -161,7 +161,7 @@ def _ensure_demo_users(engine: Engine, home: Path) -> None:
     present = {user["name"]: user for user in list_users(engine)}
     for name, role in DEMO_ROLES.items():
         if fresh or present.get(name) != {"name": name, "role": role, "disabled": False}:
-            create_user(engine, name, role, passwords[name])
+            ensure_user(engine, name, role, passwords[name])
     if fresh:
         # Written only once the database holds these passwords: a start stopped before this
         # line makes new ones next time, so the file never names a password the server lacks.

@@ -30,7 +30,7 @@ from console.directory.index import SEARCHABLE_STATUSES, get_meta
 from console.directory.search import DirectorySearch, SearchQuery
 from console.models.database import open_directory
 from console.security.credentials import CredentialStore
-from console.server.directory import directory_cursor
+from console.server.directory import confidential_places, directory_cursor
 from console.server.models import DirectoryRecord
 from console.sync.api import ServerApi
 from console.sync.client import SyncClient
@@ -197,13 +197,15 @@ def run_workstation(home: Path, command: str, *args: str, timeout: float = 60) -
 # --- the server's directory and the workstation's copy -------------------------------------------
 
 def server_records(engine: Engine) -> Records:
-    """The server's live directory records by table and id."""
+    """The server's live directory records by table and id, as workstations may have them
+    (a confidential address without its street line, its location without its exact point)."""
     records: Records = {table: {} for table in COLUMNS}
     query = select(DirectoryRecord.kind, DirectoryRecord.id, DirectoryRecord.data).where(
         DirectoryRecord.deleted.is_(False))
     with engine.connect() as connection:
+        places = confidential_places(connection)
         for kind, record_id, data in connection.execute(query):
-            row = orjson.loads(data)
+            row = places.scrub(kind, orjson.loads(data))
             records[kind][record_id] = {column: row.get(column) for column in COLUMNS[kind]}
     return records
 

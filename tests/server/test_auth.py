@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
 from console.cli import main
+from console.server import auth
 from console.server.auth import create_user, signing_key
 from console.server.models import User
 from tests.live_server import PASSWORD
@@ -64,14 +65,15 @@ def test_production_hashing_cost(engine: Engine) -> None:
     assert "m=65536,t=3" in stored
 
 
-def test_create_user_again_resets_role_and_password(engine: Engine,
+def test_create_user_again_is_an_error_never_a_reset(engine: Engine,
                                                      client: TestClient) -> None:
     create_user(engine, "alice", "specialist", PASSWORD)
-    create_user(engine, "alice", "supervisor", "a brand new password")
-    assert stored_user(engine, "alice").role == "supervisor"
-    assert client.post("/auth/sign-in", json={"user": "alice", "password": PASSWORD}
+    with pytest.raises(auth.UserExists):
+        create_user(engine, "alice", "supervisor", "a brand new password")
+    assert stored_user(engine, "alice").role == "specialist"
+    assert client.post("/auth/sign-in", json={"user": "alice", "password": "a brand new password"}
                        ).status_code == 401
-    assert sign_in(client, "alice", "a brand new password")["role"] == "supervisor"
+    assert sign_in(client, "alice")["role"] == "specialist"
 
 
 def test_sign_in_right_and_wrong(engine: Engine, client: TestClient) -> None:
@@ -98,8 +100,8 @@ def test_disabled_user_cannot_sign_in_or_refresh(engine: Engine, client: TestCli
     assert reply.status_code == 401
 
 
-def test_refresh_rotates_and_the_old_token_works_once(engine: Engine,
-                                                      client: TestClient) -> None:
+def test_refresh_rotates_and_reusing_the_old_token_revokes_the_chain(
+        engine: Engine, client: TestClient) -> None:
     create_user(engine, "alice", "specialist", PASSWORD)
     first = sign_in(client, "alice")
     reply = client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
@@ -110,8 +112,10 @@ def test_refresh_rotates_and_the_old_token_works_once(engine: Engine,
     assert client.get(PROTECTED, headers=bearer(second)).status_code == 200
     again = client.post("/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert again.status_code == 401
+    # Someone holds a copy: the newer token of that chain, and its access token, stop too.
     assert client.post("/auth/refresh", json={"refresh_token": second["refresh_token"]}
-                       ).status_code == 200
+                       ).status_code == 401
+    assert client.get(PROTECTED, headers=bearer(second)).status_code == 401
 
 
 def test_sign_out_revokes_the_refresh_token(engine: Engine, client: TestClient) -> None:
@@ -126,12 +130,13 @@ def test_sign_out_revokes_the_refresh_token(engine: Engine, client: TestClient) 
 
 def _token(key: str, **claims: Any) -> str:
     now = datetime.now(UTC)
-    base = {"sub": "alice", "role": "specialist", "typ": "access", "iat": now,
+    base = {"sub": "alice", "role": "specialist", "ver": 0, "typ": "access", "iat": now,
             "exp": now + timedelta(minutes=5)}
     return jwt.encode({**base, **claims}, key, algorithm="HS256")
 
 
 def test_expired_access_token_is_refused(engine: Engine, client: TestClient) -> None:
+    create_user(engine, "alice", "specialist", PASSWORD)
     key = signing_key(engine)
     assert client.get(PROTECTED, headers=bearer(_token(key))).status_code == 200
     past = datetime.now(UTC) - timedelta(hours=1)

@@ -79,10 +79,10 @@ def test_malformed_push_bodies_are_422(client: TestClient, headers: Headers) -> 
         assert_clear_error(reply, 422)
 
 
-def test_too_many_changes_in_one_push_is_422(client: TestClient, headers: Headers) -> None:
+def test_too_many_changes_in_one_push_is_413(client: TestClient, headers: Headers) -> None:
     changes = [case_create() for _ in range(MAX_PUSH + 1)]
     reply = client.post("/sync/push", json={"changes": changes}, headers=headers["specialist"])
-    assert_clear_error(reply, 422)
+    assert_clear_error(reply, 413)  # the workstation splits the batch
     assert client.get("/sync/cases", headers=headers["supervisor"]).json()["cases"] == []
 
 

@@ -23,7 +23,7 @@ CALLERS = ("anonymous", "bad token", *ROLES)
 
 # Plausible values for path parameters: a real table, an id that does not exist, a number.
 PATH_VALUES = {"kind": "organization", "record_id": "3f1e8e0c-4c4b-4bde-9a47-0c1d2b1f6a10",
-               "snapshot_id": "1"}
+               "snapshot_id": "1", "name": "no-such-user"}
 
 
 def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
@@ -42,6 +42,8 @@ def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
         ("PATCH", "/admin/directory/{kind}/{record_id}"): lambda: {"name": "Renamed"},
         ("POST", "/sync/workstation"): lambda: {
             "workstation": "5d0b8d5e-2d0e-4a43-9d55-8ad0f3f8c2a1", "version": "0.1.0"},
+        ("POST", "/admin/users/{name}/password"): lambda: {"password": "a long enough password"},
+        ("POST", "/admin/users/{name}/role"): lambda: {"role": "specialist"},
     }
 
 

@@ -100,8 +100,8 @@ def older_server(request: httpx.Request) -> httpx.Response:
 def test_a_server_without_the_audit_log_still_syncs_cases_and_the_events_wait(
         tmp_path: Path) -> None:
     credentials = CredentialStore.for_this_process()
-    credentials.save("http://server.test", Tokens("pat", "specialist", "access", "refresh"))
-    api = ServerApi("http://server.test", credentials, transport=httpx.MockTransport(older_server))
+    credentials.save("https://server.test", Tokens("pat", "specialist", "access", "refresh"))
+    api = ServerApi("https://server.test", credentials, transport=httpx.MockTransport(older_server))
     engine = open_case_store(settings.case_db_path())
     audit = AuditLog(engine, "pat")
     audit.record("case.view", CASE)

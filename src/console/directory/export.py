@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from console.directory.batch import COLUMNS, Row
+from console.directory.confidential import places_in_directory
 from console.models.directory import DirectoryBase
 from console.settings import resources_dir
 from console.tasks import TaskState, check_cancelled
@@ -81,6 +82,8 @@ def _read(connection: Connection, table: Table, statement: Select[Any],
     """
     names = COLUMNS[table.name]
     floats = _float_positions(table)
+    # A directory imported here may hold a shelter's street address: never written out.
+    places = places_in_directory(connection) if table.name in ("address", "location") else None
     # yield_per fetches in batches: far fewer driver calls than row by row, bounded memory.
     for values in connection.execution_options(yield_per=CHUNK).execute(statement, parameters):
         row = dict(zip(names, values, strict=True))
@@ -88,7 +91,7 @@ def _read(connection: Connection, table: Table, statement: Select[Any],
             value = values[position]
             if isinstance(value, float) and value.is_integer():
                 row[names[position]] = int(value)
-        yield row
+        yield places.scrub(table.name, row) if places else row
 
 
 def _matching(table: Table, column: ColumnElement[Any]) -> Select[Any]:

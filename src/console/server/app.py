@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, OperationalError
@@ -26,15 +26,17 @@ from console import __version__
 from console.cases.audit import UUID_PATTERN
 from console.models.database import head_revision
 from console.server import audit, cases, directory, snapshot, workstations
+from console.server import auth as accounts
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
 from console.server.config import ServerConfig, load_config
-from console.server.db import DATABASE_URL_ENV, server_engine
+from console.server.db import DATABASE_URL_ENV, DOCS_ENV, server_engine
 from console.server.observe import (
     DatabaseFigures,
     Observe,
     RequestMetrics,
     configure_server_logging,
 )
+from console.server.throttle import SignInThrottle, TryLater
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_PAGE = 10_000
@@ -56,6 +58,10 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, _too_large_reason(limit))
 
 
+# Tighter limits for some paths: a push is bounded in work as well as in bytes.
+PATH_BODY_LIMITS = {"/sync/push": cases.MAX_PUSH_BYTES}
+
+
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes before they are read into memory."""
 
@@ -67,9 +73,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        limit = PATH_BODY_LIMITS.get(scope.get("path", ""), self._limit)
         declared = dict(scope.get("headers", ())).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self._limit):
-            await _too_large(self._limit)(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(limit)(scope, receive, send)
             return
         seen = 0
 
@@ -77,22 +84,69 @@ class BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self._limit:
-                raise BodyTooLarge(self._limit)
+            if seen > limit:
+                raise BodyTooLarge(limit)
             return message
 
         try:
             await self._app(scope, counted, send)
         except BodyTooLarge:
-            await _too_large(self._limit)(scope, receive, send)
+            await _too_large(limit)(scope, receive, send)
+
+
+# On every reply: nothing the server sends is to be cached, framed, sniffed or referred to.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store"),
+    (b"cross-origin-resource-policy", b"same-origin")]
+STRICT_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+# The interactive API pages load their scripts from a CDN: they get no CSP (and may be off).
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        extra = list(SECURITY_HEADERS)
+        if not scope.get("path", "").startswith(DOCS_PATHS):
+            extra.append(STRICT_CSP)
+        if scope.get("scheme") == "https":
+            extra.append(HSTS)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []),
+                                      *(h for h in extra if h[0] not in names)]
+            await send(message)
+
+        await self._app(scope, receive, with_headers)
+
+
+def docs_wanted() -> bool:
+    """Whether to serve /docs and /openapi.json: yes unless HOTLINE_SERVER_DOCS says off (as
+    ``hotline server --no-docs`` does; a production server need not describe itself)."""
+    return os.environ.get(DOCS_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 def _too_large_reason(limit: int) -> str:
-    return f"request body larger than {limit // (1024 * 1024)} MB"
+    return f"request body larger than {limit // (1024 * 1024)} MB; send it in smaller parts"
 
 
 def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"error": _too_large_reason(limit)}, status_code=413)
+
+
+class ZstdResponse(StreamingResponse):
+    """The directory snapshot: a SQLite file compressed with zstd, streamed."""
+
+    media_type = "application/zstd"
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -112,8 +166,16 @@ class NewUser(BaseModel):
     password: str = Field(min_length=8, max_length=1024)
 
 
+class NewPassword(BaseModel):
+    password: str = Field(min_length=8, max_length=1024)
+
+
+class NewRole(BaseModel):
+    role: str
+
+
 class Push(BaseModel):
-    changes: list[Any] = Field(max_length=cases.MAX_PUSH)
+    changes: list[Any]  # over cases.MAX_PUSH: 413, which the workstation answers by splitting
 
 
 class AuditPush(BaseModel):
@@ -122,17 +184,23 @@ class AuditPush(BaseModel):
 
 # --- the application ---------------------------------------------------------------------------
 
-def create_app(engine: Engine, config: ServerConfig | None = None) -> FastAPI:
-    """The server over an already migrated database engine."""
+def create_app(engine: Engine, config: ServerConfig | None = None, docs: bool | None = None
+               ) -> FastAPI:
+    """The server over an already migrated database engine (``docs`` None: ``docs_wanted``)."""
     config = config or ServerConfig()
-    app = FastAPI(title="Hotline Console server", version=__version__)
+    docs = docs_wanted() if docs is None else docs
+    app = FastAPI(title="Hotline Console server", version=__version__,
+                  **({} if docs else {"docs_url": None, "redoc_url": None,
+                                      "openapi_url": None}))
     app.state.engine = engine
     app.state.config = config
     app.state.auth = Authenticator(engine, key=config.signing_key(),
                                    access_lifetime=config.access_lifetime(),
                                    refresh_lifetime=config.refresh_lifetime())
+    app.state.throttle = SignInThrottle()
     app.state.metrics = RequestMetrics()
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(Observe, metrics=app.state.metrics)
     _error_handlers(app)
     _auth_routes(app)
@@ -167,6 +235,11 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's word for a body it could not read at all (not UTF-8, not JSON): an
+            # invalid request like any other, as the API documents it.
+            return JSONResponse({"error": "invalid request",
+                                 "problems": ["body: not a JSON document"]}, status_code=422)
         return JSONResponse({"error": error.detail}, status_code=error.status_code,
                             headers=getattr(error, "headers", None))
 
@@ -218,9 +291,46 @@ def _scraper(request: Request) -> None:
     raise HTTPException(403, "metrics are read with the metrics token, not a person's sign-in")
 
 
+class ErrorReply(BaseModel):
+    """Every error the server answers: what went wrong, in words for the person at the desk."""
+
+    error: str
+    problems: list[str] | None = Field(default=None,
+                                       description="each invalid field, for a 422")
+
+
+_ERROR_MEANINGS = {
+    401: "not signed in, or the sign-in expired or was revoked",
+    403: "the caller's role may not do this",
+    404: "no such record",
+    409: "conflicts with what is there (an existing user; one's own account)",
+    413: "too large: send it in smaller parts",
+    422: "the request is not valid; problems says where",
+    429: "too many failed sign-ins; Retry-After says when to try again",
+    503: "busy or the database is unavailable; Retry-After says when to try again",
+}
+
+
+def _errors(roles: Sequence[str] | None, extra: Sequence[int], json_route: bool
+            ) -> dict[int | str, Any]:
+    """The error replies an endpoint can give, so that its OpenAPI document is true. (FastAPI
+    would give a ``model`` the media type of the route's own replies: the snapshot's errors
+    are JSON all the same, so there they name the schema themselves.)"""
+    codes = {413, 422, 503, *extra}
+    if roles is not None:
+        codes.add(401)
+        if set(roles) != set(ROLES):
+            codes.add(403)
+    shape: dict[str, Any] = {"model": ErrorReply} if json_route else {"content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/ErrorReply"}}}}
+    return {code: {**shape, "description": _ERROR_MEANINGS[code]} for code in sorted(codes)}
+
+
 def route(method: Callable[..., Any], path: str, roles: Sequence[str] | None,
-          **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an endpoint with the roles that may call it (None: anyone, signed in or not)."""
+          errors: Sequence[int] = (), **options: Any
+          ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an endpoint with the roles that may call it (None: anyone, signed in or not)
+    and the errors it may answer beyond those every endpoint may (``_errors``)."""
     if roles is None:
         dependencies = []
     elif tuple(roles) == METRICS:
@@ -228,7 +338,10 @@ def route(method: Callable[..., Any], path: str, roles: Sequence[str] | None,
     else:
         dependencies = [Depends(_allow(roles))]
     extra = {"x-roles": list(roles) if roles is not None else ["public"]}
-    return method(path, dependencies=dependencies, openapi_extra=extra, **options)
+    json_route = "response_class" not in options
+    responses = {**_errors(roles, errors, json_route), **options.pop("responses", {})}
+    return method(path, dependencies=dependencies, openapi_extra=extra, responses=responses,
+                  **options)
 
 
 Who = Annotated[Principal, Depends(_principal)]
@@ -240,17 +353,29 @@ CaseId = Annotated[str | None, Query(pattern=UUID_PATTERN)]
 
 def _auth_routes(app: FastAPI) -> None:
     @route(app.get, "/health", None)
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
+        # On the event loop itself: answers even while every worker thread is busy.
         return {"status": "ok", "version": __version__}
 
-    @route(app.post, "/auth/sign-in", None)
-    def sign_in(body: SignIn) -> dict[str, object]:
+    @route(app.post, "/auth/sign-in", None, errors=(401, 429))
+    async def sign_in(body: SignIn, request: Request) -> dict[str, object]:
+        address = request.client.host if request.client else "unknown"
+        guard: SignInThrottle = app.state.throttle
         try:
-            return app.state.auth.sign_in(body.user, body.password).as_dict()
+            guard.check(body.user, address)
+            async with guard.hashing_slot():
+                guard.check(body.user, address)  # failures recorded while this one waited
+                tokens = await guard.run(app.state.auth.sign_in, body.user, body.password)
+        except TryLater as wait:
+            raise HTTPException(wait.status, str(wait),
+                                headers={"Retry-After": str(wait.retry_after)}) from None
         except AuthError as error:
+            guard.failed(body.user, address)
             raise HTTPException(401, str(error)) from None
+        guard.succeeded(body.user)
+        return tokens.as_dict()
 
-    @route(app.post, "/auth/refresh", None)
+    @route(app.post, "/auth/refresh", None, errors=(401,))
     def refresh(body: Refresh) -> dict[str, object]:
         try:
             return app.state.auth.refresh(body.refresh_token).as_dict()
@@ -269,52 +394,64 @@ def _sync_routes(app: FastAPI) -> None:
         page = directory.changes_after(app.state.engine, after, limit)
         return _raw_json({"changes": page.changes, "cursor": page.cursor, "more": page.more})
 
-    @route(app.get, "/sync/directory/snapshot", EVERYONE)
+    @route(app.get, "/sync/directory/snapshot", EVERYONE, errors=(404,))
     def snapshot_info() -> dict[str, Any]:
         info = snapshot.latest(app.state.engine)
         if info is None:
             raise HTTPException(404, "no directory snapshot yet; pull the changes instead")
         return info.as_dict()
 
-    @route(app.get, "/sync/directory/snapshot/{snapshot_id}/data", EVERYONE)
-    def snapshot_data(snapshot_id: int) -> StreamingResponse:
+    @route(app.get, "/sync/directory/snapshot/{snapshot_id}/data", EVERYONE, errors=(404,),
+           response_class=ZstdResponse)
+    def snapshot_data(snapshot_id: int) -> ZstdResponse:
         info = snapshot.latest(app.state.engine)
         if info is None or info.id != snapshot_id:
             raise HTTPException(404, "that snapshot is gone; ask for the newest one")
         chunks: Iterator[bytes] = snapshot.chunks(app.state.engine, snapshot_id)
-        return StreamingResponse(chunks, media_type="application/zstd",
-                                 headers={"Content-Length": str(info.size)})
+        return ZstdResponse(chunks, headers={"Content-Length": str(info.size)})
 
     @route(app.get, "/sync/cases", cases.WORKS_CASES)
     def case_changes(principal: Who, after: After = 0, limit: Limit = DEFAULT_PAGE
                      ) -> Response:
-        docs, cursor, more = cases.cases_after(app.state.engine, principal, after, limit)
+        served: list[str] = []
+        docs, cursor, more = cases.cases_after(app.state.engine, principal, after, limit, served)
+        audit.record_reads(app.state.engine, principal, "case.pull", served)
         return _raw_json({"cases": docs, "cursor": cursor, "more": more})
 
     @route(app.post, "/sync/push", cases.WORKS_CASES)
     def push(principal: Who, body: Push) -> Response:
+        if len(body.changes) > cases.MAX_PUSH:
+            raise HTTPException(413, f"more than {cases.MAX_PUSH} changes in one push; "
+                                     "send them in smaller parts")
         results = cases.push_changes(app.state.engine, principal, body.changes)
         return _raw_json({"results": results})
 
     @route(app.get, "/sync/queue", cases.WORKS_CASES)
-    def queue() -> dict[str, Any]:
-        return {"case_ids": cases.queued_case_ids(app.state.engine)}
+    def queue(principal: Who) -> dict[str, Any]:
+        case_ids = cases.queued_case_ids(app.state.engine)
+        audit.record_reads(app.state.engine, principal, "case.list", case_ids, "next-shift queue")
+        return {"case_ids": case_ids}
 
     @route(app.get, "/cases/conflicts", SUPERVISOR)
-    def conflicts() -> dict[str, Any]:
-        return {"conflicts": cases.open_conflicts(app.state.engine)}
+    def conflicts(principal: Who) -> dict[str, Any]:
+        found = cases.open_conflicts(app.state.engine)
+        audit.record_reads(app.state.engine, principal, "case.conflicts",
+                           sorted({c["case_id"] for c in found}))
+        return {"conflicts": found}
 
 
 def _audit_routes(app: FastAPI) -> None:
     @route(app.post, "/audit/events", cases.WORKS_CASES)
     def record_events(principal: Who, body: AuditPush) -> dict[str, int]:
         stored = audit.store_events(app.state.engine, principal, body.events)
-        return {"received": len(body.events), "stored": stored}
+        return {"received": len(body.events), "stored": stored.new, "refused": stored.refused}
 
     @route(app.get, "/audit/events", SUPERVISOR)
-    def audit_events(case_id: CaseId = None, after: After = 0,
+    def audit_events(principal: Who, case_id: CaseId = None, after: After = 0,
                      limit: AuditLimit = audit.DEFAULT_PAGE) -> dict[str, Any]:
         events, cursor, more = audit.read_events(app.state.engine, case_id, after, limit)
+        audit.record_reads(app.state.engine, principal, "audit.read", [case_id or ""],
+                           f"{len(events)} event(s) after {after}")
         return {"events": events, "cursor": cursor, "more": more}
 
 
@@ -323,24 +460,34 @@ def _admin_routes(app: FastAPI) -> None:
     def users() -> dict[str, Any]:
         return {"users": list_users(app.state.engine)}
 
-    @route(app.post, "/admin/users", ADMIN, status_code=201)
-    def add_user(body: NewUser) -> dict[str, str]:
+    @route(app.post, "/admin/users", ADMIN, errors=(409,), status_code=201)
+    def add_user(principal: Who, body: NewUser) -> dict[str, str]:
         try:
-            create_user(app.state.engine, body.name, body.role, body.password)
+            create_user(app.state.engine, body.name, body.role, body.password,
+                        actor=principal.name)
+        except accounts.UserExists as error:
+            raise HTTPException(409, str(error)) from None
         except ValueError as error:
             raise HTTPException(422, str(error)) from None
         return {"name": body.name, "role": body.role}
 
-    @route(app.post, "/admin/directory/{kind}", ADMIN, status_code=201)
+    _user_admin_routes(app)
+
+    @route(app.post, "/admin/directory/{kind}", ADMIN, errors=(404,), status_code=201)
     def add_record(kind: str, data: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
         return _saved(lambda: directory.save_record(app.state.engine, kind, data))
 
-    @route(app.patch, "/admin/directory/{kind}/{record_id}", ADMIN)
+    @route(app.get, "/admin/directory/{kind}/{record_id}", ADMIN, errors=(404,))
+    def true_record(kind: str, record_id: str) -> dict[str, Any]:
+        """The record as stored: a confidential address whole, for directory upkeep."""
+        return _saved(lambda: directory.true_record(app.state.engine, kind, record_id))
+
+    @route(app.patch, "/admin/directory/{kind}/{record_id}", ADMIN, errors=(404,))
     def edit_record(kind: str, record_id: str, data: Annotated[dict[str, Any], Body()]
                     ) -> dict[str, Any]:
         return _saved(lambda: directory.save_record(app.state.engine, kind, data, record_id))
 
-    @route(app.delete, "/admin/directory/{kind}/{record_id}", ADMIN)
+    @route(app.delete, "/admin/directory/{kind}/{record_id}", ADMIN, errors=(404,))
     def retire(kind: str, record_id: str) -> dict[str, Any]:
         removed = _saved(lambda: directory.retire_record(app.state.engine, kind, record_id))
         return {"removed": removed}
@@ -351,7 +498,7 @@ def _admin_routes(app: FastAPI) -> None:
 
 
 def _operations_routes(app: FastAPI) -> None:
-    @route(app.get, "/ready", None, responses={503: {"description": "not ready"}})
+    @route(app.get, "/ready", None)
     def ready() -> JSONResponse:
         """Ready for traffic: the database answers and its schema is this version's."""
         try:
@@ -359,17 +506,17 @@ def _operations_routes(app: FastAPI) -> None:
                 stored = connection.exec_driver_sql(
                     "SELECT version_num FROM alembic_version").scalar()
         except Exception:  # any failure to reach or read the database means: not ready
-            return JSONResponse({"status": "database unreachable"}, status_code=503)
+            return JSONResponse({"error": "the database is unreachable"}, status_code=503)
         if stored != head_revision("server"):
-            return JSONResponse({"status": f"database schema {stored}, "
-                                           f"this server needs {head_revision('server')}"},
+            return JSONResponse({"error": f"database schema {stored}, "
+                                          f"this server needs {head_revision('server')}"},
                                 status_code=503)
         return JSONResponse({"status": "ready", "version": __version__})
 
-    @route(app.get, "/metrics", METRICS)
-    def metrics() -> Response:
+    @route(app.get, "/metrics", METRICS, response_class=PlainTextResponse)
+    def metrics() -> PlainTextResponse:
         figures = app.state.metrics.exposition([DatabaseFigures(app.state.engine)])
-        return Response(figures, media_type="text/plain; version=0.0.4; charset=utf-8")
+        return PlainTextResponse(figures, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     @route(app.post, "/sync/workstation", EVERYONE)
     def workstation_check_in(principal: Who, body: workstations.CheckIn) -> dict[str, str]:
@@ -380,6 +527,48 @@ def _operations_routes(app: FastAPI) -> None:
     def quiet_workstations(quiet_hours: Annotated[float | None, Query(ge=0, le=24 * 365)] = None
                            ) -> dict[str, Any]:
         return {"workstations": workstations.list_workstations(app.state.engine, quiet_hours)}
+
+
+UserName = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+def _user_admin_routes(app: FastAPI) -> None:
+    """Disable, enable, reset a password, change a role: each revokes every token the user
+    holds (their next request must sign in) and is audited with the administrator's name."""
+
+    def change(principal: Principal, name: str, action: Callable[[], None],
+               reply: dict[str, Any]) -> dict[str, Any]:
+        if name == principal.name:
+            raise HTTPException(409, "ask another administrator to change your own account")
+        try:
+            action()
+        except LookupError as error:
+            raise HTTPException(404, str(error)) from None
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from None
+        return {"name": name, **reply}
+
+    engine = app.state.engine
+
+    @route(app.post, "/admin/users/{name}/disable", ADMIN, errors=(404, 409))
+    def disable_user(principal: Who, name: UserName) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.set_disabled(
+            engine, name, True, principal.name), {"disabled": True})
+
+    @route(app.post, "/admin/users/{name}/enable", ADMIN, errors=(404, 409))
+    def enable_user(principal: Who, name: UserName) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.set_disabled(
+            engine, name, False, principal.name), {"disabled": False})
+
+    @route(app.post, "/admin/users/{name}/password", ADMIN, errors=(404, 409))
+    def reset_password(principal: Who, name: UserName, body: NewPassword) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.reset_password(
+            engine, name, body.password, principal.name), {"password_reset": True})
+
+    @route(app.post, "/admin/users/{name}/role", ADMIN, errors=(404, 409))
+    def set_role(principal: Who, name: UserName, body: NewRole) -> dict[str, Any]:
+        return change(principal, name, lambda: accounts.set_role(
+            engine, name, body.role, principal.name), {"role": body.role})
 
 
 def _raw_json(content: dict[str, Any]) -> Response:

@@ -1,9 +1,15 @@
 """Users, roles, passwords and tokens.
 
 Passwords are kept as argon2 hashes. Signing in returns a short-lived access token (a signed JWT
-naming the user and role, checked without a database read) and a long-lived refresh token (random,
+naming the user, role and the user's token version) and a long-lived refresh token (random,
 stored only as its SHA-256 digest, replaced on every use so a stolen one works at most once).
 The signing key lives in the database, so every server instance behind a load balancer agrees.
+
+Every request checks its token against the user as stored now (one read by key): a user who is
+gone or disabled, or whose token version has moved on — a disable, a password reset, a role
+change — is refused at once, and that same change revokes every refresh token of theirs. A
+rotated refresh token used a second time means someone copied it: every token renewed from that
+sign-in is revoked. Administrators' changes to users are audit events (who, whom, when).
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ from functools import cache
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from console.server.db import write_transaction
-from console.server.models import RefreshToken, ServerSetting, User
+from console.server.models import AuditEvent, RefreshToken, ServerSetting, User
 
 ROLES = ("specialist", "supervisor", "admin")
 ACCESS_LIFETIME = timedelta(minutes=15)
@@ -31,6 +37,10 @@ _hasher = PasswordHasher()
 
 class AuthError(Exception):
     """Sign-in refused or a token not valid; the message is safe to show."""
+
+
+class UserExists(ValueError):
+    """A user of that name is already there (creating one never resets an existing one)."""
 
 
 @dataclass(frozen=True)
@@ -52,20 +62,86 @@ def validate_user_name(name: str) -> str:
     return name
 
 
-def create_user(engine: Engine, name: str, role: str, password: str) -> None:
-    """Add a user, or set the role and password of an existing one."""
-    name = validate_user_name(name)
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of: {', '.join(ROLES)}")
+
+
+def _check_password(password: str) -> None:
     if len(password) < 8:
         raise ValueError("a password needs at least 8 characters")
-    values = {"role": role, "password_hash": _hasher.hash(password), "disabled": False}
+
+
+def _audit(connection: Connection, actor: str, action: str, whom: str, detail: str = "") -> None:
+    connection.execute(insert(AuditEvent).values(
+        at=_now(), received_at=_now(), user_name=actor, action=action, subject=whom,
+        detail=detail))
+
+
+def create_user(engine: Engine, name: str, role: str, password: str,
+                actor: str | None = None) -> None:
+    """Add a user; ``UserExists`` if the name is taken. ``actor``: the administrator, audited."""
+    name = validate_user_name(name)
+    _check_role(role)
+    _check_password(password)
+    password_hash = _hasher.hash(password)
     with write_transaction(engine) as connection:
-        exists = connection.execute(select(User.name).where(User.name == name)).first()
-        if exists:
-            connection.execute(update(User).where(User.name == name).values(**values))
-        else:
-            connection.execute(insert(User).values(name=name, created_at=_now(), **values))
+        if connection.execute(select(User.name).where(User.name == name)).first():
+            raise UserExists(f"a user named {name} already exists")
+        connection.execute(insert(User).values(name=name, role=role, disabled=False,
+                                               password_hash=password_hash, created_at=_now()))
+        if actor is not None:
+            _audit(connection, actor, "admin.create_user", name, f"role {role}")
+
+
+def ensure_user(engine: Engine, name: str, role: str, password: str) -> None:
+    """The user as given, enabled: created, or its role and password set (for the built-in
+    server's own demo accounts, never for a request)."""
+    try:
+        create_user(engine, name, role, password)
+    except UserExists:
+        reset_password(engine, name, password)
+        set_role(engine, name, role)
+        set_disabled(engine, name, False)
+
+
+def _change_user(engine: Engine, name: str, values: dict[str, object], actor: str | None,
+                 action: str, detail: str = "") -> None:
+    """Change a user and revoke every token of theirs (their next request must sign in)."""
+    with write_transaction(engine) as connection:
+        changed = connection.execute(
+            update(User).where(User.name == name)
+            .values(token_version=User.token_version + 1, **values)).rowcount
+        if not changed:
+            raise LookupError(f"no user named {name}")
+        connection.execute(update(RefreshToken).where(RefreshToken.user_name == name)
+                           .values(revoked=True))
+        if actor is not None:
+            _audit(connection, actor, action, name, detail)
+
+
+def set_disabled(engine: Engine, name: str, disabled: bool, actor: str | None = None) -> None:
+    _change_user(engine, name, {"disabled": disabled}, actor,
+                 "admin.disable_user" if disabled else "admin.enable_user")
+
+
+def reset_password(engine: Engine, name: str, password: str, actor: str | None = None) -> None:
+    _check_password(password)
+    _change_user(engine, name, {"password_hash": _hasher.hash(password)}, actor,
+                 "admin.reset_password")
+
+
+def set_role(engine: Engine, name: str, role: str, actor: str | None = None) -> None:
+    _check_role(role)
+    _change_user(engine, name, {"role": role}, actor, "admin.set_role", f"role {role}")
+
+
+def user_may_take_cases(engine: Engine, name: str, roles: tuple[str, ...]) -> bool:
+    """Whether ``name`` is an enabled user with one of ``roles`` (a handoff's receiver)."""
+    with engine.connect() as connection:
+        row = connection.execute(select(User.role, User.disabled).where(User.name == name)
+                                 ).first()
+    return row is not None and not row.disabled and row.role in roles
 
 
 def list_users(engine: Engine) -> list[dict[str, object]]:
@@ -118,21 +194,34 @@ class Authenticator:
         if not _verify(stored, password) or user is None or user.disabled:
             raise AuthError("wrong user name or password")
         with write_transaction(self._engine) as connection:
-            return self._issue(connection, user.name, user.role)
+            return self._issue(connection, user.name, user.role, user.token_version,
+                               secrets.token_hex(16))
 
     def refresh(self, refresh_token: str) -> TokenPair:
         digest = _digest(refresh_token)
         with write_transaction(self._engine) as connection:
             row = connection.execute(
                 select(RefreshToken.user_name, RefreshToken.expires_at, RefreshToken.revoked,
-                       User.role, User.disabled)
+                       RefreshToken.family, User.role, User.disabled, User.token_version)
                 .join(User, User.name == RefreshToken.user_name)
                 .where(RefreshToken.digest == digest)).first()
-            if row is None or row.revoked or row.disabled or _aware(row.expires_at) < _now():
-                raise AuthError("this sign-in has expired; sign in again")
-            connection.execute(update(RefreshToken).where(RefreshToken.digest == digest)
-                               .values(revoked=True))
-            return self._issue(connection, row.user_name, row.role)
+            usable = row is not None and not row.revoked and not row.disabled \
+                and _aware(row.expires_at) >= _now()
+            if usable:
+                connection.execute(update(RefreshToken).where(RefreshToken.digest == digest)
+                                   .values(revoked=True))
+                return self._issue(connection, row.user_name, row.role, row.token_version,
+                                   row.family or secrets.token_hex(16))
+            if row is not None and row.revoked and row.family is not None:
+                # Used before: whoever holds its successor may be a thief, or the thief is here.
+                # The whole chain goes, and the access tokens issued from it (other sign-ins of
+                # this user renew theirs without a word).
+                connection.execute(update(RefreshToken)
+                                   .where(RefreshToken.family == row.family)
+                                   .values(revoked=True))
+                connection.execute(update(User).where(User.name == row.user_name)
+                                   .values(token_version=User.token_version + 1))
+        raise AuthError("this sign-in has expired; sign in again")
 
     def sign_out(self, refresh_token: str) -> None:
         with write_transaction(self._engine) as connection:
@@ -143,26 +232,36 @@ class Authenticator:
     def principal(self, access_token: str) -> Principal:
         try:
             claims = jwt.decode(access_token, self._key, algorithms=[_ALGORITHM],
-                                options={"require": ["exp", "sub", "role"]})
+                                options={"require": ["exp", "sub", "role", "ver"]})
         except jwt.ExpiredSignatureError:
             raise AuthError("access token expired") from None
         except jwt.PyJWTError:
             raise AuthError("not a valid access token") from None
         if claims.get("typ") != "access" or claims["role"] not in ROLES:
             raise AuthError("not a valid access token")
+        with self._engine.connect() as connection:
+            user = connection.execute(_CURRENT_USER, {"name": claims["sub"]}).first()
+        if user is None or user.disabled or user.token_version != claims["ver"] \
+                or user.role != claims["role"]:
+            raise AuthError("this sign-in was revoked; sign in again")
         return Principal(claims["sub"], claims["role"])
 
-    def _issue(self, connection: Connection, name: str, role: str) -> TokenPair:
+    def _issue(self, connection: Connection, name: str, role: str, version: int,
+               family: str) -> TokenPair:
         now = _now()
-        access = jwt.encode({"sub": name, "role": role, "typ": "access", "iat": now,
-                             "exp": now + self._access_lifetime}, self._key,
+        access = jwt.encode({"sub": name, "role": role, "ver": version, "typ": "access",
+                             "iat": now, "exp": now + self._access_lifetime}, self._key,
                             algorithm=_ALGORITHM)
         refresh = secrets.token_urlsafe(32)
         connection.execute(insert(RefreshToken).values(
             digest=_digest(refresh), user_name=name, expires_at=now + self._refresh_lifetime,
-            revoked=False))
+            revoked=False, family=family))
         return TokenPair(access, refresh, name, role,
                          int(self._access_lifetime.total_seconds()))
+
+
+_CURRENT_USER = select(User.role, User.disabled, User.token_version).where(
+    User.name == bindparam("name"))
 
 
 @cache

@@ -6,12 +6,14 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from console.server.auth import ROLES
 from console.server.config import ServerConfig, load_config
-from console.server.db import DATABASE_URL_ENV, default_database_url, server_engine
+from console.server.db import DATABASE_URL_ENV, DOCS_ENV, default_database_url, server_engine
 
 
 def _database_url(args: argparse.Namespace) -> str:
@@ -65,7 +67,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     url = _database_url(args)
     server_engine(url).dispose()  # migrate once, before any worker starts
     os.environ[DATABASE_URL_ENV] = url
+    if args.no_docs:
+        os.environ[DOCS_ENV] = "off"
+    if bool(args.certfile) != bool(args.keyfile):
+        print("error: give both --certfile and --keyfile (or neither, behind a TLS proxy)",
+              file=sys.stderr)
+        return 2
     shown = make_url(url).render_as_string(hide_password=True)
+    # --certfile/--keyfile for this run, else the configured TLS files (or none: behind a proxy).
+    tls = (args.certfile, args.keyfile) if args.certfile else tls
     host, port = args.host or config.host, args.port or config.port
     print(f"Hotline Console server on {'https' if tls else 'http'}://{host}:{port} — "
           f"database {shown}", file=sys.stderr)
@@ -77,16 +87,48 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operator() -> str:
+    """Who made a change from the server's command line, as the audit log names them."""
+    try:
+        return f"server-console:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "server-console"
+
+
 def _cmd_create_user(args: argparse.Namespace) -> int:
     from console.server.auth import create_user
 
     password = _read_password(f"password for {args.name}: ")
+    return _user_change(args, lambda engine: create_user(engine, args.name, args.role,
+                                                         password, actor=_operator()),
+                        f"user {args.name} ({args.role}) is ready")
+
+
+def _cmd_user_change(args: argparse.Namespace) -> int:
+    from console.server import auth
+
+    name, actor = args.name, _operator()
+    if args.server_action == "reset-password":
+        password = _read_password(f"new password for {name}: ")
+        return _user_change(args, lambda engine: auth.reset_password(engine, name, password,
+                                                                     actor),
+                            f"the password of {name} is reset; every sign-in of theirs ended")
+    if args.server_action == "set-role":
+        return _user_change(args, lambda engine: auth.set_role(engine, name, args.role, actor),
+                            f"{name} is now {args.role}; every sign-in of theirs ended")
+    disable = args.server_action == "disable-user"
+    done = "disabled; every sign-in of theirs ended" if disable else "enabled"
+    return _user_change(args, lambda engine: auth.set_disabled(engine, name, disable, actor),
+                        f"{name} is {done}")
+
+
+def _user_change(args: argparse.Namespace, change: Callable[[Engine], None], done: str) -> int:
     try:
-        create_user(server_engine(_database_url(args)), args.name, args.role, password)
-    except ValueError as error:
+        change(server_engine(_database_url(args)))
+    except (ValueError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"user {args.name} ({args.role}) is ready")
+    print(done)
     return 0
 
 
@@ -174,13 +216,27 @@ def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     server.add_argument("--workers", type=int,
                         help="processes (production on PostgreSQL: about 2 per core)")
     server.add_argument("--log-level", help=f"default {defaults.log_level}")
+    server.add_argument("--certfile", help="TLS certificate (PEM) to serve https:// directly")
+    server.add_argument("--keyfile", help="the certificate's private key (PEM)")
+    server.add_argument("--no-docs", action="store_true",
+                        help=f"serve no /docs or /openapi.json (or set {DOCS_ENV}=off)")
     actions = server.add_subparsers(dest="server_action")
 
     user = actions.add_parser("create-user", parents=[database],
-                              help="add a user or reset one (password from standard input)")
+                              help="add a user (password from standard input); never resets one")
     user.add_argument("name")
     user.add_argument("--role", choices=ROLES, required=True)
     user.set_defaults(handler=_cmd_create_user)
+    for action, what in (("disable-user", "stop a user signing in; ends every sign-in of theirs"),
+                         ("enable-user", "let a disabled user sign in again"),
+                         ("reset-password", "set a new password (from standard input); ends "
+                                            "every sign-in of theirs"),
+                         ("set-role", "change a user's role; ends every sign-in of theirs")):
+        change = actions.add_parser(action, parents=[database], help=what)
+        change.add_argument("name")
+        if action == "set-role":
+            change.add_argument("role", choices=ROLES)
+        change.set_defaults(handler=_cmd_user_change)
 
     importer = actions.add_parser("import-directory", parents=[database],
                                   help="import an HSDS export into the server's directory")

@@ -4,6 +4,11 @@ Every HSDS row is one ``directory_record`` (its table is the ``kind``). A change
 new feed number; a deleted record stays as a tombstone so workstations learn to delete it too. A
 record that an import brings back unchanged keeps its number, so re-importing the same export
 sends nothing to the workstations.
+
+A confidential address (a shelter's) leaves the server only scrubbed (see
+``console.directory.confidential``): the feed and the snapshot carry no street line and no exact
+point. When an address becomes confidential (or stops being), it and its location are sent again,
+so every workstation replaces what it holds at its next sync.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from console.directory.batch import COLUMNS, REFERENCES, DirectoryBatch, ImportReport, Row
+from console.directory.confidential import ConfidentialPlaces, flag_term_id, flagged_address
 from console.directory.formats import read_directory
 from console.directory.loader import clean_batch
 from console.server.db import take_seqs, write_transaction
@@ -143,8 +149,61 @@ def _upsert_statement(connection: Connection) -> Any:
               "data": statement.excluded.data})
 
 
-def _write(connection: Connection, plan: _Plan, state: TaskState) -> int:
+def _resend_flagged_places(connection: Connection, plan: _Plan) -> None:
+    """Add to ``plan`` the addresses whose confidential flag it sets or removes, and their
+    locations, as stored: their new feed numbers send them out again, scrubbed or not."""
+    flagged = {flagged_address(orjson.loads(data)) for kind, _, data in plan.upserts
+               if kind == "attribute"}
+    for kind, record_id in plan.deletes:
+        if kind == "attribute" and (stored := _record(connection, kind, record_id)):
+            flagged.add(flagged_address(stored))
+    flagged.discard(None)
+    planned = {(kind, record_id) for kind, record_id, _ in plan.upserts} | set(plan.deletes)
+    resend = _records(connection, "address", flagged)
+    locations = {orjson.loads(data).get("location_id") for _, data in resend}
+    resend += _records(connection, "location", locations - {None})
+    plan.upserts += [(kind, record_id, data) for (kind, record_id), data in _keyed(resend)
+                     if (kind, record_id) not in planned]
+
+
+def _records(connection: Connection, kind: str, ids: set[Any]) -> list[tuple[str, str]]:
+    if not ids:
+        return []
+    return [(kind, data) for data in connection.scalars(select(DirectoryRecord.data).where(
+        DirectoryRecord.kind == kind, DirectoryRecord.id.in_(sorted(ids)),
+        DirectoryRecord.deleted.is_(False)))]
+
+
+def _keyed(records: list[tuple[str, str]]) -> Iterable[tuple[tuple[str, str], str]]:
+    for kind, data in records:
+        yield (kind, orjson.loads(data)["id"]), data
+
+
+def resend_all_confidential(connection: Connection) -> int:
+    """Send every confidential address and its location again (scrubbed), once: for
+    workstations that received them whole from an earlier server. Returns how many."""
+    places = confidential_places(connection)
+    records = _records(connection, "address", places.addresses) + _records(
+        connection, "location", set(places.zip_of_location))
+    plan = _Plan([(kind, record_id, data) for (kind, record_id), data in _keyed(records)], [])
+    return _write(connection, plan, QuietState(), resend_flagged=False)
+
+
+def confidential_places(connection: Connection) -> ConfidentialPlaces:
+    """The confidential addresses in the server's directory now, and their locations."""
+    attributes = connection.scalars(select(DirectoryRecord.data).where(
+        DirectoryRecord.kind == "attribute", DirectoryRecord.deleted.is_(False),
+        DirectoryRecord.data.contains(flag_term_id())))
+    flagged = {flagged_address(orjson.loads(data)) for data in attributes} - {None}
+    return ConfidentialPlaces.of(orjson.loads(data)
+                                 for _, data in _records(connection, "address", flagged))
+
+
+def _write(connection: Connection, plan: _Plan, state: TaskState,
+           resend_flagged: bool = True) -> int:
     """Give every planned change its feed number and store it; returns how many."""
+    if resend_flagged:
+        _resend_flagged_places(connection, plan)
     total = len(plan.upserts) + len(plan.deletes)
     if not total:
         return 0
@@ -279,12 +338,34 @@ def changes_after(engine: Engine, after: int, limit: int) -> FeedPage:
                    DirectoryRecord.deleted, DirectoryRecord.data)
             .where(DirectoryRecord.seq > after).order_by(DirectoryRecord.seq)
             .limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        places = confidential_places(connection) if any(
+            kind in ("address", "location") for kind, *_ in rows) else ConfidentialPlaces()
     changes = [{"kind": kind, "id": rid, "seq": seq, "deleted": deleted,
-                "data": orjson.Fragment(data) if data is not None else None}
+                "data": _public(places, kind, rid, data)}
                for kind, rid, seq, deleted, data in rows]
     return FeedPage(changes, rows[-1][2] if rows else after, more)
+
+
+def _public(places: ConfidentialPlaces, kind: str, record_id: str, data: str | None) -> Any:
+    """A record as workstations may have it (as stored, unless it gives a shelter away)."""
+    if data is None:
+        return None
+    if places.concerns(kind, record_id):
+        return places.scrub(kind, orjson.loads(data))
+    return orjson.Fragment(data)
+
+
+def true_record(engine: Engine, kind: str, record_id: str) -> Row:
+    """A record as stored, a confidential address whole: for administrators' upkeep only."""
+    if kind not in COLUMNS:
+        raise RecordProblem(f"not a directory table: {kind}")
+    with engine.connect() as connection:
+        row = _record(connection, kind, record_id)
+    if row is None:
+        raise LookupError(f"no {kind} with id {record_id}")
+    return row
 
 
 def directory_cursor(connection: Connection) -> int:

@@ -35,6 +35,8 @@ class User(ServerBase):
     password_hash: Mapped[str] = mapped_column(Text)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # In every access token; raised on disable, password or role change, which revokes them all.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 class RefreshToken(ServerBase):
     """Refresh tokens by their SHA-256 digest; the token itself is never stored."""
@@ -44,6 +46,8 @@ class RefreshToken(ServerBase):
     user_name: Mapped[str] = mapped_column(ForeignKey("app_user.name"), index=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every token renewed from one sign-in shares it: a rotated token used again revokes them all.
+    family: Mapped[str | None] = mapped_column(String(64), index=True)
 
 class ServerSetting(ServerBase):
     """Settings every server instance shares, such as the token signing key."""
@@ -149,6 +153,8 @@ class AuditEvent(ServerBase):
     subject: Mapped[str] = mapped_column(String(200), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
     event_id: Mapped[str | None] = mapped_column(String(36), unique=True, index=True)
+    # When the server stored it; ``at`` is when it happened (a workstation's word, for theirs).
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 class Workstation(ServerBase):
     """A console that syncs here: its version and when it last synced in full.

@@ -23,6 +23,7 @@ import orjson
 import zstandard
 from sqlalchemy import Engine, delete, insert, select, update
 
+from console.directory.confidential import ConfidentialPlaces, flagged_address
 from console.directory.feed import CURSOR_KEY, apply_changes, row_values
 from console.directory.index import set_meta
 from console.models.database import head_revision, open_directory
@@ -85,6 +86,13 @@ def _current_records(engine: Engine) -> tuple[dict[str, dict[str, dict[str, Any]
             cursor = max(cursor, seq)
             if data is not None:
                 upserts[kind][record_id] = row_values(kind, orjson.loads(data))
+    # Shelters' street lines and exact points stay on the server (as in the feed).
+    flagged = {flagged_address(row) for row in upserts["attribute"].values()}
+    places = ConfidentialPlaces.of(upserts["address"][address_id] for address_id in flagged
+                                   if address_id in upserts["address"])
+    for kind in ("address", "location"):
+        for record_id, row in upserts[kind].items():
+            upserts[kind][record_id] = places.scrub(kind, row)
     return upserts, cursor
 
 

@@ -2,10 +2,15 @@
 
 ``ServerApi`` signs in, renews the access token when it expires (saving the new pair through the
 credential store), and checks that every reply is JSON of the expected shape before anyone uses it.
+
+Passwords and cases travel only over TLS (certificates verified): plain ``http://`` is refused
+for any server but this computer's own (loopback), and a loopback server is reached directly,
+never through a proxy named in the environment, which would see everything sent to it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,12 +48,42 @@ class BadReply(SyncError):
     """The server answered something this console cannot read; nothing was applied."""
 
 
+class InsecureServer(SyncError):
+    """A server address this console will not send a password to (plain http, not loopback)."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(server_url: str) -> bool:
+    """Whether ``server_url`` is on this computer; ``InsecureServer`` unless it is https://
+    or a loopback http:// address."""
+    url = httpx.URL(server_url)
+    loopback = is_loopback(url.host)
+    if url.scheme == "https" and url.host:
+        return loopback
+    if url.scheme == "http" and loopback:
+        return True
+    raise InsecureServer(
+        f"{server_url} is not a secure address: use https:// (plain http:// only reaches a "
+        "server on this computer)")
+
+
 class ServerApi:
     def __init__(self, server_url: str, credentials: CredentialStore,
                  transport: httpx.BaseTransport | None = None) -> None:
         self.server_url = normalize_server_url(server_url)
+        loopback = check_server_url(self.server_url)
         self._credentials = credentials
-        self._http = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport)
+        # trust_env off for loopback: no HTTP(S)_PROXY may stand between us and our own server.
+        self._http = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport,
+                                  verify=True, trust_env=not loopback)
 
     def close(self) -> None:
         self._http.close()

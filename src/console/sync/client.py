@@ -162,14 +162,27 @@ class SyncClient:
     def _push(self, report: SyncReport) -> None:
         if self._cases is None:
             return
+        batch = PUSH_BATCH
         while True:
-            waiting = self._cases.pending_changes(PUSH_BATCH)
+            waiting = self._cases.pending_changes(batch)
             if not waiting:
                 return
             ids = [change["change_id"] for change in waiting]
             try:
                 reply = self._api.post("/sync/push", {"changes": waiting})
                 results = _push_results(reply, {c["change_id"]: c["case_id"] for c in waiting})
+            except ServerRefused as refused:
+                if refused.status != 413:
+                    self._cases.record_attempt(ids, str(refused))
+                    raise
+                if len(waiting) > 1:
+                    # Over the server's limit per request: the same changes, in order, in
+                    # smaller parts.
+                    batch = max(1, len(waiting) // 2)
+                    continue
+                # One change larger than the server takes at all: kept, marked, for a person.
+                results = [{"change_id": ids[0], "case_id": waiting[0]["case_id"],
+                            "status": "rejected", "reason": str(refused), "conflicts": []}]
             except SyncError as error:
                 self._cases.record_attempt(ids, str(error))
                 raise

@@ -1,14 +1,14 @@
 """Workstations that sync: console version and last full sync, for IT's quiet-workstation list.
 
-Revision ID: 0003_workstations
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003_workstations'
-down_revision = '0002'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
