@@ -25,6 +25,7 @@ from console.directory.search import (
     SearchResult,
 )
 from console.printing import PrintError
+from console.security.files import private_umask
 from console.server.cli import add_server_commands
 from console.server.db import BadDatabaseUrl
 from console.sync.api import SyncError
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    private_umask()  # whatever this run writes (stores, PDFs, exports, logs) is owner-only
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
