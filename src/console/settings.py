@@ -12,7 +12,7 @@ from pathlib import Path
 
 import platformdirs
 
-from console.security.files import private_folder, tighten
+from console.security.files import private_folder, private_umask, tighten
 
 APP_NAME = "HotlineConsole"
 APP_AUTHOR = "Hotline"
@@ -25,6 +25,7 @@ def data_home() -> Path:
     files 0600); what an older version left readable to others is tightened on first use."""
     override = os.environ.get(HOME_ENV)
     home = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+    private_umask()  # whatever is made in it from here on is owner-only, whoever called
     if home not in _TIGHTENED:
         private_folder(home)
         tighten(home)
