@@ -54,7 +54,7 @@ def test_a_session_of_calls_prints_and_an_export_leaves_nothing_readable_by_othe
         exports.mkdir()
         case_printout(workstation.cases.get(case_id), workstation.protocol,
                       exports / "case.pdf")
-        rows = workstation.listing.list(CaseQuery(view="mine"), workstation.user)
+        rows = workstation.listing.list(CaseQuery(view="all"), workstation.user)
         write_cases_csv(rows, exports / "cases.csv")
         assert wide_paths(hotline_home) == []  # with the stores open: WAL and SHM included
     finally:
