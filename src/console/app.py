@@ -7,6 +7,7 @@ is made separately by ``connect``, off the GUI thread, so the window never waits
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from console.intake.desk import CallDesk
 from console.models.database import open_directory
 from console.protocol import Protocol, load_protocol
 from console.security.credentials import CredentialStore
+from console.security.keys import MODE_WORDS
 from console.security.people import EMBEDDED, PeopleRegistry, Person, SignInRefused, person_folder
 from console.sync.api import ServerApi, ServerRefused, ServerUnreachable, SignInNeeded
 from console.sync.client import SyncClient
@@ -33,6 +35,7 @@ from console.sync.client import SyncClient
 if TYPE_CHECKING:
     from console.embedded import EmbeddedServer
 
+log = logging.getLogger(__name__)
 SERVER_PREFERENCE = "server_url"
 USER_PREFERENCE = "user"
 
@@ -114,6 +117,17 @@ def demo_person(people: PeopleRegistry, demo_user: str | None = None) -> Person:
                                    demo_password(people.home, user))
 
 
+def demo_hint(workstation: Workstation) -> str:
+    """With the built-in server, its demo accounts and passwords, for the sign-in and lock
+    screens; nothing with a real server."""
+    if not workstation.embedded:
+        return ""
+    accounts = "; ".join(f"{user}, password {demo_password(workstation.home, user)}"
+                         for user in DEMO_ROLES)
+    return ("Demo: this console runs its built-in demonstration server, never for real calls. "
+            f"Its demo accounts: {accounts}.")
+
+
 def sign_in(people: PeopleRegistry, server_url: str | None, credentials: CredentialStore,
             user: str, password: str) -> Person:
     """Sign ``user`` in: against the server when it answers, else offline with the verifier of
@@ -164,6 +178,7 @@ def open_workstation(server_url: str | None = None, credentials: CredentialStore
         person = demo_person(people, demo_user)
     protocol = load_protocol()
     cases = CaseStore(person.open_store(), person.user)
+    log.info("case store opened: %s", MODE_WORDS[people.keys.mode])
     open_local_directory().dispose()  # first start: seeds the demo directory
     lookup = DirectoryLookup(lambda: open_directory(settings.directory_db_path()))
     return Workstation(protocol, cases, CallDesk(cases, protocol), CaseList(cases.engine),
