@@ -19,6 +19,7 @@ from console.security.people import (
     Policy,
     SignInRefused,
     TryLater,
+    load_policy,
     person_folder,
 )
 from console.server.auth import create_user
@@ -161,3 +162,13 @@ def test_drafts_of_an_open_call_belong_to_who_took_it(hotline_home: Path) -> Non
     resumed = again.desk.resume()
     assert resumed is not None and resumed.answers["caller_name"] == "Draft Person"
     again.close()
+
+
+def test_the_hotline_sets_the_lock_time_and_offline_age_in_its_resources(
+        tmp_path: Path) -> None:
+    assert load_policy() == Policy(lock_after_minutes=5, offline_days=7)  # as shipped
+    policy = tmp_path / "security.json"
+    policy.write_text('{"lock_after_minutes": 2, "offline_days": 3}')
+    assert load_policy(policy) == Policy(lock_after_minutes=2, offline_days=3)
+    policy.write_text('{"lock_after_minutes": -1, "offline_days": "soon"}')
+    assert load_policy(policy) == Policy()  # nonsense falls back to the defaults
