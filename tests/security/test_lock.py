@@ -142,3 +142,17 @@ def test_someone_else_at_the_locked_screen_signs_in_and_the_first_call_is_kept(
     resumed = again.desk.resume()
     assert resumed is not None and resumed.answers["what_is_happening"] == TYPED
     again.close()
+
+
+def test_with_a_central_server_the_console_starts_at_the_sign_in_screen(qtbot: QtBot) -> None:
+    application()
+    session = Session("http://127.0.0.1:9", CredentialStore.for_this_process())
+    session.start()
+    screen = session.sign_in_screen
+    assert session.window is None and screen is not None and screen.isVisible()
+    qtbot.addWidget(screen)
+    screen.other_user.setText("alice")
+    screen.other_password.setText("whatever")
+    screen.sign_in()  # the server does not answer, and alice never signed in here online
+    qtbot.waitUntil(lambda: "never signed in online" in screen.message.text(), timeout=10_000)
+    assert session.window is None

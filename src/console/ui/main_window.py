@@ -300,6 +300,8 @@ class MainWindow(QMainWindow):
         if url is None:
             return
         dialog = SignInDialog(url, self.workstation.credentials, self.tasks, message, self)
+        dialog.user.setText(self.workstation.user)  # only the person whose store is open
+        dialog.user.setReadOnly(True)
         if dialog.exec():
             self.runner.sync_now()
 
