@@ -32,9 +32,10 @@ from console.security.files import write_private
 KEY_BYTES = 32
 KEYRING, PASSWORD = "keyring", "password"
 MODE_WORDS = {
-    KEYRING: "case data encrypted; key in the system keyring",
-    PASSWORD: "case data encrypted; key protected by your password (no system keyring)",
+    KEYRING: "Case data encrypted; its key is in the system keyring.",
+    PASSWORD: "Case data encrypted; its key is protected by your password (no system keyring).",
 }
+MODE_BRIEF = {KEYRING: "Encrypted (keyring)", PASSWORD: "Encrypted (password)"}
 _WRAP_CONTEXT = b"hotline-console store key v1"
 
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QFormLayout,
-    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -101,26 +101,36 @@ class LockPage(QWidget):
         self.sign_in_button.clicked.connect(self.sign_in)
         self.other_password.returnPressed.connect(self.sign_in)
 
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
+        panel = QWidget()  # a narrow column in the middle, whatever the window's width
+        panel.setFixedWidth(480)
+        column = QVBoxLayout(panel)
+        column.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
         if user:
             mine = QFormLayout()
             mine.addRow("&Password", self.password)
             mine.addRow("", self.unlock_button)
-            layout.addLayout(mine)
-        other = QGroupBox("Sign in as someone else" if user else "Sign in")
-        form = QFormLayout(other)
+            column.addLayout(mine)
+        column.addSpacing(16)
+        column.addWidget(QLabel("Sign in as someone else:" if user else "Sign in:"))
+        form = QFormLayout()
         form.addRow("User &name", self.other_user)
         form.addRow("Pass&word", self.other_password)
         form.addRow("", self.sign_in_button)
-        layout.addWidget(other)
+        column.addLayout(form)
         if hint:
             demo = QLabel(hint)
             demo.setWordWrap(True)
             demo.setObjectName("demoHint")
-            layout.addWidget(demo)
-        layout.addWidget(self.message)
+            demo.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            column.addWidget(demo)
+        column.addWidget(self.message)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(panel)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addLayout(row)
         layout.addStretch(2)
 
     def focus_first(self) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from console.app import Workstation, demo_hint, sign_in
 from console.cases.changes import Case
 from console.intake.desk import Call
-from console.security.keys import MODE_WORDS
+from console.security.keys import MODE_BRIEF, MODE_WORDS
 from console.security.people import Person
 from console.sync.client import SyncStatus
 from console.ui.cases.services import CaseServices
@@ -99,7 +99,9 @@ class MainWindow(QMainWindow):
         self.repeats.sig_attach.connect(self.call_page.attach_to)
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
-        self.protection = QLabel(MODE_WORDS[workstation.people.keys.mode])
+        mode = workstation.people.keys.mode
+        self.protection = QLabel(MODE_BRIEF[mode])
+        self.protection.setToolTip(MODE_WORDS[mode])
         self.protection.setAccessibleName("Case data protection")
         self.status.addPermanentWidget(self.protection)
         self.actions_by_name: dict[str, QAction] = {}
