@@ -94,6 +94,8 @@ def test_offline_sign_in_is_accepted_for_the_policys_days_and_not_after(
     assert online.online
 
     clock.now += timedelta(days=6, hours=23)
+    with pytest.raises(SignInRefused, match="Wrong"):
+        people.sign_in_offline(online.server, "alice", "not her password")
     offline = people.sign_in_offline(online.server, "alice", PASSWORD)
     assert not offline.online and offline.key == online.key and offline.role == "specialist"
 
