@@ -6,6 +6,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from keyring.backend import KeyringBackend
+
 from console.app import Workstation
 
 # Distinctive answers: any of them in the bytes of a file means the file leaks case data.
@@ -48,3 +50,23 @@ def leaks(root: Path) -> list[tuple[str, str]]:
         found += [(str(path.relative_to(root)), needle.decode("latin-1"))
                   for needle in SEARCHED_BYTES if needle in data]
     return found
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring backend that keeps secrets in this process: the system keyring's interface,
+    for the tests of keyring mode, without touching the keyring of whoever runs them."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)

@@ -27,7 +27,7 @@ from console.security.keys import (
     unwrap,
     wrap,
 )
-from tests.security.helpers import SECRETS, leaks, take_crisis_call
+from tests.security.helpers import SECRETS, MemoryKeyring, leaks, take_crisis_call
 
 
 def test_a_crisis_calls_answers_are_in_no_file_under_the_data_folder(
@@ -108,24 +108,6 @@ def test_without_a_keyring_the_key_is_wrapped_by_the_password(tmp_path: Path) ->
 
 def test_with_a_keyring_the_key_lives_there_and_nothing_beside_the_store(
         tmp_path: Path) -> None:
-    from keyring.backend import KeyringBackend
-
-    class MemoryKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.secrets: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.secrets.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.secrets[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.secrets.pop((service, username), None)
-
     backend = MemoryKeyring()
     keeper = KeyKeeper(backend)
     assert keeper.mode == KEYRING

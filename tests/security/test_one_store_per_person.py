@@ -14,7 +14,9 @@ from console.cases.store import CASES_CURSOR, CaseStore
 from console.cli import main
 from console.models.database import WrongStoreKey, open_case_store
 from console.security.credentials import CredentialStore
+from console.security.keys import KeyKeeper
 from console.security.people import (
+    KEY_FILE,
     PeopleRegistry,
     Policy,
     SignInRefused,
@@ -24,6 +26,7 @@ from console.security.people import (
 )
 from console.server.auth import create_user
 from tests.live_server import PASSWORD, LiveServer, live_server
+from tests.security.helpers import MemoryKeyring
 
 
 class Clock:
@@ -174,3 +177,15 @@ def test_the_hotline_sets_the_lock_time_and_offline_age_in_its_resources(
     assert load_policy(policy) == Policy(lock_after_minutes=2, offline_days=3)
     policy.write_text('{"lock_after_minutes": -1, "offline_days": "soon"}')
     assert load_policy(policy) == Policy()  # nonsense falls back to the defaults
+
+
+def test_with_a_keyring_offline_sign_in_and_unlock_use_the_verifier(tmp_path: Path) -> None:
+    keyring = MemoryKeyring()
+    people = PeopleRegistry(tmp_path, KeyKeeper(keyring))
+    online = people.signed_in_online("http://hotline.example", "alice", "specialist", PASSWORD)
+    assert not (online.folder / KEY_FILE).exists() and len(keyring.secrets) == 1
+    people.check_password(online.folder, PASSWORD)
+    with pytest.raises(SignInRefused, match="Wrong"):
+        people.check_password(online.folder, "guess")
+    offline = people.sign_in_offline("http://hotline.example", "alice", PASSWORD)
+    assert offline.key == online.key

@@ -5,10 +5,11 @@ Each person who signs in on this workstation gets a folder of their own under th
 small sign-in record. Nobody's store is ever opened with anyone else's key, so switching person
 closes one store and opens another; a case reaches another person only through the server.
 
-Signing in: online against the server whenever it answers. A successful online sign-in leaves an
-argon2id verifier of the password in the record, so during an outage the person can still start
-a shift offline — for at most ``offline_days`` after that last online sign-in (the hotline's
-policy, ``resources/security.json``). Each wrong password makes the next try wait longer.
+Signing in: online against the server whenever it answers. A successful online sign-in leaves
+proof of the password on the workstation (the store key wrapped by it or, with a keyring, an
+argon2id verifier), so during an outage the person can still start a shift offline — for at
+most ``offline_days`` after that last online sign-in (the hotline's policy,
+``resources/security.json``). Each wrong password makes the next try wait longer.
 """
 
 from __future__ import annotations
@@ -136,7 +137,9 @@ class PeopleRegistry:
         key = self._key(folder, password)
         record.update(user=user, role=role, server=server,
                       online_at=self._clock().isoformat(), failures=0, failed_at=None)
-        if not _verifies(record.get("verifier"), password):
+        if self.keys.mode == keys.PASSWORD:
+            record.pop("verifier", None)  # the wrapped key is the verifier (see ``_proof``)
+        elif not _verifies(record.get("verifier"), password):
             record["verifier"] = _hasher().hash(password)
         self._save(folder, record)
         return Person(user, role, server, folder, key, online=True)
@@ -145,7 +148,7 @@ class PeopleRegistry:
         """Sign in without the server, with the verifier from the last online sign-in."""
         folder = person_folder(self.home, server, user)
         record = self._record(folder)
-        if not record.get("verifier"):
+        if not record.get("online_at"):
             raise SignInRefused(f"{user} has never signed in online on this workstation: "
                                 "an offline sign-in needs one online sign-in first.")
         age = self._clock() - _parse_time(record.get("online_at"))
@@ -153,21 +156,25 @@ class PeopleRegistry:
             raise SignInRefused(
                 f"The last online sign-in of {user} here is older than "
                 f"{self.policy.offline_days:g} days: sign in online (the server must answer).")
-        if self.keys.mode == keys.PASSWORD and (folder / KEY_FILE).exists():
-            # Unwrapping the key proves the password as well as the verifier would: one argon2
-            # derivation instead of two, so an offline sign-in stays well under a second.
-            key = self._guarded(folder, lambda: self._unwrapped(folder, password))
-        else:
-            self.check_password(folder, password)
-            key = self._key(folder, password)
+        key = self._guarded(folder, lambda: self._proof(folder, password))
         return Person(user, str(record.get("role") or "specialist"), server, folder, key,
                       online=False)
 
     def check_password(self, folder: Path, password: str) -> None:
         """Accept ``password`` against the person's verifier, or count a failure and refuse;
         refuses at once while a wait from earlier failures runs."""
-        verifier = self._record(folder).get("verifier")
-        self._guarded(folder, lambda: password if _verifies(verifier, password) else None)
+        self._guarded(folder, lambda: self._proof(folder, password))
+
+    def _proof(self, folder: Path, password: str) -> bytes | None:
+        """The person's store key if ``password`` is theirs, else None; one argon2 derivation
+        either way: without a keyring, unwrapping the key proves the password; with one, the
+        argon2id verifier of the last online sign-in does, and the key comes from the keyring.
+        """
+        if self.keys.mode == keys.PASSWORD:
+            return self._unwrapped(folder, password) if (folder / KEY_FILE).exists() else None
+        if not _verifies(self._record(folder).get("verifier"), password):
+            return None
+        return self._unwrapped(folder, password)
 
     def _guarded(self, folder: Path, attempt: Callable[[], T | None]) -> T:
         """``attempt()`` (None: a wrong password) under the waits that wrong passwords earn."""
