@@ -125,3 +125,31 @@ def test_the_servers_signing_key_sits_only_in_its_encrypted_database(hotline_hom
     assert not is_plain_sqlite(server_db)
     with pytest.raises(sqlite3.DatabaseError):
         sqlite3.connect(server_db).execute("SELECT * FROM server_setting").fetchall()
+
+
+def test_the_single_plain_store_of_an_older_version_becomes_the_first_persons(
+        hotline_home: Path) -> None:
+    legacy = hotline_home / "cases.sqlite"
+    old = CaseStore(open_case_store(legacy), "demo.specialist")
+    case = old.create_case("crisis", "urgent", answers=SECRETS)
+    before = (old.list_cases(), old.pending_changes(100))
+    old.engine.dispose()
+
+    workstation = open_workstation(None, CredentialStore.for_this_process())
+    assert (workstation.cases.list_cases(), workstation.cases.pending_changes(100)) == before
+    workstation.close()
+    assert not legacy.exists() and not is_plain_sqlite(workstation.person.store_path)
+    assert case["id"] and leaks(hotline_home) == []
+
+
+def test_an_encrypted_left_over_store_goes_only_to_the_person_whose_key_opens_it(
+        hotline_home: Path) -> None:
+    legacy = hotline_home / "cases.sqlite"
+    someone_elses = CaseStore(open_case_store(legacy, new_key()), "x")
+    someone_elses.create_case("crisis", "urgent", summary="not yours")
+    someone_elses.engine.dispose()
+
+    workstation = open_workstation(None, CredentialStore.for_this_process())
+    assert workstation.cases.list_cases() == []
+    workstation.close()
+    assert legacy.exists()
