@@ -15,8 +15,9 @@ from console.server.db import DATABASE_URL_ENV, default_database_url, server_eng
 DEFAULT_PORT = 8750
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    return args.database_url or os.environ.get(DATABASE_URL_ENV) or default_database_url()
+def _database_url(args: argparse.Namespace) -> str | None:
+    """The database chosen; None for the default (encrypted) SQLite file in the data folder."""
+    return args.database_url or os.environ.get(DATABASE_URL_ENV) or None
 
 
 def _read_password(prompt: str) -> str:
@@ -56,8 +57,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _keep_nodelay_with_workers()
     url = _database_url(args)
     server_engine(url).dispose()  # migrate once, before any worker starts
-    os.environ[DATABASE_URL_ENV] = url
-    shown = make_url(url).render_as_string(hide_password=True)
+    if url is not None:
+        os.environ[DATABASE_URL_ENV] = url
+    shown = make_url(url or default_database_url()).render_as_string(hide_password=True)
     print(f"Hotline Console server on http://{args.host}:{args.port} — database {shown}",
           file=sys.stderr)
     uvicorn.run("console.server.app:create_app_from_env", factory=True, host=args.host,

@@ -31,10 +31,12 @@ def default_database_url() -> str:
 def server_engine(url: str | None = None, key: bytes | None = None) -> Engine:
     """An engine for the server database at ``url`` (PostgreSQL or SQLite), migrated to head.
 
-    The default SQLite file in the data folder holds cases and the token signing key, so it is a
-    SQLCipher database under the workstation's server key (a plain one is encrypted in place);
-    other SQLite files are encrypted when ``key`` is given.
+    With no ``url``, the default SQLite file in the data folder: it holds cases and the token
+    signing key, so it is a SQLCipher database under the workstation's server key (a plain one
+    is encrypted in place). Other SQLite files are encrypted when ``key`` is given.
     """
+    if url is None and key is None:
+        key = server_database_key(settings.data_home())
     url = url or default_database_url()
     try:
         parsed = make_url(url)
@@ -42,8 +44,6 @@ def server_engine(url: str | None = None, key: bytes | None = None) -> Engine:
         raise BadDatabaseUrl(f"not a database URL: {url!r}") from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ":memory:"
-        if key is None and url == default_database_url():
-            key = server_database_key(settings.data_home())
         if key is not None and is_plain_sqlite(Path(database)):
             encrypt_in_place(Path(database), key)
         engine = sqlite_engine(database, key)
