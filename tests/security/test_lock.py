@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from console import settings
@@ -156,3 +163,29 @@ def test_with_a_central_server_the_console_starts_at_the_sign_in_screen(qtbot: Q
     screen.sign_in()  # the server does not answer, and alice never signed in here online
     qtbot.waitUntil(lambda: "never signed in online" in screen.message.text(), timeout=10_000)
     assert session.window is None
+
+
+def test_sign_out_closes_the_persons_window_and_store_and_shows_the_sign_in(
+        qtbot: QtBot) -> None:
+    application()
+    session = Session(None, CredentialStore.for_this_process())
+    session.start()
+    first = session.window
+    assert first is not None
+    engine = first.workstation.cases.engine
+    first.actions_by_name["sign-out"].trigger()
+    screen = session.sign_in_screen
+    assert screen is not None and screen.isVisible() and not first.isVisible()
+    qtbot.addWidget(screen)
+    assert engine.pool.checkedout() == 0  # the store's connections are closed
+    assert not shown_texts_of(screen, "demo.specialist is signed in")
+    screen.other_user.setText(DEMO_SPECIALIST)
+    screen.other_password.setText(demo_password(settings.data_home(), DEMO_SPECIALIST))
+    screen.sign_in()
+    qtbot.waitUntil(lambda: session.window is not None, timeout=10_000)
+    assert session.window is not None and session.window.workstation.user == DEMO_SPECIALIST
+    session.window.close()
+
+
+def shown_texts_of(widget: QWidget, text: str) -> bool:
+    return any(text in label.text() for label in widget.findChildren(QLabel) if label.isVisible())
