@@ -125,11 +125,6 @@ class KeyKeeper:
         write_private(key_file, json.dumps(wrap(key, password), indent=2))
         return key
 
-    def rewrap(self, key: bytes, key_file: Path, password: str) -> None:
-        """Wrap ``key`` under a new password (after the server accepted a changed one)."""
-        if self._backend is None:
-            write_private(key_file, json.dumps(wrap(key, password), indent=2))
-
     def workstation_key(self, name: str, key_file: Path) -> bytes:
         """A key that belongs to no person (the built-in server's database): in the keyring,
         else in ``key_file``, which only this account may read (0600 in a 0700 folder)."""
