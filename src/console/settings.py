@@ -42,8 +42,9 @@ def directory_db_path() -> Path:
 
 
 def case_db_path() -> Path:
-    """The workstation's cases and their unsent changes: confidential, so kept in a file of its
-    own, apart from the public directory cache (which may be deleted and rebuilt at any time)."""
+    """Where versions before one store per person kept the workstation's cases: the first person
+    to sign in takes that store over, encrypted (``console.security.people``); each person's own
+    store lives in their folder under ``people/``, apart from the public directory cache."""
     return data_home() / "cases.sqlite"
 
 

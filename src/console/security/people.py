@@ -41,7 +41,6 @@ PEOPLE_FOLDER = "people"
 RECORD_FILE = "person.json"
 KEY_FILE = "store-key.json"
 STORE_FILE = "cases.sqlite"
-LEGACY_STORE = "cases.sqlite"  # the single, plain store of versions before one store per person
 EMBEDDED = "embedded"  # what the built-in server is called in people's records
 # Wrong passwords allowed before the waits start; the wait doubles with each further one.
 FREE_FAILURES, MAX_WAIT_SECONDS = 3, 300
@@ -254,7 +253,9 @@ def _adopt_legacy_store(person: Person) -> None:
     An encrypted one found there is the remains of such a move stopped before the rename: it is
     taken only by the person whose key opens it.
     """
-    legacy = person.folder.parent.parent / LEGACY_STORE
+    legacy = settings.case_db_path()
+    if legacy.parent != person.folder.parent.parent:
+        return  # a data folder other than this process's: nothing of an older version there
     if person.store_path.exists() or not legacy.exists():
         return
     if is_plain_sqlite(legacy):
