@@ -147,13 +147,15 @@ def sign_in(people: PeopleRegistry, server_url: str | None, credentials: Credent
             raise SignInRefused("Wrong user name or password.")
         return demo_person(people, user)
     api = ServerApi(server_url, credentials)
+    folder = person_folder(people.home, api.server_url, user)
     try:
+        people.refuse_while_waiting(folder)  # the same waits online: no guessing at the server
         tokens = api.sign_in(user, password)
     except ServerUnreachable:
         return people.sign_in_offline(api.server_url, user, password)
     except ServerRefused as refusal:
         if refusal.status in (401, 403):
-            people.count_failure(person_folder(people.home, api.server_url, user))
+            people.count_failure(folder)
             raise SignInRefused("Wrong user name or password.") from None
         raise SignInRefused(str(refusal)) from None
     finally:

@@ -177,6 +177,19 @@ class PeopleRegistry:
 
     def _guarded(self, folder: Path, attempt: Callable[[], T | None]) -> T:
         """``attempt()`` (None: a wrong password) under the waits that wrong passwords earn."""
+        self.refuse_while_waiting(folder)
+        result = attempt()
+        if result is None:
+            self.count_failure(folder)
+            raise SignInRefused("Wrong user name or password.")
+        record = self._record(folder)
+        if record.get("failures"):
+            record.update(failures=0, failed_at=None)
+            self._save(folder, record)
+        return result
+
+    def refuse_while_waiting(self, folder: Path) -> None:
+        """Raise ``TryLater`` while the wait earned by earlier wrong passwords runs."""
         record = self._record(folder)
         failures = int(record.get("failures") or 0)
         if failures >= FREE_FAILURES and record.get("failed_at"):
@@ -184,14 +197,6 @@ class PeopleRegistry:
             left = wait - (self._clock() - _parse_time(record["failed_at"])).total_seconds()
             if left > 0:
                 raise TryLater(left)
-        result = attempt()
-        if result is None:
-            self.count_failure(folder)
-            raise SignInRefused("Wrong user name or password.")
-        if failures:
-            record.update(failures=0, failed_at=None)
-            self._save(folder, record)
-        return result
 
     def _unwrapped(self, folder: Path, password: str) -> bytes | None:
         try:
