@@ -110,8 +110,9 @@ class LockPage(QWidget):
             mine.addRow("&Password", self.password)
             mine.addRow("", self.unlock_button)
             column.addLayout(mine)
-        column.addSpacing(16)
-        column.addWidget(QLabel("Sign in as someone else:" if user else "Sign in:"))
+        if user:
+            column.addSpacing(16)
+            column.addWidget(QLabel("Sign in as someone else:"))
         form = QFormLayout()
         form.addRow("User &name", self.other_user)
         form.addRow("Pass&word", self.other_password)
