@@ -7,6 +7,7 @@ is made separately by ``connect``, off the GUI thread, so the window never waits
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,20 +20,23 @@ from console import settings
 from console.cases.audit import AuditLog
 from console.cases.listing import CaseList
 from console.cases.store import CaseStore
-from console.demo import DEMO_ROLES, DEMO_SPECIALIST
+from console.demo import DEMO_ROLES, DEMO_SPECIALIST, demo_password
 from console.directory.search import DirectorySearch, SearchQuery, SearchResult
 from console.directory.store import open_local_directory
 from console.errors import UserError
 from console.intake.desk import CallDesk
-from console.models.database import open_case_store, open_directory
+from console.models.database import open_directory
 from console.protocol import Protocol, load_protocol
 from console.security.credentials import CredentialStore
-from console.sync.api import ServerApi, SignInNeeded
+from console.security.keys import MODE_WORDS
+from console.security.people import EMBEDDED, PeopleRegistry, Person, SignInRefused, person_folder
+from console.sync.api import ServerApi, ServerRefused, ServerUnreachable, SignInNeeded
 from console.sync.client import SyncClient
 
 if TYPE_CHECKING:
     from console.embedded import EmbeddedServer
 
+log = logging.getLogger(__name__)
 SERVER_PREFERENCE = "server_url"
 USER_PREFERENCE = "user"
 
@@ -82,6 +86,8 @@ class Workstation:
     user: str
     role: str  # what the server lets this user do: "specialist" or "supervisor"
     credentials: CredentialStore
+    person: Person  # who is signed in: their folder, and the key their case store is open with
+    people: PeopleRegistry
     home: Path = field(default_factory=settings.data_home)
 
     @property
@@ -102,36 +108,85 @@ class UnknownDemoUser(UserError, ValueError):
     """The built-in server has only its demo accounts."""
 
 
-def _who(server_url: str | None, credentials: CredentialStore,
-         demo_user: str | None) -> tuple[str, str]:
-    """The user this workstation works as, and their role."""
+def demo_person(people: PeopleRegistry, demo_user: str | None = None) -> Person:
+    """A demo account of the built-in server, signed in with its stored password (the server
+    on this workstation's loopback address is where that password is checked, once it runs)."""
+    user = demo_user or DEMO_SPECIALIST
+    if user not in DEMO_ROLES:
+        raise UnknownDemoUser(f"the built-in server knows only {', '.join(DEMO_ROLES)}")
+    return people.signed_in_online(EMBEDDED, user, DEMO_ROLES[user],
+                                   demo_password(people.home, user))
+
+
+def demo_hint(workstation: Workstation) -> str:
+    """With the built-in server, its demo accounts and passwords, for the sign-in and lock
+    screens; nothing with a real server."""
+    if not workstation.embedded:
+        return ""
+    accounts = "; ".join(f"{user}, password {demo_password(workstation.home, user)}"
+                         for user in DEMO_ROLES)
+    return ("Demo: this console runs its built-in demonstration server, never for real calls. "
+            f"Its demo accounts: {accounts}.")
+
+
+def sign_in(people: PeopleRegistry, server_url: str | None, credentials: CredentialStore,
+            user: str, password: str) -> Person:
+    """Sign ``user`` in: against the server when it answers, else offline with the verifier of
+    the last online sign-in (see ``console.security.people``). Raises ``SignInRefused``.
+
+    Slow (a network call and a key derivation): call it off the GUI thread.
+    """
+    user = user.strip()
+    if not user or not password:
+        raise SignInRefused("Type your user name and password.")
     if server_url is None:
-        user = demo_user or DEMO_SPECIALIST
         if user not in DEMO_ROLES:
-            raise UnknownDemoUser(f"the built-in server knows only {', '.join(DEMO_ROLES)}")
-        return user, DEMO_ROLES[user]
-    tokens = credentials.load(server_url)
-    if tokens is not None:
-        return tokens.user, tokens.role
-    # Not signed in yet (or no keyring): the last user, as a specialist until the sign-in says.
-    return settings.read_preference(USER_PREFERENCE) or "", "specialist"
+            raise SignInRefused(f"The built-in demo server knows only {', '.join(DEMO_ROLES)}.")
+        folder = person_folder(people.home, EMBEDDED, user)
+        if password != demo_password(people.home, user):
+            people.count_failure(folder)
+            raise SignInRefused("Wrong user name or password.")
+        return demo_person(people, user)
+    api = ServerApi(server_url, credentials)
+    folder = person_folder(people.home, api.server_url, user)
+    try:
+        people.refuse_while_waiting(folder)  # the same waits online: no guessing at the server
+        tokens = api.sign_in(user, password)
+    except ServerUnreachable:
+        return people.sign_in_offline(api.server_url, user, password)
+    except ServerRefused as refusal:
+        if refusal.status in (401, 403):
+            people.count_failure(folder)
+            raise SignInRefused("Wrong user name or password.") from None
+        raise SignInRefused(str(refusal)) from None
+    finally:
+        api.close()
+    return people.signed_in_online(api.server_url, tokens.user, tokens.role, password)
 
 
 def open_workstation(server_url: str | None = None, credentials: CredentialStore | None = None,
-                     demo_user: str | None = None) -> Workstation:
+                     demo_user: str | None = None, person: Person | None = None,
+                     people: PeopleRegistry | None = None) -> Workstation:
     """Local stores, protocol and services; fast enough to run before the window shows.
 
-    ``demo_user`` picks one of the built-in server's accounts (the supervisor's, say) when no
-    central server is used.
+    ``person`` is who signed in (``sign_in``); with the built-in server and no ``person``, the
+    demo account ``demo_user`` (the specialist's by default) is signed in. Their own encrypted
+    case store is opened; nobody else's.
     """
     credentials = credentials or CredentialStore()
-    user, role = _who(server_url, credentials, demo_user)
+    people = people or PeopleRegistry()
+    if person is None:
+        if server_url is not None:
+            raise SignInNeeded(f"sign in to {server_url} first")
+        person = demo_person(people, demo_user)
     protocol = load_protocol()
-    cases = CaseStore(open_case_store(settings.case_db_path()), user)
+    cases = CaseStore(person.open_store(), person.user)
+    log.info("case store opened: %s", MODE_WORDS[people.keys.mode])
     open_local_directory().dispose()  # first start: seeds the demo directory
     lookup = DirectoryLookup(lambda: open_directory(settings.directory_db_path()))
     return Workstation(protocol, cases, CallDesk(cases, protocol), CaseList(cases.engine),
-                       AuditLog(cases.engine, user), lookup, server_url, user, role, credentials)
+                       AuditLog(cases.engine, person.user), lookup, server_url, person.user,
+                       person.role, credentials, person, people)
 
 
 @dataclass
@@ -165,8 +220,14 @@ def connect(workstation: Workstation) -> Connection:
     try:
         if embedded is not None:
             sign_in_demo(api, workstation.user, workstation.home)
-        elif workstation.credentials.load(url) is None:
-            raise SignInNeeded(f"sign in to {url} to sync")
+        else:
+            tokens = workstation.credentials.load(url)
+            if tokens is not None and tokens.user != workstation.user:
+                # Someone else's sign-in, left by the person before: never sync under it.
+                workstation.credentials.clear(url)
+                tokens = None
+            if tokens is None:
+                raise SignInNeeded(f"sign in to {url} to sync")
     except BaseException:
         api.close()
         if embedded is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from console import __version__
 from console.errors import UserError
+from console.security.files import private_umask
 from console.server.cli import add_server_commands
 from console.sync.cli import add_sync_command
 from console.tasks import Cancelled
@@ -305,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    private_umask()  # whatever this run writes (stores, PDFs, exports, logs) is owner-only
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

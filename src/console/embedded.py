@@ -20,7 +20,6 @@ start stopped at any point is completed by the next one.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import socket
 import threading
@@ -38,8 +37,11 @@ from console import settings
 from console.demo import DEMO_ROLES as DEMO_ROLES
 from console.demo import DEMO_SPECIALIST as DEMO_SPECIALIST
 from console.demo import DEMO_SUPERVISOR as DEMO_SUPERVISOR
+from console.demo import USERS_FILE as USERS_FILE
+from console.demo import stored_demo_passwords
 from console.directory.batch import ImportFailed
 from console.security.credentials import Tokens
+from console.security.files import write_private
 from console.tasks import QuietState, TaskState
 
 if TYPE_CHECKING:
@@ -49,7 +51,6 @@ if TYPE_CHECKING:
     from console.sync.api import ServerApi
 
 DATABASE_FILE = "server.sqlite"
-USERS_FILE = "embedded-users.json"
 LOOPBACK = "127.0.0.1"
 START_SECONDS = 20.0
 STOP_SECONDS = 10.0
@@ -110,11 +111,17 @@ class EmbeddedServer:
     def _prepared_engine(self, state: TaskState) -> Engine:
         # The server's modules take most of a second to import: they load in the starting
         # thread, not when the app imports this module.
+        from console.security.files import private_folder
+        from console.security.keys import KeyUnavailable, server_database_key
         from console.server.db import server_engine
 
         with _reason(f"cannot open the server database {self.database_path}"):
-            self.home.mkdir(parents=True, exist_ok=True)
-            engine = server_engine(f"sqlite:///{self.database_path}")
+            private_folder(self.home)
+            try:
+                key = server_database_key(self.home)
+            except KeyUnavailable as error:
+                raise EmbeddedServerError(str(error)) from None
+            engine = server_engine(f"sqlite:///{self.database_path}", key)
         try:
             with _reason("cannot set up the demo users and directory"):
                 _ensure_demo_users(engine, self.home)
@@ -133,7 +140,7 @@ def sign_in_demo(api: ServerApi, user: str = DEMO_SPECIALIST, home: Path | None 
     """
     if user not in DEMO_ROLES:
         raise EmbeddedServerError(f"{user} is not a demo user")
-    passwords = _stored_passwords(home or settings.data_home())
+    passwords = stored_demo_passwords(home or settings.data_home())
     if passwords is None:
         raise EmbeddedServerError("the demo users are not set up yet: start the server first")
     return api.sign_in(user, passwords[user])
@@ -154,7 +161,7 @@ def _ensure_demo_users(engine: Engine, home: Path) -> None:
     """Both demo users, enabled, in their roles, with the passwords in the users file."""
     from console.server.auth import ensure_user, list_users
 
-    passwords = _stored_passwords(home)
+    passwords = stored_demo_passwords(home)
     fresh = passwords is None
     if passwords is None:
         passwords = {name: secrets.token_urlsafe(24) for name in DEMO_ROLES}
@@ -165,33 +172,7 @@ def _ensure_demo_users(engine: Engine, home: Path) -> None:
     if fresh:
         # Written only once the database holds these passwords: a start stopped before this
         # line makes new ones next time, so the file never names a password the server lacks.
-        _write_private(home / USERS_FILE, json.dumps(passwords, indent=2))
-
-
-def _stored_passwords(home: Path) -> dict[str, str] | None:
-    """The demo users' passwords from the users file; None when it is missing or damaged."""
-    try:
-        stored = json.loads((home / USERS_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(stored, dict):
-        return None
-    if not all(isinstance(stored.get(name), str) and len(stored[name]) >= 8
-               for name in DEMO_ROLES):
-        return None
-    return {name: stored[name] for name in DEMO_ROLES}
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step, readable and writable by this user only."""
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)  # a left-over could carry wider permissions
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(partial, path)
+        write_private(home / USERS_FILE, json.dumps(passwords, indent=2))
 
 
 def _ensure_demo_directory(engine: Engine, state: TaskState) -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
+from console.security.files import private_folder, private_umask, tighten
+
 APP_NAME = "HotlineConsole"
 APP_AUTHOR = "Hotline"
 HOME_ENV = "HOTLINE_HOME"
@@ -20,11 +22,19 @@ RESOURCES_ENV = "HOTLINE_RESOURCES"
 
 
 def data_home() -> Path:
-    """The folder that holds every local store, created on first use."""
+    """The folder that holds every local store, created on first use, owner-only (0700, its
+    files 0600); what an older version left readable to others is tightened on first use."""
     override = os.environ.get(HOME_ENV)
     home = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
-    home.mkdir(parents=True, exist_ok=True)
+    private_umask()  # whatever is made in it from here on is owner-only, whoever called
+    if home not in _TIGHTENED:
+        private_folder(home)
+        tighten(home)
+        _TIGHTENED.add(home)
     return home
+
+
+_TIGHTENED: set[Path] = set()  # homes already walked by this process: once per start is enough
 
 
 def directory_db_path() -> Path:
@@ -33,8 +43,9 @@ def directory_db_path() -> Path:
 
 
 def case_db_path() -> Path:
-    """The workstation's cases and their unsent changes: confidential, so kept in a file of its
-    own, apart from the public directory cache (which may be deleted and rebuilt at any time)."""
+    """Where versions before one store per person kept the workstation's cases: the first person
+    to sign in takes that store over, encrypted (``console.security.people``); each person's own
+    store lives in their folder under ``people/``, apart from the public directory cache."""
     return data_home() / "cases.sqlite"
 
 
@@ -76,5 +87,6 @@ def write_preference(key: str, value: str) -> None:
         preferences = {}
     preferences[key] = value
     partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)  # a left-over could carry wider rights
     partial.write_text(json.dumps(preferences, indent=2), "utf-8")
     os.replace(partial, path)  # never a half-written file

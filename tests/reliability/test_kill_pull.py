@@ -124,7 +124,8 @@ def test_pull_killed_at_random_points_resumes_and_ends_equal_to_the_server(
 
 
 # A process that dies (as under SIGKILL) when SQLite is about to run a statement starting with
-# argv[2], while opening a store of kind argv[1] at argv[3] for the first time.
+# argv[2], while opening a store of kind argv[1] at argv[3] for the first time (a case store
+# encrypted under the key argv[4]).
 _DIE_WHILE_OPENING = """
 import os, sys
 from sqlalchemy import event
@@ -133,8 +134,8 @@ from console.server import db
 
 make_engine = database.sqlite_engine
 
-def dying_engine(path):
-    engine = make_engine(path)
+def dying_engine(path, key=None):
+    engine = make_engine(path, key)
     def trace(dbapi_connection, _record):
         dbapi_connection.set_trace_callback(
             lambda sql: os._exit(9) if sql.lstrip().startswith(sys.argv[2]) else None)
@@ -142,12 +143,15 @@ def dying_engine(path):
     return engine
 
 database.sqlite_engine = db.sqlite_engine = dying_engine
-opener = {"directory": database.open_directory, "cases": database.open_case_store,
+opener = {"directory": database.open_directory,
+          "cases": lambda path: database.open_case_store(path, bytes.fromhex(sys.argv[4])),
           "server": lambda path: db.server_engine(f"sqlite:///{path}")}[sys.argv[1]]
 opener(sys.argv[3])
 """
 
-OPENERS = {"directory": open_directory, "cases": open_case_store,
+# The case store is encrypted, as the console keeps it.
+CASES_KEY = bytes.fromhex("c4" * 32)
+OPENERS = {"directory": open_directory, "cases": lambda path: open_case_store(path, CASES_KEY),
            "server": lambda path: server_engine(f"sqlite:///{path}")}
 
 
@@ -158,7 +162,8 @@ def test_killed_while_creating_a_store_it_opens_next_time(tmp_path: Path, store:
                                                            statement: str) -> None:
     """A first start killed half-way through making the store's tables leaves no broken file."""
     path = tmp_path / f"{store}.sqlite"
-    died = subprocess.run([sys.executable, "-c", _DIE_WHILE_OPENING, store, statement, str(path)],
+    died = subprocess.run([sys.executable, "-c", _DIE_WHILE_OPENING, store, statement, str(path),
+                           CASES_KEY.hex()],
                           env=child_env(tmp_path / "home"), cwd=REPO, capture_output=True,
                           text=True, timeout=50)
     assert died.returncode == 9, died.stderr

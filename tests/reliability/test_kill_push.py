@@ -19,21 +19,31 @@ import pytest
 from sqlalchemy import func, select
 
 from console.cases.store import CaseStore
-from console.models.database import open_case_store
+from console.models.database import open_case_store, sqlcipher
+from console.security.keys import sqlcipher_key
 from console.server.auth import create_user
 from console.server.db import server_engine
 from console.server.models import AppliedChange, CaseRecord
 from tests.live_server import PASSWORD
 from tests.reliability.harness import ServerProcess, Workstation, run_workstation
+from tests.reliability.workstation import STORE_KEY
 
 CASES = 800
 KILLS = 6
 SEED = 20_261_124
 
 
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    """A raw connection to the encrypted store (read only: without taking any lock)."""
+    target = f"file:{path}?mode=ro" if read_only else f"file:{path}"
+    connection = sqlcipher().connect(target, uri=True, timeout=5)
+    connection.execute(f'PRAGMA key = "{sqlcipher_key(STORE_KEY)}"')
+    return connection
+
+
 def _pending(path: Path) -> int:
     """Changes still waiting in the outbox, read without taking any lock."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as connection:
+    with _connect(path, read_only=True) as connection:
         count = connection.execute(
             "SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
     connection.close()
@@ -42,10 +52,11 @@ def _pending(path: Path) -> int:
 
 def _check_case_store(path: Path) -> dict[str, int]:
     """The case store opens clean after a kill; returns its counts."""
-    with sqlite3.connect(path) as connection:
+    with _connect(path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert connection.execute("PRAGMA cipher_integrity_check").fetchall() == []
     connection.close()
-    engine = open_case_store(path)
+    engine = open_case_store(path, STORE_KEY)
     try:
         store = CaseStore(engine, "pat")
         assert len(store.list_cases()) == CASES
@@ -91,7 +102,7 @@ def test_push_killed_at_random_points_delivers_every_case_exactly_once(tmp_path:
 
     assert _check_case_store(cases_path) == {"pending": 0, "rejected": 0, "conflicts": 0}
     local = {case["id"]: case for case in
-             CaseStore(open_case_store(cases_path), "pat").list_cases()}
+             CaseStore(open_case_store(cases_path, STORE_KEY), "pat").list_cases()}
     with engine.connect() as connection:
         stored = {row.id: json.loads(row.doc) for row in connection.execute(
             select(CaseRecord.id, CaseRecord.doc))}

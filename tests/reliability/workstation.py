@@ -30,6 +30,9 @@ from console.sync.api import ServerApi, SyncError
 from console.sync.client import SyncClient
 
 PASSWORD_ENV = "HOTLINE_TEST_PASSWORD"
+# The case store is encrypted as the console keeps it (SQLCipher), under a key the tests share
+# so they can open it between kills.
+STORE_KEY = bytes.fromhex("5e" * 32)
 
 
 
@@ -72,7 +75,7 @@ def _cmd_pull(args: argparse.Namespace) -> int:
 
 
 def _cmd_push(args: argparse.Namespace) -> int:
-    cases = CaseStore(open_case_store(settings.case_db_path()), args.user)
+    cases = CaseStore(open_case_store(settings.case_db_path(), STORE_KEY), args.user)
     if args.create:
         create_cases(cases, args.create)
         print(f"created {args.create}", flush=True)

@@ -242,3 +242,16 @@ def test_backup_refuses_what_it_cannot_do(tmp_path: Path) -> None:
     target.write_bytes(b"")
     with pytest.raises(BackupError, match="exists already"):
         backup(url, target)
+
+
+def test_the_built_in_servers_backup_is_encrypted_as_its_database_is(tmp_path: Path) -> None:
+    from console.server.db import server_engine
+
+    engine = server_engine()  # the default: SQLCipher under this workstation's server key
+    create_user(engine, "pat", "specialist", PASSWORD)
+    engine.dispose()
+    out = tmp_path / "built-in-backup.sqlite"
+    assert main(["server", "backup", str(out)]) == 0
+    assert not out.read_bytes().startswith(b"SQLite format 3")  # not a plain database
+    assert b"pat" not in out.read_bytes()
+    assert restore(out, None)["users"] == 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -25,12 +27,99 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def sqlite_engine(path: Path | str) -> Engine:
-    """An engine on a SQLite file (or ``:memory:``) with the house pragmas on every connection."""
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class WrongStoreKey(ValueError):
+    """The key does not open this encrypted store (or the file is not a database)."""
+
+
+def sqlcipher() -> ModuleType:
+    """SQLCipher 4's DB-API module (SQLite with AES-256 page encryption, FTS5 included)."""
+    from sqlcipher3 import dbapi2
+
+    return dbapi2
+
+
+def _keyed(key: bytes):  # type: ignore[no-untyped-def]
+    from console.security.keys import sqlcipher_key
+
+    literal = sqlcipher_key(key)
+
+    def apply_key(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # The key must be the first statement on a connection; a wrong one shows at first read.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'PRAGMA key = "{literal}"')
+        try:
+            cursor.execute("SELECT count(*) FROM sqlite_master")
+        except sqlcipher().DatabaseError:
+            raise WrongStoreKey("this store's key does not open it") from None
+        finally:
+            cursor.close()
+
+    return apply_key
+
+
+def sqlite_engine(path: Path | str, key: bytes | None = None) -> Engine:
+    """An engine on a SQLite file (or ``:memory:``) with the house pragmas on every connection;
+    with ``key``, a SQLCipher 4 database encrypted with that raw 256-bit key."""
     target = str(path)
-    engine = create_engine(f"sqlite:///{target}")
+    if key is None:
+        engine = create_engine(f"sqlite:///{target}")
+    else:
+        engine = create_engine(f"sqlite:///{target}", module=sqlcipher())
+        event.listen(engine, "connect", _keyed(key))
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def is_plain_sqlite(path: Path) -> bool:
+    """Whether ``path`` is an unencrypted SQLite file (an encrypted one starts with random
+    bytes; an empty file is neither)."""
+    try:
+        with path.open("rb") as stream:
+            return stream.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def encrypt_in_place(path: Path, key: bytes) -> None:
+    """Turn the plain SQLite store at ``path`` into a SQLCipher one under ``key``, atomically.
+
+    Every table, index, FTS table and row is copied by ``sqlcipher_export`` into a new file
+    beside it, which replaces the old one with one rename once it is complete and on disk. A
+    crash or kill at any moment before the rename leaves the old store exactly as it was (the
+    half-made copy is removed next time); after it, the encrypted store is complete.
+    """
+    from console.security.keys import sqlcipher_key
+
+    partial = path.with_name(path.name + ".encrypting")
+    for leftover in (partial, *_sidecars(partial)):
+        leftover.unlink(missing_ok=True)
+    connection = sqlcipher().connect(str(path), isolation_level=None)
+    try:
+        connection.execute("PRAGMA busy_timeout=10000")
+        # Everything in the WAL goes into the file first, so the copy misses nothing.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(partial),
+                                                                      sqlcipher_key(key)))
+        connection.execute("SELECT sqlcipher_export('encrypted')")
+        version = connection.execute("PRAGMA main.user_version").fetchone()[0]
+        connection.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        connection.execute("DETACH DATABASE encrypted")
+        # The old file leaves WAL mode so that closing removes its WAL: nothing plain stays.
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+    with partial.open("rb+") as stream:
+        os.fsync(stream.fileno())
+    os.replace(partial, path)
+    for sidecar in _sidecars(path):
+        sidecar.unlink(missing_ok=True)
+
+
+def _sidecars(path: Path) -> tuple[Path, ...]:
+    return tuple(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))
 
 
 @cache
@@ -109,16 +198,21 @@ def _begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def open_case_store(path: Path | str) -> Engine:
+def open_case_store(path: Path | str, key: bytes | None = None) -> Engine:
     """The local case store at ``path``, migrated to the current schema.
 
-    Every caller opens the case store through here and nowhere else: this is where encryption at
-    rest will plug in (a keyed SQLite driver and the key from the OS keyring), so no other code
-    may build its own engine on the file. Transactions are real SQLite transactions from their
-    first statement; pass ``execution_options(**{WRITE_LOCK: True})`` for ones that write.
+    Every caller opens the case store through here and nowhere else. The console always passes
+    the person's ``key`` (see ``console.security.people``): the store is then a SQLCipher 4
+    database, listing and search tables and outbox included, and a plain store left by an older
+    version is encrypted in place first. Without a key (tests of the store's own logic) it is
+    plain SQLite. Transactions are real SQLite transactions from their first statement; pass
+    ``execution_options(**{WRITE_LOCK: True})`` for ones that write.
     """
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sqlite_engine(path)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if key is not None and is_plain_sqlite(path):
+        encrypt_in_place(path, key)
+    engine = sqlite_engine(path, key)
     event.listen(engine, "connect", _no_driver_transactions)
     event.listen(engine, "begin", _begin)
     upgrade(engine, "cases")

@@ -92,7 +92,7 @@ def is_usable_backend(backend: KeyringBackend) -> bool:
     return _priority(backend) > 0
 
 
-def _default_backend() -> KeyringBackend | None:
+def default_backend() -> KeyringBackend | None:
     try:
         return keyring.get_keyring()
     except KeyringError:
@@ -103,7 +103,7 @@ class CredentialStore:
     """Sign-in tokens per server, in the system keyring or, failing that, in memory only."""
 
     def __init__(self, backend: KeyringBackend | None = None) -> None:
-        chosen = backend if backend is not None else _default_backend()
+        chosen = backend if backend is not None else default_backend()
         usable = chosen is not None and is_usable_backend(chosen)
         self._backend: KeyringBackend | None = chosen if usable else None
         self._memory: dict[str, Tokens] = {}

@@ -18,8 +18,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
+from console import settings
 from console.errors import UserError
-from console.server.db import server_engine
+from console.security.keys import server_database_key
+from console.server.db import default_database_url, server_engine
 from console.server.models import AppliedChange, CaseRecord, User
 
 PAGES_PER_STEP = 1_024  # let writers in between steps: a backup never stalls the server long
@@ -29,8 +31,8 @@ class BackupError(UserError):
     """A backup or restore that cannot be done; the message says why, for IT."""
 
 
-def _sqlite_path(url: str) -> Path:
-    parsed = make_url(url)
+def _sqlite_path(url: str | None) -> Path:
+    parsed = make_url(url or default_database_url())
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         raise BackupError("backup and restore here are for the embedded SQLite server; back up "
                           "PostgreSQL with pg_dump (see the README's Operations section)")
@@ -54,8 +56,15 @@ def summary(engine: Engine) -> dict[str, int]:
                                     ("applied changes", AppliedChange))}
 
 
-def backup(database_url: str, out: Path) -> dict[str, int]:
-    """Copy the live server database at ``database_url`` to the new file ``out``."""
+def _key(database_url: str | None) -> bytes | None:
+    """The default database is encrypted under this workstation's server key, and so are its
+    backups; a database named by URL is used as given."""
+    return server_database_key(settings.data_home()) if database_url is None else None
+
+
+def backup(database_url: str | None, out: Path) -> dict[str, int]:
+    """Copy the live server database at ``database_url`` (None: the default, encrypted one) to
+    the new file ``out``."""
     _sqlite_path(database_url)
     if out.exists():
         raise BackupError(f"{out.name} exists already; choose a new file name")
@@ -63,11 +72,11 @@ def backup(database_url: str, out: Path) -> dict[str, int]:
     partial.unlink(missing_ok=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     source = server_engine(database_url)
-    target = server_engine(f"sqlite:///{partial}")
+    target = server_engine(f"sqlite:///{partial}", _key(database_url))
     try:
         _copy(source, target)
         target.dispose()
-        target = server_engine(f"sqlite:///{partial}")
+        target = server_engine(f"sqlite:///{partial}", _key(database_url))
         counts = summary(target)
     finally:
         source.dispose()
@@ -79,7 +88,7 @@ def backup(database_url: str, out: Path) -> dict[str, int]:
     return counts
 
 
-def restore(backup_file: Path, database_url: str) -> dict[str, int]:
+def restore(backup_file: Path, database_url: str | None) -> dict[str, int]:
     """Make the server database at ``database_url`` a copy of ``backup_file``.
 
     The backup is checked first (it opens, its schema migrates, its integrity check passes), so
@@ -96,7 +105,7 @@ def restore(backup_file: Path, database_url: str) -> dict[str, int]:
     source = None
     try:
         try:
-            source = server_engine(f"sqlite:///{staged}")
+            source = server_engine(f"sqlite:///{staged}", _key(database_url))
             with source.connect() as connection:
                 verdict = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
             counts = summary(source)

@@ -16,8 +16,9 @@ from console.server.config import ServerConfig, load_config
 from console.server.db import DATABASE_URL_ENV, DOCS_ENV, default_database_url, server_engine
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    return args.database_url or load_config().database() or default_database_url()
+def _database_url(args: argparse.Namespace) -> str | None:
+    """The database chosen; None for the default (encrypted) SQLite file in the data folder."""
+    return args.database_url or load_config().database() or None
 
 
 def _read_password(prompt: str) -> str:
@@ -66,14 +67,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     config.signing_key()  # a bad key file stops the start here, not in every worker
     url = _database_url(args)
     server_engine(url).dispose()  # migrate once, before any worker starts
-    os.environ[DATABASE_URL_ENV] = url
+    if url is not None:
+        os.environ[DATABASE_URL_ENV] = url
     if args.no_docs:
         os.environ[DOCS_ENV] = "off"
     if bool(args.certfile) != bool(args.keyfile):
         print("error: give both --certfile and --keyfile (or neither, behind a TLS proxy)",
               file=sys.stderr)
         return 2
-    shown = make_url(url).render_as_string(hide_password=True)
+    shown = make_url(url or default_database_url()).render_as_string(hide_password=True)
     # --certfile/--keyfile for this run, else the configured TLS files (or none: behind a proxy).
     tls = (args.certfile, args.keyfile) if args.certfile else tls
     host, port = args.host or config.host, args.port or config.port

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -11,7 +12,8 @@ from sqlalchemy.exc import ArgumentError
 
 from console import settings
 from console.errors import UserError
-from console.models.database import sqlite_engine, upgrade
+from console.models.database import encrypt_in_place, is_plain_sqlite, sqlite_engine, upgrade
+from console.security.keys import server_database_key
 
 DATABASE_URL_ENV = "HOTLINE_DATABASE_URL"
 DOCS_ENV = "HOTLINE_SERVER_DOCS"  # "off": no /docs or /openapi.json (see ``server.app``)
@@ -28,15 +30,25 @@ def default_database_url() -> str:
     return f"sqlite:///{settings.data_home() / 'server.sqlite'}"
 
 
-def server_engine(url: str | None = None) -> Engine:
-    """An engine for the server database at ``url`` (PostgreSQL or SQLite), migrated to head."""
+def server_engine(url: str | None = None, key: bytes | None = None) -> Engine:
+    """An engine for the server database at ``url`` (PostgreSQL or SQLite), migrated to head.
+
+    With no ``url``, the default SQLite file in the data folder: it holds cases and the token
+    signing key, so it is a SQLCipher database under the workstation's server key (a plain one
+    is encrypted in place). Other SQLite files are encrypted when ``key`` is given.
+    """
+    if url is None and key is None:
+        key = server_database_key(settings.data_home())
     url = url or default_database_url()
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise BadDatabaseUrl(f"not a database URL: {url!r}") from None
     if parsed.get_backend_name() == "sqlite":
-        engine = sqlite_engine(parsed.database or ":memory:")
+        database = parsed.database or ":memory:"
+        if key is not None and is_plain_sqlite(Path(database)):
+            encrypt_in_place(Path(database), key)
+        engine = sqlite_engine(database, key)
     elif parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")

@@ -7,7 +7,7 @@ import getpass
 import sys
 
 from console import settings
-from console.security.credentials import CredentialStore
+from console.security.credentials import CredentialStore, normalize_server_url
 
 SERVER_PREFERENCE = "server_url"
 
@@ -19,9 +19,10 @@ def _password(user: str) -> str:
 
 
 def _cmd_sync(args: argparse.Namespace) -> int:
+    from console.app import sign_in
     from console.cases.store import CaseStore
     from console.cli import TerminalProgress
-    from console.models.database import open_case_store
+    from console.security.people import PeopleRegistry, SignInRefused
     from console.sync.api import ServerApi
     from console.sync.client import SyncClient
 
@@ -32,16 +33,22 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     credentials = CredentialStore()
     if credentials.warning:
         print(f"note: {credentials.warning}", file=sys.stderr)
-    api = ServerApi(server_url, credentials)
-    settings.write_preference(SERVER_PREFERENCE, api.server_url)
-    tokens = credentials.load(api.server_url)
-    if args.user or tokens is None:
-        user = args.user or (input("user name: ").strip() if sys.stdin.isatty() else "")
-        if not user:
-            print("error: not signed in: run hotline sync --user NAME", file=sys.stderr)
-            return 1
-        tokens = api.sign_in(user, _password(user))
-    cases = CaseStore(open_case_store(settings.case_db_path()), tokens.user)
+    tokens = credentials.load(server_url)
+    user = args.user or (tokens.user if tokens else "")
+    if not user and sys.stdin.isatty():
+        user = input("user name: ").strip()
+    if not user:
+        print("error: not signed in: run hotline sync --user NAME", file=sys.stderr)
+        return 1
+    # The password opens this person's own encrypted case store as well as the server.
+    try:
+        person = sign_in(PeopleRegistry(), server_url, credentials, user, _password(user))
+    except SignInRefused as refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 1
+    settings.write_preference(SERVER_PREFERENCE, normalize_server_url(server_url))
+    cases = CaseStore(person.open_store(), person.user)
+    api = ServerApi(server_url, credentials)  # signed in: the tokens are in ``credentials``
     client = SyncClient(api, settings.directory_db_path(), cases)
     progress = TerminalProgress()
     try:

@@ -14,13 +14,15 @@ import platform
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from console import __version__, settings
-from console.app import Workstation, configured_server, connect, open_workstation
+from console.app import Workstation, configured_server, connect, open_workstation, sign_in
 from console.logs import configure_console_logging
 from console.security.credentials import CredentialStore
+from console.security.people import PeopleRegistry, Person
+from console.ui.lock import LockPage
 from console.ui.main_window import MainWindow
 from console.ui.sync_runner import SyncRunner
 from console.ui.taskman import TaskManager
@@ -72,7 +74,7 @@ def missing_display() -> str | None:
             "desktop, or under a virtual screen: xvfb-run hotline")
 
 
-def close_after_shown(window: MainWindow, seconds: float) -> None:
+def close_after_shown(window: QWidget, seconds: float) -> None:
     """Installation checks: say on standard error when the window is on screen (the line IT
     staff and the installer tests wait for), then close it normally after ``seconds``."""
 
@@ -81,6 +83,56 @@ def close_after_shown(window: MainWindow, seconds: float) -> None:
         QTimer.singleShot(round(seconds * 1000), window.close)
 
     QTimer.singleShot(0, shown)
+
+
+class Session(QObject):
+    """Who works at this console: one window per person signed in, replaced without a restart
+    when someone else signs in, and the sign-in screen in between."""
+
+    def __init__(self, server_url: str | None, credentials: CredentialStore) -> None:
+        super().__init__()
+        self.server_url, self.credentials = server_url, credentials
+        self.people = PeopleRegistry()
+        self.window: MainWindow | None = None
+        self.tasks = TaskManager(self)
+        self.sign_in_screen: LockPage | None = None
+
+    def start(self, person: Person | None = None, demo_user: str | None = None) -> None:
+        if person is None and self.server_url is not None:
+            self.show_sign_in()
+            return
+        self.open(open_workstation(self.server_url, self.credentials, demo_user, person,
+                                   self.people))
+
+    def open(self, workstation: Workstation) -> None:
+        """Show ``workstation``'s window, then close whatever was shown before (in that order,
+        so the application never finds itself without a window and quits)."""
+        previous = self.window or self.sign_in_screen
+        window = build_window(workstation)
+        window.sig_switch_person.connect(self.switch_to)
+        window.sig_signed_out.connect(self.show_sign_in)
+        show_window(window)
+        self.window, self.sign_in_screen = window, None
+        if previous is not None:
+            previous.close()  # a window saves its call and closes its person's store
+            previous.deleteLater()
+
+    def switch_to(self, person: Person) -> None:
+        self.open(open_workstation(self.server_url, self.credentials, person=person,
+                                   people=self.people))
+
+    def show_sign_in(self) -> None:
+        screen = LockPage(self.tasks, None, lambda user, password: sign_in(
+            self.people, self.server_url, self.credentials, user, password))
+        screen.setWindowTitle("Hotline Console")
+        screen.sig_signed_in.connect(self.switch_to)
+        screen.resize(520, 420)
+        screen.show()
+        screen.focus_first()
+        if self.window is not None:
+            self.window.close()
+            self.window.deleteLater()
+        self.window, self.sign_in_screen = None, screen
 
 
 def run(server_url: str | None = None, credentials: CredentialStore | None = None,
@@ -102,9 +154,9 @@ def run(server_url: str | None = None, credentials: CredentialStore | None = Non
 
     sys.excepthook = log_unhandled
     app = application()
-    workstation = open_workstation(configured_server(server_url), credentials, demo_user)
-    window = build_window(workstation)
-    show_window(window)
-    if open_for_s is not None:
-        close_after_shown(window, open_for_s)
+    session = Session(configured_server(server_url), credentials or CredentialStore())
+    session.start(demo_user=demo_user)
+    first = session.window or session.sign_in_screen
+    if open_for_s is not None and first is not None:
+        close_after_shown(first, open_for_s)
     return app.exec()

@@ -6,13 +6,22 @@ screen reader. The window only shows things; the workstation's services decide a
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
 
-from console.app import Workstation
+from console.app import Workstation, demo_hint, sign_in
 from console.cases.changes import Case
 from console.intake.desk import Call
+from console.security.keys import MODE_BRIEF, MODE_WORDS
+from console.security.people import Person
 from console.sync.client import SyncStatus
 from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import SupervisorPanel
@@ -21,6 +30,7 @@ from console.ui.help import HelpActions
 from console.ui.intake.call_page import CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
+from console.ui.lock import LockPage, WindowLock
 from console.ui.printing.documents import Documents
 from console.ui.referral_search import ReferralSearchPanel
 from console.ui.server_dialogs import ServerDialog, SignInDialog
@@ -33,6 +43,11 @@ TITLE = "Hotline Console"
 
 class MainWindow(QMainWindow):
     """Triage and call pages on a stack; menus for every action."""
+
+    sig_switch_person = Signal(object)
+    """Someone else signed in at this window (the ``Person``): close it, open theirs."""
+    sig_signed_out = Signal()
+    """The person signed out: close the window, show the sign-in screen."""
 
     def __init__(self, workstation: Workstation, tasks: TaskManager, runner: SyncRunner,
                  parent: QWidget | None = None) -> None:
@@ -61,7 +76,16 @@ class MainWindow(QMainWindow):
         if self.supervisor is not None:
             self.workspace.addTab(self.supervisor, "Supervisor  F4")
             self.supervisor.sig_open_case.connect(self.open_case)
-        self.setCentralWidget(self.workspace)
+        self.lock_page = LockPage(tasks, self._check_password, self._sign_in_other,
+                                  workstation.user, demo_hint(workstation))
+        self.lock_page.sig_signed_in.connect(self._signed_in_other)
+        self.screens = QStackedWidget()  # locking swaps the content out, never covers it
+        self.screens.addWidget(self.workspace)
+        self.screens.addWidget(self.lock_page)
+        self.setCentralWidget(self.screens)
+        self.locker = WindowLock(self, self.screens, self.workspace, self.lock_page,
+                                 self._before_lock,
+                                 round(workstation.people.policy.lock_after_minutes * 60_000))
         self.documents = Documents(workstation, tasks, self._record_audit, self)
         if self.supervisor is not None:
             self.supervisor.packet_button.setEnabled(True)
@@ -76,6 +100,11 @@ class MainWindow(QMainWindow):
         self.repeats.sig_attach.connect(self.call_page.attach_to)
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
+        mode = workstation.people.keys.mode
+        self.protection = QLabel(MODE_BRIEF[mode])
+        self.protection.setToolTip(MODE_WORDS[mode])
+        self.protection.setAccessibleName("Case data protection")
+        self.status.addPermanentWidget(self.protection)
         self.actions_by_name: dict[str, QAction] = {}
         self.help = HelpActions(self, tasks, workstation.server_url, lambda: runner.status)
         self.help.sig_support_file_saved.connect(
@@ -108,8 +137,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self._menus = {name: bar.addMenu(title) for name, title in (
-            ("call", "&Call"), ("go", "&Go"), ("referrals", "&Referrals"), ("tools", "&Tools"),
-            ("help", "&Help"))}
+            ("file", "&File"), ("call", "&Call"), ("go", "&Go"), ("referrals", "&Referrals"),
+            ("tools", "&Tools"), ("help", "&Help"))}
+        self._action("lock", "&Lock", "Ctrl+L", self.locker.lock, "file")
+        self._action("switch", "Sign in &as…", None, self.sign_in_as, "file")
+        self._action("sign-out", "Sign &out", None, self.sign_out, "file")
         self._action("new", "&New call", QKeySequence.StandardKey.New, self.new_call, "call")
         self._action("save", "&Save now", QKeySequence.StandardKey.Save, self.save_now, "call")
         self._action("urgent", "Raise to &urgent", "Ctrl+U", self.call_page.raise_urgency,
@@ -141,6 +173,8 @@ class MainWindow(QMainWindow):
         self._action("about", "&About Hotline Console", None, self.help.show_about, "help")
 
     def _show_page_actions(self) -> None:
+        if self.locker.locked:
+            return  # everything stays off until the person unlocks
         on_call = self.call_page.is_open()
         for name in ("save", "urgent", "finish", "next", "previous", "search", "add"):
             self.actions_by_name[name].setEnabled(on_call)
@@ -275,13 +309,44 @@ class MainWindow(QMainWindow):
         if url is None:
             return
         dialog = SignInDialog(url, self.workstation.credentials, self.tasks, message, self)
+        dialog.user.setText(self.workstation.user)  # only the person whose store is open
+        dialog.user.setReadOnly(True)
         if dialog.exec():
             self.runner.sync_now()
 
     def _choose_server(self) -> None:
         ServerDialog(self.workstation.server_url, self).exec()
 
+    # --- lock and people ---------------------------------------------------------------------
+
+    def _before_lock(self) -> None:
+        if self.call_page.is_open():
+            self.call_page.save_now()  # what was typed is on disk; the call goes on
+
+    def _check_password(self, password: str) -> None:
+        self.workstation.people.check_password(self.workstation.person.folder, password)
+
+    def _sign_in_other(self, user: str, password: str) -> Person:
+        workstation = self.workstation
+        return sign_in(workstation.people, workstation.server_url, workstation.credentials,
+                       user, password)
+
+    def _signed_in_other(self, person: Person) -> None:
+        if person.user == self.workstation.user:
+            self.locker.unlock()
+        else:
+            self.sig_switch_person.emit(person)
+
+    def sign_in_as(self) -> None:
+        """Lock, with the sign-in for someone else ready to type."""
+        self.locker.lock()
+        self.lock_page.other_user.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def sign_out(self) -> None:
+        self.sig_signed_out.emit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.locker.idle.stop()
         if self.call_page.is_open():
             self.call_page.save_now()  # the call reopens where it was at the next start
         self.runner.close()
