@@ -59,20 +59,32 @@ class TerminalProgress:
             self._bar = None
 
 
+# Exit status of an import that stored what it could but skipped or left out something.
+EXIT_IMPORTED_WITH_LOSSES = 3
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
+    from console.directory.loader import StrictImportRefused
     from console.directory.store import import_path, open_local_directory
 
     engine = open_local_directory(seed_demo=False)
     progress = TerminalProgress()
     try:
-        report = import_path(engine, Path(args.path), progress, replace=args.replace)
+        report = import_path(engine, Path(args.path), progress, replace=args.replace,
+                             source=args.source, strict=args.strict)
+    except StrictImportRefused as refused:
+        progress.close()
+        for line in refused.report.lines():
+            print(line)
+        raise
     finally:
         progress.close()
     for line in report.lines():
         print(line)
     print(f"done: {report.imported['service']:,} services imported, "
-          f"{report.total_skipped:,} records skipped")
-    return 0
+          f"{report.total_skipped:,} records skipped, "
+          f"{len(report.dropped):,} fields or tables not kept")
+    return EXIT_IMPORTED_WITH_LOSSES if report.anything_lost else 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -268,7 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import HSDS 3.0 JSON/NDJSON, an HSDS 3.0 CSV package or HSDS 1.1 CSV")
     importer.add_argument("path", help="file, folder or .zip")
     importer.add_argument("--replace", action="store_true",
-                          help="make this the whole directory (default: add and update)")
+                          help="make this the whole of its source: records of the source that "
+                               "the file no longer holds are removed (default: add and update)")
+    importer.add_argument("--source", help="name of the source, which keeps its records apart "
+                                           "from other sources' (default: the file's name)")
+    importer.add_argument("--strict", action="store_true",
+                          help="import nothing if any record or field would be skipped")
     importer.set_defaults(handler=_cmd_import)
 
     exporter = actions.add_parser("export", help="export the directory as HSDS 3.0")

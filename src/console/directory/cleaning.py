@@ -18,7 +18,10 @@ from console.directory.vocabulary import vocabulary
 
 Row = dict[str, Any]
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
-FLOAT_COLUMNS = {"minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone"}
+FLOAT_COLUMNS = {"minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone",
+                 "amount"}
+# Columns HSDS declares as absolute URIs ("format": "uri").
+URI_COLUMNS = {"website", "url", "uri", "logo", "schedule_link", "term_uri"}
 INT_COLUMNS = {"year_incorporated", "count", "interval"}
 
 
@@ -42,6 +45,36 @@ def clean_values(raw: Row, columns: tuple[str, ...], known: set[str]) -> Row:
             value = _number(value, int)
         row[key] = value
     return row
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:[/?#]\S*)?")
+
+
+def absolute_uri(value: str) -> str | None:
+    """``value`` as an absolute URI: "www.example.org" gains "https://"; None if it is no address.
+
+    Exports often leave the scheme out; HSDS 3.0 requires absolute URIs.
+    """
+    text = value.strip()
+    if _SCHEME.match(text) and not any(ch.isspace() for ch in text):
+        return text if "." in text or text.startswith(("mailto:", "tel:")) else None
+    if _HOST.fullmatch(text):
+        return f"https://{text}"
+    return None
+
+
+def clean_uris(table: str, row: Row) -> list[str]:
+    """Give scheme-less web addresses a scheme; clear (and name) the ones that are no address."""
+    dropped = []
+    for column in URI_COLUMNS.intersection(row):
+        value = row[column]
+        if isinstance(value, str):
+            fixed = absolute_uri(value)
+            if fixed is None:
+                dropped.append(column)
+            row[column] = fixed
+    return dropped
 
 
 def _number(value: object, kind: type[int] | type[float]) -> int | float | None:
@@ -93,8 +126,8 @@ def clean_address(row: Row) -> str | None:
     address_type = (row.get("address_type") or "physical").casefold()
     row["address_type"] = address_type if address_type in ("physical", "postal", "virtual") \
         else "physical"
-    if not (row.get("city") or row.get("postal_code")):
-        return "no city or postal code"
+    if not (row.get("address_1") or row.get("city") or row.get("postal_code")):
+        return "no street, city or postal code"
     return None
 
 
@@ -180,4 +213,11 @@ CLEANERS: dict[str, Callable[[Row], str | None]] = {
     "language": clean_language,
     "service_area": _accept,
     "attribute": _accept,
+    "program": _accept,
+    "organization_identifier": _accept,
+    "funding": _accept,
+    "cost_option": _accept,
+    "required_document": _accept,
+    "accessibility": _accept,
+    "metadata": _accept,
 }

@@ -37,7 +37,7 @@ from sqlalchemy import (
     select,
 )
 
-from console.directory.batch import COLUMNS, Row
+from console.directory.batch import COLUMNS, HSDS_REQUIRED, Row
 from console.models.directory import DirectoryBase
 from console.settings import resources_dir
 from console.tasks import TaskState, check_cancelled
@@ -46,19 +46,8 @@ from console.tasks import TaskState, check_cancelled
 # chunk's related rows stay a few megabytes. Also the batch size rows are fetched in.
 CHUNK = 5000
 
-# Fields the HSDS 3.0 schemas require, with the value written when the store has none. The
-# store keeps most of them NOT NULL; organization, taxonomy and taxonomy_term descriptions are
-# optional here but required by the schemas, so they are written as "".
-REQUIRED: dict[str, dict[str, Any]] = {
-    "organization": {"name": "", "description": ""},
-    "service": {"name": "", "status": "active"},
-    "location": {"location_type": "physical"},
-    "address": {"address_1": "", "city": "", "state_province": "", "postal_code": "",
-                "country": "US", "address_type": "physical"},
-    "phone": {"number": ""},
-    "taxonomy": {"name": "", "description": ""},
-    "taxonomy_term": {"name": "", "description": ""},
-}
+# Fields the HSDS 3.0 schemas require: written with the import's default when the store has none.
+REQUIRED = HSDS_REQUIRED
 
 
 # --- Reading rows -------------------------------------------------------------------------------

@@ -66,6 +66,12 @@ class Vocabulary:
     def terms_by_id(self) -> dict[str, Term]:
         return {term.id: term for kind in self.terms.values() for term in kind.values()}
 
+    @cached_property
+    def term_ids(self) -> frozenset[str]:
+        """Ids of the hotline's own taxonomies and terms: the same in every source."""
+        return frozenset({*self.terms_by_id, *(stable_uuid("hotline", kind)
+                                               for kind in self.taxonomies)})
+
     def classify(self, kind: str, text: str) -> str | None:
         """The code of the ``kind`` term a foreign taxonomy label or code best matches, if any.
 
