@@ -83,8 +83,8 @@ LOCATION: ColumnSources = {"url": ("url", "website"), **_same(
 SERVICE_AT_LOCATION = _same("id", "service_id", "location_id", "description")
 ADDRESS = _same("id", "location_id", "attention", "address_1", "city", "region", "state_province",
                 "postal_code", "country")
-CONTACT = _same("id", "organization_id", "service_id", "service_at_location_id", "name", "title",
-                "department", "email")
+CONTACT = _same("id", "organization_id", "service_id", "service_at_location_id", "location_id",
+                "name", "title", "department", "email")
 PHONE: ColumnSources = {
     **_same("id", "location_id", "service_id", "organization_id", "contact_id",
             "service_at_location_id", "number", "extension", "description"),

@@ -1,0 +1,167 @@
+"""Real exports from the field, as the fixtures in tests/data reproduce them: a 211 system's HSDS
+1.1 package with its usual faults, the Code for America ohana layout, and input that is not HSDS.
+Nothing may crash, nothing may be lost without the report naming it, and sources never touch
+each other's records."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from console.cli import EXIT_IMPORTED_WITH_LOSSES, main
+from console.directory.batch import ImportFailed
+from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME, StrictImportRefused
+from console.directory.search import DirectorySearch, SearchQuery
+from console.directory.store import import_path
+from console.models.database import open_directory
+from console.tasks import QuietState
+from tests.conftest import REPO
+
+DATA = REPO / "tests" / "data"
+MESSY_211 = DATA / "messy211"
+OHANA = DATA / "ohana"
+
+
+@pytest.fixture
+def directory(tmp_path: Path) -> Engine:
+    return open_directory(tmp_path / "directory.sqlite")
+
+
+def rows(engine: Engine, sql: str, *parameters: object) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.exec_driver_sql(sql, tuple(parameters))]
+
+
+def names(engine: Engine, text: str = "", **filters: object) -> list[str]:
+    found = DirectorySearch(engine).search(SearchQuery(text=text, limit=100, **filters))
+    return sorted(r.service_name for r in found)
+
+
+def test_a_211_package_with_the_usual_faults_imports_without_loss(directory: Engine) -> None:
+    report = import_path(directory, MESSY_211, QuietState(), source="211")
+    # Addresses with a city and ZIP but no street, and a foreign one without city or state.
+    assert report.imported["address"] == 7
+    assert report.repaired[("address", "no address 1 in the source")] == 2
+    assert ("Toronto",) not in rows(directory, "SELECT city FROM address")
+    assert ("250 Front St W", "M5V 3G5", "CA") in rows(
+        directory, "SELECT address_1, postal_code, country FROM address")
+    # A line with an unclosed quote is skipped by its line number; the rows after it are kept.
+    assert report.examples[("service", "a quote is left open (the line is cut short)")] == [
+        "line 17"]
+    assert "Emergency Housing" in names(directory)
+    # One stray Windows-1252 byte: that line is read as such, every other line stays UTF-8.
+    organizations = {row[0] for row in rows(directory, "SELECT name FROM organization")}
+    assert {"CLÍNICA SEÑORA de la Salud", "Café Hope Ministries"} <= organizations
+    assert any("line 9" in note for note in report.notes)
+    # Every language of a service, though the export gives them one id.
+    languages = rows(directory, "SELECT l.name FROM language l JOIN service s "
+                     "ON s.id = l.service_id WHERE s.name = 'Clínica Comunitaria' ORDER BY 1")
+    assert languages == [("Haitian Creole",), ("Spanish",)]
+    assert report.imported["accessibility"] == 2
+    # A contact's phone is kept with its contact.
+    assert rows(directory, "SELECT c.name FROM phone p JOIN contact c ON c.id = p.contact_id") \
+        == [("Ana Ruiz",)]
+    # Services whose organization the file lacks are kept, under a placeholder, and flagged.
+    legal = DirectorySearch(directory).search(SearchQuery(text="immigration legal"))
+    assert legal[0].service_name == "Immigration Legal Services"
+    assert legal[0].organization_name == PLACEHOLDER_ORGANIZATION_NAME
+    assert any(PLACEHOLDER_ORGANIZATION_NAME in note for note in report.notes)
+    # What the directory does not keep is named, with counts.
+    lines = report.lines()
+    assert "not kept: services.csv: column keywords_local (1 value)" in lines
+    assert any(line.startswith("not kept: holiday_schedules.csv") for line in lines)
+    assert report.anything_lost
+
+
+def test_the_exit_code_tells_whether_anything_was_skipped_and_strict_refuses(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["directory", "import", str(MESSY_211)]) == EXIT_IMPORTED_WITH_LOSSES
+    assert "a quote is left open" in capsys.readouterr().out
+    clean = tmp_path / "clean.ndjson"
+    assert main(["directory", "generate", "--services", "5", str(clean)]) == 0
+    assert main(["directory", "import", str(clean)]) == 0
+    before = capsys.readouterr()
+    assert before.err == ""
+    assert main(["directory", "import", "--strict", "--source", "other", str(MESSY_211)]) == 1
+    output = capsys.readouterr()
+    assert "strict" in output.err and "keywords_local" in output.out
+
+
+def test_a_strict_import_that_would_lose_something_changes_nothing(directory: Engine) -> None:
+    with pytest.raises(StrictImportRefused):
+        import_path(directory, MESSY_211, QuietState(), strict=True)
+    assert rows(directory, "SELECT count(*) FROM service") == [(0,)]
+
+
+def test_sources_never_touch_each_others_records(directory: Engine) -> None:
+    import_path(directory, MESSY_211, QuietState(), source="211")
+    before = names(directory)
+    # The ohana sample numbers its organizations and services from 1, like the 211 package.
+    report = import_path(directory, OHANA, QuietState(), source="ohana")
+    assert report.imported["service"] == 3
+    assert set(before) <= set(names(directory))
+    organizations = {row[0] for row in rows(directory, "SELECT name FROM organization")}
+    assert {"Suncoast Community Services", "Peninsula Family Service"} <= organizations
+    crisis = DirectorySearch(directory).search(SearchQuery(text="suncoast crisis hotline"))
+    assert crisis[0].phone == "(813) 555-0100"
+    # Replacing one source leaves the other exactly as it was.
+    import_path(directory, OHANA, QuietState(), source="ohana", replace=True)
+    assert set(before) <= set(names(directory)) and "Food Pantry" in names(directory)
+
+
+def test_a_subset_of_a_source_adds_and_updates_and_deletes_nothing(
+        directory: Engine, tmp_path: Path) -> None:
+    import_path(directory, MESSY_211, QuietState(), source="211")
+    everything = names(directory)
+    subset = tmp_path / "subset"
+    shutil.copytree(MESSY_211, subset)
+    services = (subset / "services.csv").read_text(encoding="utf-8").splitlines()
+    renamed = services[2].replace("Mental Health Counseling", "Counseling for Adults")
+    (subset / "services.csv").write_text("\n".join([services[0], renamed]) + "\n",
+                                         encoding="utf-8")
+    report = import_path(directory, subset, QuietState(), source="211")
+    assert report.imported["service"] == 1
+    assert names(directory) == sorted(
+        ["Counseling for Adults", *(n for n in everything if n != "Mental Health Counseling")])
+    # With --replace the subset becomes the whole of that source.
+    import_path(directory, subset, QuietState(), source="211", replace=True)
+    assert names(directory) == ["Counseling for Adults"]
+
+
+def test_the_ohana_layout_reaches_organizations_through_locations(directory: Engine) -> None:
+    report = import_path(directory, OHANA, QuietState())
+    assert report.imported["service"] == 3 and report.total_skipped == 0
+    assert "not kept: services.csv: column keywords (3 values)" in report.lines()
+    pantry = DirectorySearch(directory).search(SearchQuery(text="food pantry"))[0]
+    assert pantry.organization_name == "Peninsula Family Service"
+    assert pantry.address_text.startswith("24 Second Ave")
+    assert set(pantry.languages) == {"English", "Spanish"}
+    assert rows(directory, "SELECT document FROM required_document") == [("Photo ID",)]
+
+
+@pytest.mark.parametrize("name", ["geo.json", "list.json"])
+def test_json_that_is_not_hsds_is_refused(directory: Engine, name: str) -> None:
+    with pytest.raises(ImportFailed, match="is not HSDS"):
+        import_path(directory, DATA / "badinput" / name, QuietState())
+
+
+def test_a_source_with_no_services_never_replaces_anything(
+        directory: Engine, tmp_path: Path) -> None:
+    import_path(directory, OHANA, QuietState(), source="ohana")
+    only_organizations = tmp_path / "orgs"
+    only_organizations.mkdir()
+    shutil.copy(OHANA / "organizations.csv", only_organizations)
+    shutil.copy(OHANA / "regular_schedules.csv", only_organizations)
+    with pytest.raises(ImportFailed, match="no services"):
+        import_path(directory, only_organizations, QuietState(), source="ohana", replace=True)
+    assert len(names(directory)) == 3
+
+
+def test_the_format_is_found_by_content_not_by_name(directory: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert main(["directory", "generate", "--services", "3", str(out)]) == 0
+    report = import_path(directory, out, QuietState())
+    assert report.imported["service"] == 3
