@@ -103,9 +103,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from console.directory.export import validate_json_export
+    from console.directory.export import validate_path
 
-    problems = validate_json_export(Path(args.path))
+    problems = validate_path(Path(args.path))
     for problem in problems[:args.show]:
         print(problem)
     if len(problems) > args.show:
@@ -294,7 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.set_defaults(handler=_cmd_export)
 
     validator = actions.add_parser(
-        "validate", help="check an HSDS 3.0 JSON/NDJSON file against the HSDS 3.0 schemas")
+        "validate", help="check HSDS 3.0 JSON/NDJSON files (a file or a folder of them) against "
+                         "the HSDS 3.0 schemas")
     validator.add_argument("path")
     validator.add_argument("--show", type=int, default=20, help="most problems printed")
     validator.set_defaults(handler=_cmd_validate)

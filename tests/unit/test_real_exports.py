@@ -5,6 +5,7 @@ each other's records."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from console.cli import EXIT_IMPORTED_WITH_LOSSES, main
 from console.directory.batch import ImportFailed
+from console.directory.export import export_json, validate_path
 from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME, StrictImportRefused
 from console.directory.search import DirectorySearch, SearchQuery
 from console.directory.store import import_path
@@ -165,3 +167,48 @@ def test_the_format_is_found_by_content_not_by_name(directory: Engine, tmp_path:
     assert main(["directory", "generate", "--services", "3", str(out)]) == 0
     report = import_path(directory, out, QuietState())
     assert report.imported["service"] == 3
+
+
+@pytest.mark.parametrize("shape", sorted(p.name for p in (DATA / "hsds3").glob("*.json")))
+def test_every_official_example_shape_validates(shape: str) -> None:
+    assert validate_path(DATA / "hsds3" / shape) == []
+
+
+def test_a_folder_validates_file_by_file(tmp_path: Path) -> None:
+    shutil.copy(DATA / "hsds3" / "service_full.json", tmp_path)
+    broken = json.loads((DATA / "hsds3" / "service_full.json").read_text(encoding="utf-8"))
+    broken["url"] = "www.example.org"  # no scheme: the uri format check must catch it
+    (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
+    problems = validate_path(tmp_path)
+    assert problems and all(p.startswith("broken.json: ") for p in problems)
+    assert any("$.url" in p and "uri" in p for p in problems)
+
+
+def test_export_of_real_data_is_valid_hsds_and_urls_get_a_scheme(
+        directory: Engine, tmp_path: Path) -> None:
+    report = import_path(directory, MESSY_211, QuietState())
+    assert rows(directory, "SELECT website FROM organization WHERE name LIKE 'Suncoast%'") == [
+        ("https://www.suncoast.example.org",)]
+    assert report.imported["organization"] >= 7
+    out = tmp_path / "export.json"
+    export_json(directory, out, QuietState())
+    assert validate_path(out) == []
+
+
+def test_everything_hsds_carries_round_trips(directory: Engine, tmp_path: Path) -> None:
+    import_path(directory, DATA / "hsds3" / "service_full.json", QuietState())
+    out = tmp_path / "export.json"
+    export_json(directory, out, QuietState())
+    original = json.loads((DATA / "hsds3" / "service_full.json").read_text(encoding="utf-8"))
+    exported, = json.loads(out.read_text(encoding="utf-8"))
+    for key in ("cost_options", "funding", "required_documents", "languages", "contacts",
+                "metadata"):
+        assert len(exported[key]) == len(original[key]), key
+    assert exported["program"]["name"] == original["program"]["name"]
+    assert exported["organization"]["organization_identifiers"][0]["identifier"] == \
+        original["organization"]["organization_identifiers"][0]["identifier"]
+    location = exported["service_at_locations"][0]["location"]
+    assert location["accessibility"][0]["description"] == \
+        original["service_at_locations"][0]["location"]["accessibility"][0]["description"]
+    assert exported["contacts"][0]["phones"][0]["number"]
+    assert validate_path(out) == []

@@ -134,6 +134,14 @@ _SIGNATURES: dict[str, frozenset[str]] = {
 }
 
 
+def record_kind(item: dict[str, Any]) -> str | None:
+    """The HSDS table a top-level record most likely belongs to, judged by its keys."""
+    keys = item.keys()
+    scores = {kind: len(keys & signature) for kind, signature in _SIGNATURES.items()}
+    best = max(scores, key=scores.__getitem__)  # the first of equals: ties go to services
+    return best if scores[best] else None
+
+
 def _empty(value: object) -> bool:
     return value is None or value == ""
 
@@ -187,11 +195,9 @@ class _Flattener:
         self._visit(kind, item, None, "", "", self.roots, 0)
 
     def _kind(self, item: dict[str, Any]) -> str | None:
-        keys = item.keys()
-        scores = {kind: len(keys & signature) for kind, signature in _SIGNATURES.items()}
-        best = max(scores, key=scores.__getitem__)  # the first of equals: ties go to services
-        if scores[best]:
-            return best
+        kind = record_kind(item)
+        if kind is not None:
+            return kind
         # A bare {"id", "name"} record in a list of services is most likely another service.
         return self.last_kind if ("id" in item or "name" in item) else None
 
