@@ -15,11 +15,11 @@ import csv
 import json
 import os
 import re
-from functools import cache
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -609,7 +609,7 @@ def _records(path: Path) -> Iterator[tuple[str, str | None, Any]]:
                 # A CSV cell is text: "1234567" is a valid identifier even if the JSON says 1234567.
                 yield f"{file} row {number}", table, _as_cells(table, row)
         return
-    if isinstance(document, dict) and _API_INFO_KEYS <= document.keys() and "id" not in document:
+    if isinstance(document, dict) and document.keys() >= _API_INFO_KEYS and "id" not in document:
         yield "API information", None, document
         return
     items = document if isinstance(document, list) else [document]
