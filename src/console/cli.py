@@ -155,6 +155,7 @@ def _print_results(results: list[SearchResult], as_json: bool) -> None:
                     else " · serves your area" if r.serves_caller_area else "")
         status = "open now" if r.open_now else "closed now"
         today = ("closed today" if r.hours_today == "Closed"
+                 else r.hours_today if not r.hours_listed
                  else f"Today: {r.hours_today} ({status})")
         print(f"{number:>2}. {r.service_name} — {r.organization_name}")
         print(f"    {r.phone or 'no phone listed'} · {where}{distance}")

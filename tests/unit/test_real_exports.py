@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from console.cli import EXIT_IMPORTED_WITH_LOSSES, main
 from console.directory.batch import ImportFailed
 from console.directory.export import export_json, validate_path
+from console.directory.hours import HOURS_NOT_LISTED
 from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME, StrictImportRefused
 from console.directory.search import DirectorySearch, SearchQuery
 from console.directory.store import import_path
@@ -212,3 +213,24 @@ def test_everything_hsds_carries_round_trips(directory: Engine, tmp_path: Path) 
         original["service_at_locations"][0]["location"]["accessibility"][0]["description"]
     assert exported["contacts"][0]["phones"][0]["number"]
     assert validate_path(out) == []
+
+
+def test_hours_as_a_caller_needs_them(directory: Engine) -> None:
+    report = import_path(directory, MESSY_211, QuietState())
+    search = DirectorySearch(directory)
+    by_name = {r.service_name: r for r in search.search(SearchQuery(limit=100))}
+    # No schedule in the source: not known, never "Closed".
+    assert by_name["Victim Legal Advocacy"].hours_today == HOURS_NOT_LISTED
+    assert not by_name["Victim Legal Advocacy"].hours_listed
+    # 24/7 from the words of a service and from a hotline's name.
+    always = sorted(r.service_name for r in search.search(SearchQuery(only_24h=True)))
+    assert always == ["Suncoast Crisis Hotline", "Teen Text Line"]
+    # "9:00am-5:00" is 9 to 5 in the afternoon; "9:0am" is 9 AM; "24 hours" on a day is all day.
+    schedules = set(rows(directory, "SELECT s.name, h.byday, h.opens_at, h.closes_at FROM "
+                         "schedule h JOIN service s ON s.id = h.service_id"))
+    assert {("Mental Health Counseling", "MO", "09:00", "17:00"),
+            ("Mental Health Counseling", "TU", "09:00", "17:00"),
+            ("Substance Use Treatment", "SU", "00:00", "24:00")} <= schedules
+    # A time with a day written in it is reported, never read as a wrong opening.
+    assert report.skipped[("schedule", "unreadable closes at")] == 1
+    assert not any(name == "Case Management" for name, *_ in schedules)

@@ -13,7 +13,14 @@ from typing import Any
 import phonenumbers
 
 from console.directory.geo import normalize_state, normalize_zip
-from console.directory.hours import clock_text, normalize_byday, parse_clock
+from console.directory.hours import (
+    ALWAYS_OPEN_WORDS,
+    afternoon_closing,
+    clock_text,
+    normalize_byday,
+    parse_clock,
+    split_range,
+)
 from console.directory.vocabulary import vocabulary
 
 Row = dict[str, Any]
@@ -157,12 +164,24 @@ def clean_phone(row: Row) -> str | None:
 
 
 def clean_schedule(row: Row) -> str | None:
-    for column in ("opens_at", "closes_at"):
-        if row.get(column) is None:
+    opens_text, closes_text = row.get("opens_at"), row.get("closes_at")
+    if opens_text is not None and ALWAYS_OPEN_WORDS.search(str(opens_text)) \
+            and closes_text is None:
+        opens_text, closes_text = "00:00", "24:00"  # "24 hours" written where a time belongs
+    elif opens_text is not None and closes_text is None and split_range(opens_text):
+        opens_text, closes_text = split_range(opens_text)  # type: ignore[misc]
+    times: dict[str, int] = {}
+    for column, text in (("opens_at", opens_text), ("closes_at", closes_text)):
+        if text is None:
             continue
-        minutes = parse_clock(row[column])
+        minutes = parse_clock(text)
         if minutes is None:
             return f"unreadable {column.replace('_', ' ')}"
+        times[column] = minutes
+    if len(times) == 2:
+        times["closes_at"] = afternoon_closing(times["opens_at"], times["closes_at"],
+                                               closes_text)
+    for column, minutes in times.items():
         row[column] = clock_text(minutes)
     if row.get("byday") is not None:
         byday = normalize_byday(row["byday"])

@@ -10,6 +10,7 @@ exact distance and age on the few rows left.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from console.directory import geo
-from console.directory.hours import Interval, is_always_open, weekly_intervals
+from console.directory.hours import (
+    ALWAYS_OPEN_WORDS,
+    Interval,
+    is_always_open,
+    weekly_intervals,
+)
 from console.directory.vocabulary import CONFIDENTIAL_ADDRESS, OPEN_24H, Vocabulary, vocabulary
 from console.models.directory import FTS_COLUMNS, SearchService
 from console.tasks import TaskState, check_cancelled
@@ -286,6 +292,18 @@ def _where(location_ids: list[str], related: _Related, vocab: Vocabulary) -> _Wh
                   geo.normalize_state(address[5]), zip_code, latitude, longitude)
 
 
+def says_always_open(name: str | None, description: str | None, has_schedule: bool) -> bool:
+    """Whether a service's own words say it never closes: "24 hours", "24/7"; or, when it gives
+    no schedule at all, a hotline's name (help lines answer around the clock)."""
+    text = f"{name or ''} {description or ''}"
+    if ALWAYS_OPEN_WORDS.search(text):
+        return True
+    return not has_schedule and _HOTLINE_NAME.search(name or "") is not None
+
+
+_HOTLINE_NAME = re.compile(r"\b(?:hotline|helpline|help line|crisis line|lifeline)\b", re.I)
+
+
 def _opening_hours(schedules: list[dict[str, Any]], flags: set[str]) -> tuple[
         list[tuple[Interval, str | None, str | None]], list[dict[str, Any]], bool]:
     """Weekly intervals (with validity), rule-based schedules, and whether it never closes."""
@@ -336,8 +354,10 @@ def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Ent
     where = _where(location_ids, related, vocab)
     categories, populations, flags, foreign = _classify_terms(
         related.terms_of.get(service_id, ()), related, vocab)
-    hours, rules, open_24h = _opening_hours(
-        _own_or_locations(service_id, location_ids, related.schedules_of), flags)
+    schedules = _own_or_locations(service_id, location_ids, related.schedules_of)
+    if says_always_open(name, description, bool(schedules)):
+        flags.add(OPEN_24H)
+    hours, rules, open_24h = _opening_hours(schedules, flags)
     languages = _own_or_locations(service_id, location_ids, related.languages_of)
     language_codes = [code or vocab.language_code(lang_name or "") or "" for lang_name, code
                       in languages]

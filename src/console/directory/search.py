@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 
 from console.directory import geo
 from console.directory.hours import (
+    HOURS_NOT_LISTED,
     Interval,
     describe_day,
     is_open,
@@ -90,6 +91,7 @@ class SearchResult:
     languages: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     last_verified: str | None = None
+    hours_listed: bool = True  # False: the source gives no schedule (never read as "closed")
 
     @property
     def address_text(self) -> str:
@@ -462,6 +464,7 @@ class DirectorySearch:
                      if (not start or start <= today) and (not end or today <= end)]
         for rule in hours[1]:
             intervals += rule_hours_on(_rule(rule), local.date())
+        listed = bool(hours[0] or hours[1] or open_24h)
         return SearchResult(
             service_id=service_id, service_name=service_name,
             organization_name=organization_name, phone=phone, address=address,
@@ -470,10 +473,10 @@ class DirectorySearch:
             serves_caller_area=plan.origin is not None and miles is None,
             open_now=is_open(intervals, local),
             open_24h=bool(open_24h),
-            hours_today=describe_day(intervals, local.weekday()),
+            hours_today=describe_day(intervals, local.weekday()) if listed else HOURS_NOT_LISTED,
             languages=[lang for lang in (languages or "").split(", ") if lang],
             categories=[c for c in (categories or "").split(",") if c],
-            last_verified=last_verified,
+            last_verified=last_verified, hours_listed=listed,
         )
 
 

@@ -99,6 +99,8 @@ def _town(result: SearchResult) -> str:
 def _status(result: SearchResult) -> str:
     if result.open_24h:
         return "24 hours"
+    if not result.hours_listed:
+        return result.hours_today  # no schedule in the source: unknown, never "closed"
     return "Open now" if result.open_now else "Closed now"
 
 
@@ -120,7 +122,7 @@ def _where(result: SearchResult) -> str:
 def row_lines(result: SearchResult) -> tuple[str, str, str]:
     """A result as three short lines: who, how to reach them and when, where."""
     reach = [result.phone or "No phone listed", _status(result)]
-    if not result.open_24h:
+    if not result.open_24h and result.hours_listed:
         reach.append(f"Today: {result.hours_today}")
     return (f"{result.service_name} — {result.organization_name}", " · ".join(reach),
             _where(result))
