@@ -198,11 +198,10 @@ def clean_schedule(row: Row) -> str | None:
 
 
 def clean_language(row: Row) -> str | None:
-    names = vocabulary().languages
     code = vocabulary().language_code(row.get("code") or row.get("name") or "")
     if code:
         row["code"] = code
-        row["name"] = row.get("name") or names.get(code, code)
+        row["name"] = row.get("name") or vocabulary().language_name(code)
     return _require(row, "name")
 
 

@@ -361,7 +361,7 @@ def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Ent
     languages = _own_or_locations(service_id, location_ids, related.languages_of)
     language_codes = [code or vocab.language_code(lang_name or "") or "" for lang_name, code
                       in languages]
-    language_names = [lang_name or vocab.languages.get(code or "", code or "")
+    language_names = [lang_name or vocab.language_name(code or "")
                       for lang_name, code in languages]
     phones = (_own_or_locations(service_id, location_ids, related.phones_of)
               or related.phones_of.get(org_id, []))
