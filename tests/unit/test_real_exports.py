@@ -234,3 +234,49 @@ def test_hours_as_a_caller_needs_them(directory: Engine) -> None:
     # A time with a day written in it is reported, never read as a wrong opening.
     assert report.skipped[("schedule", "unreadable closes at")] == 1
     assert not any(name == "Case Management" for name, *_ in schedules)
+
+
+RELEVANCE = DATA / "relevance"
+
+
+@pytest.fixture
+def relevance_directory(directory: Engine) -> DirectorySearch:
+    import_path(directory, RELEVANCE, QuietState())
+    return DirectorySearch(directory)
+
+
+def found(search: DirectorySearch, text: str = "", **filters: object) -> list[str]:
+    return [r.service_name for r in search.search(SearchQuery(text=text, limit=50, **filters))]
+
+
+def test_search_finds_what_a_specialist_asks_for(relevance_directory: DirectorySearch) -> None:
+    search = relevance_directory
+    # An apostrophe never turns the query into a phrase.
+    assert found(search, "women's shelter") == found(search, "women shelter") != []
+    # Stems and the hotline's synonyms.
+    assert "Immigration Legal Services" in found(search, "immigrant")
+    assert set(found(search, "counselling")) == set(found(search, "counseling"))
+    assert {"Community Meal Program", "Soup Kitchen"} <= set(found(search, "food"))
+    assert "Clothing Closet" not in found(search, "food")
+    # Classification by whole words, with exclusions.
+    shelters = found(search, category="emergency-shelter")
+    assert "Women's Emergency Shelter" in shelters
+    assert not {"Paws Animal Shelter", "Shelter Pet Adoption Day"} & set(shelters)
+    assert "Consumer Credit Counseling" not in found(search, category="mental-health")
+    assert "Mental Health Counseling" in found(search, "counseling", population="female")
+    # Languages by name or alias, in any case.
+    creole = found(search, language="Creole")
+    assert len(creole) == 7
+    assert creole == found(search, language="haitian creole") == found(search, language="HT")
+    assert "Clínica de la Mujer" in found(search, language="español")
+
+
+@pytest.mark.slow
+def test_relevance_benchmark_meets_its_bar() -> None:
+    import subprocess
+    import sys
+
+    output = subprocess.run([sys.executable, str(REPO / "benchmarks" / "relevance.py")],
+                            check=True, capture_output=True, text=True).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    assert figures["queries"] >= 40 and figures["recall_at_10"] >= 0.9

@@ -55,7 +55,7 @@ def clean_values(raw: Row, columns: tuple[str, ...], known: set[str]) -> Row:
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_HOST = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?::\d+)?(?:[/?#]\S*)?")
+_HOST = re.compile(r"(?:[^\W_][\w-]*\.)+[^\W\d_]{2,}(?::\d+)?(?:[/?#]\S*)?")
 
 
 def absolute_uri(value: str) -> str | None:
@@ -67,7 +67,13 @@ def absolute_uri(value: str) -> str | None:
     if _SCHEME.match(text) and not any(ch.isspace() for ch in text):
         return text if "." in text or text.startswith(("mailto:", "tel:")) else None
     if _HOST.fullmatch(text):
-        return f"https://{text}"
+        end = next((i for i, ch in enumerate(text) if ch in "/?#"), len(text))
+        host, rest = text[:end], text[end:]
+        try:
+            host = host.encode("idna").decode("ascii")  # "clínica.org": xn--clnica-qva.org
+        except UnicodeError:
+            return None
+        return f"https://{host}{rest}"
     return None
 
 

@@ -254,7 +254,7 @@ class DirectorySearch:
             [token] if spelling.is_word(token) else [])
         if token.endswith("s") and len(token) > 4 and spelling.is_word(token[:-1]):
             words.append(token[:-1])  # "shelters" finds "shelter"
-        if not typing or spelling.is_word(token):
+        if not typing or spelling.is_word(token) or token in synonyms():
             words += self._related(token)
         if not words:
             for near in spelling.corrections(token, as_prefix=typing):
