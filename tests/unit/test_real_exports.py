@@ -129,9 +129,20 @@ def test_a_subset_of_a_source_adds_and_updates_and_deletes_nothing(
     assert report.imported["service"] == 1
     assert names(directory) == sorted(
         ["Counseling for Adults", *(n for n in everything if n != "Mental Health Counseling")])
-    # With --replace the subset becomes the whole of that source.
+    # With --replace the subset becomes the whole of that source, and nothing of the rest stays.
     import_path(directory, subset, QuietState(), source="211", replace=True)
     assert names(directory) == ["Counseling for Adults"]
+    for table, column, parent in (("phone", "service_id", "service"),
+                                  ("language", "service_id", "service"),
+                                  ("address", "location_id", "location"),
+                                  ("accessibility", "location_id", "location"),
+                                  ("attribute", "link_id", "service"),
+                                  ("service_at_location", "service_id", "service")):
+        assert rows(directory, f"SELECT count(*) FROM {table} WHERE {column} IS NOT NULL AND "
+                    f"{column} NOT IN (SELECT id FROM {parent})"
+                    + (" AND link_entity = 'service'" if table == "attribute" else "")) == [(0,)]
+    # The subset's organizations.csv still lists all eight organizations (no placeholder now).
+    assert rows(directory, "SELECT count(*) FROM organization") == [(8,)]
 
 
 def test_the_ohana_layout_reaches_organizations_through_locations(directory: Engine) -> None:

@@ -54,10 +54,12 @@ class _Ids:
     Legacy exports use integers ("12"); HSDS 3.0 requires UUIDs. A non-UUID id becomes a UUID
     derived from its table and value, so a re-import of the same export maps to the same records.
     With a ``scope`` (the import's source name) a non-UUID id is derived from the source too, so
-    two sources that both number their services from 1 never touch each other's records. A UUID
-    is meant to be unique everywhere and is kept, so exports re-import as the same records;
-    unless another source already holds it (two sources shipping the same example UUIDs), when
-    it too is derived from the source. The hotline's own taxonomy terms keep their ids.
+    two sources that both number their services from 1 never touch each other's records. The
+    UUID of a service, organization, location, program or taxonomy term is meant to be unique
+    everywhere and is kept, so exports re-import as the same records; unless another source
+    already holds it (two sources shipping the same example UUIDs), when it too is derived from
+    the source. The rows that hang off those records (phones, addresses, ...) always get ids
+    derived from the source. The hotline's own taxonomy terms keep their ids.
     """
 
     def __init__(self, scope: str | None = None,
@@ -87,7 +89,8 @@ class _Ids:
             as_uuid = raw if _UUID.fullmatch(raw) else _as_uuid(raw)
             if self._scope is None or raw in self._global:
                 mapped = as_uuid or stable_uuid(table, raw)
-            elif as_uuid is not None and as_uuid not in self._taken_ids(table):
+            elif as_uuid is not None and table in ROOT_KINDS \
+                    and as_uuid not in self._taken_ids(table):
                 mapped = as_uuid
             else:
                 mapped = stable_uuid("source", self._scope, table, raw)
@@ -297,12 +300,38 @@ def _delete_stale_children(connection: Connection, cleaned: dict[str, dict[str, 
         "DELETE FROM metadata WHERE resource_id IN (SELECT id FROM import_parent)")
 
 
+# The records a source is listed by. Every other row hangs off one of them (a phone off its
+# service, an address off its location), so listing these is enough to remove a whole source,
+# at a fraction of the cost of listing every row of a large import.
+ROOT_KINDS = ("taxonomy", "taxonomy_term", "organization", "program", "service", "location")
+
+
 def _delete_source(connection: Connection, source: str) -> None:
-    """Remove every record that an earlier import of ``source`` stored."""
+    """Remove every record that an earlier import of ``source`` stored, and what hangs off them.
+
+    Ids are scoped by source, so only this source's rows point at this source's records.
+    """
+    connection.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS doomed (kind TEXT, id TEXT, PRIMARY KEY (kind, id))"
+        " WITHOUT ROWID")
+    connection.exec_driver_sql("DELETE FROM doomed")
+    connection.exec_driver_sql("INSERT INTO doomed SELECT kind, id FROM directory_record_source "
+                               "WHERE source = ?", (source,))
+    for table in COLUMNS:  # dependency order: a row's parents are doomed before it is checked
+        links = [(column, target) for column, target in REFERENCES[table].items()
+                 if target not in ("taxonomy", "taxonomy_term") or table in ROOT_KINDS]
+        for column, target in links:
+            connection.exec_driver_sql(
+                f"INSERT OR IGNORE INTO doomed SELECT ?, id FROM {table} WHERE {column} IN "
+                "(SELECT id FROM doomed WHERE kind = ?)", (table, target))
+        if table in ("attribute", "metadata"):
+            column = "link_id" if table == "attribute" else "resource_id"
+            connection.exec_driver_sql(
+                f"INSERT OR IGNORE INTO doomed SELECT ?, id FROM {table} WHERE {column} IN "
+                "(SELECT id FROM doomed)", (table,))
     for table in reversed(COLUMNS):
         connection.exec_driver_sql(
-            f"DELETE FROM {table} WHERE id IN (SELECT id FROM directory_record_source "
-            "WHERE kind = ? AND source = ?)", (table, source))
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM doomed WHERE kind = ?)", (table,))
     connection.exec_driver_sql("DELETE FROM directory_record_source WHERE source = ?", (source,))
 
 
@@ -311,8 +340,8 @@ def _record_sources(connection: Connection, cleaned: dict[str, dict[str, Row]],
     hotline_ids = vocabulary().term_ids
     execute_many(connection, "INSERT OR REPLACE INTO directory_record_source (kind, id, source) "
                  "VALUES (?, ?, ?)",
-                 [(table, record_id, source) for table, rows in cleaned.items()
-                  for record_id in rows if record_id not in hotline_ids])
+                 [(table, record_id, source) for table in ROOT_KINDS
+                  for record_id in cleaned.get(table, ()) if record_id not in hotline_ids])
 
 
 def _affected_services(connection: Connection, cleaned: dict[str, dict[str, Row]]) -> set[str]:
