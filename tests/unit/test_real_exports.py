@@ -16,6 +16,7 @@ from console.cli import EXIT_IMPORTED_WITH_LOSSES, main
 from console.directory.batch import ImportFailed
 from console.directory.export import export_json, validate_path
 from console.directory.hours import HOURS_NOT_LISTED
+from console.directory.index import SEARCH_COLUMNS, rebuild_search_index
 from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME, StrictImportRefused
 from console.directory.search import DirectorySearch, SearchQuery
 from console.directory.store import import_path
@@ -291,3 +292,17 @@ def test_relevance_benchmark_meets_its_bar() -> None:
                             check=True, capture_output=True, text=True).stdout
     figures = json.loads(output.strip().splitlines()[-1])
     assert figures["queries"] >= 40 and figures["recall_at_10"] >= 0.9
+
+
+def test_an_index_built_from_the_written_rows_is_the_one_read_back(directory: Engine) -> None:
+    import_path(directory, MESSY_211, QuietState())  # a fresh store: built from the rows
+    columns = ", ".join(c for c in SEARCH_COLUMNS if c != "rowid")
+    before = rows(directory, f"SELECT {columns} FROM search_service ORDER BY service_id")
+    hours = rows(directory, "SELECT s.service_id, h.day, h.opens, h.closes FROM search_hours h "
+                 "JOIN search_service s ON s.rowid = h.service_rowid ORDER BY 1, 2, 3")
+    with directory.begin() as connection:
+        rebuild_search_index(connection, None, QuietState())  # read back from the store
+    assert rows(directory, f"SELECT {columns} FROM search_service ORDER BY service_id") == before
+    assert rows(directory, "SELECT s.service_id, h.day, h.opens, h.closes FROM search_hours h "
+                "JOIN search_service s ON s.rowid = h.service_rowid ORDER BY 1, 2, 3") == hours
+    assert len(before) == 16

@@ -435,6 +435,10 @@ def _import(engine: Engine, batch: DirectoryBatch, state: TaskState, replace: bo
         for dropped in drop_sources:
             _delete_source(connection, dropped)
         was_empty = not connection.exec_driver_sql("SELECT 1 FROM service LIMIT 1").first()
+        # Nothing at all stored but the hotline's taxonomy: the batch will be the whole store.
+        fresh = was_empty and not any(connection.exec_driver_sql(
+            f"SELECT 1 FROM {table} LIMIT 1").first() for table in COLUMNS
+            if table not in ("taxonomy", "taxonomy_term"))
         cleaned = clean_batch(batch, sqlite_ids(connection), state, scope=source,
                               taken=None if source is None
                               else other_sources_ids(connection, source))
@@ -450,7 +454,7 @@ def _import(engine: Engine, batch: DirectoryBatch, state: TaskState, replace: bo
                 report.imported[table] += len(rows)
         services = None if was_empty or replace or drop_sources \
             else _affected_services(connection, cleaned)
-        rebuild_search_index(connection, services, state)
+        rebuild_search_index(connection, services, state, cleaned if fresh else None)
         set_meta(connection, "last_import", datetime.now(UTC).isoformat(timespec="seconds"))
         set_meta(connection, "source", source or "import")
     return report
