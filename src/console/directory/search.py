@@ -34,6 +34,7 @@ from console.directory.hours import (
     rule_hours_on,
 )
 from console.directory.index import age_bucket, cell_facet, facet
+from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.spelling import Spelling
 from console.directory.vocabulary import Term, fold, vocabulary
 from console.settings import resources_dir
@@ -122,6 +123,11 @@ class SearchResult:
     categories: list[str] = field(default_factory=list)
     last_verified: str | None = None
     hours_listed: bool = True  # False: the source gives no schedule (never read as "closed")
+
+    @property
+    def organization_listed(self) -> bool:
+        """False when the source did not hold the service's organization (a placeholder)."""
+        return self.organization_name != PLACEHOLDER_ORGANIZATION_NAME
 
     @property
     def address_text(self) -> str:

@@ -161,13 +161,16 @@ def details_fields(result: SearchResult) -> list[tuple[str, str]]:
     # A street address already names its city; otherwise the city is all the caller gets.
     city = [] if result.address and not result.confidential else [
         ("City", _town(result) or "Not listed")]
+    organization = result.organization_name if result.organization_listed else (
+        f"{result.organization_name}: the source names none that it holds; confirm who runs "
+        "this service before referring")
     return [
-        ("Organization", result.organization_name),
+        ("Organization", organization),
         ("Phone", result.phone or "No phone listed"),
         ("Address", address),
         *city,
         ("Distance", _distance_sentence(result)),
-        ("Open now", _yes_no(result.open_now)),
+        ("Open now", _yes_no(result.open_now) if result.hours_listed else "Not known"),
         ("Hours today", result.hours_today),
         ("Open 24 hours", _yes_no(result.open_24h)),
         ("Languages", ", ".join(result.languages) or "Not listed"),
