@@ -54,6 +54,9 @@ _POSSESSIVE = re.compile(r"(?<=\w)['’`]s\b")
 _APOSTROPHE = re.compile(r"['’`]")
 _PUNCTUATION = re.compile(r"[^\w\s-]|_|(?<!\w)-|-(?!\w)")
 MAX_ALTERNATIVES = 16  # words one typed word may stand for: enough for stems and synonyms
+# A word that alone finds this many services fills any page of results: its stems and synonyms
+# would only make the search slower, so they are added for rarer words only.
+RELATED_BELOW = 1000
 _STEMMER = Stemmer.Stemmer("english")
 
 
@@ -260,7 +263,8 @@ class DirectorySearch:
             [token] if spelling.is_word(token) else [])
         if token.endswith("s") and len(token) > 4 and spelling.is_word(token[:-1]):
             words.append(token[:-1])  # "shelters" finds "shelter"
-        if not typing or spelling.is_word(token) or token in synonyms():
+        if (not typing or spelling.is_word(token) or token in synonyms()) \
+                and spelling.documents(token) < RELATED_BELOW:
             words += self._related(token)
         if not words:
             for near in spelling.corrections(token, as_prefix=typing):
