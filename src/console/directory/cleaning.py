@@ -77,12 +77,13 @@ def absolute_uri(value: str) -> str | None:
     return None
 
 
-def clean_uris(table: str, row: Row) -> list[str]:
-    """Give scheme-less web addresses a scheme; clear (and name) the ones that are no address."""
+def clean_uris(columns: tuple[str, ...], row: Row) -> list[str]:
+    """Give scheme-less web addresses in ``columns`` (the row's URI columns, see
+    ``URI_COLUMNS``) a scheme; clear (and name) the ones that are no address."""
     dropped = []
-    for column in URI_COLUMNS.intersection(row):
+    for column in columns:
         value = row[column]
-        if isinstance(value, str):
+        if value is not None and value.__class__ is str:
             fixed = absolute_uri(value)
             if fixed is None:
                 dropped.append(column)

@@ -26,7 +26,7 @@ from console.directory.batch import (
     ImportReport,
     Row,
 )
-from console.directory.cleaning import CLEANERS, clean_uris, clean_values
+from console.directory.cleaning import CLEANERS, URI_COLUMNS, clean_uris, clean_values
 from console.directory.index import execute_many, rebuild_search_index, set_meta
 from console.directory.vocabulary import stable_uuid, vocabulary
 from console.tasks import QuietState, TaskState, check_cancelled, gc_paused
@@ -233,6 +233,7 @@ def _clean_table(table: str, raw_rows: Iterable[Row], ids: _Ids, known: _Known,
     cleaner = CLEANERS[table]
     kept: dict[str, Row] = {}
     kept_ids = known.kept[table]
+    uri_columns = tuple(column for column in columns if column in URI_COLUMNS)
     for position, raw in enumerate(raw_rows):
         row = clean_values(raw, columns, column_set)
         _map_ids(table, row, ids, position)
@@ -244,7 +245,7 @@ def _clean_table(table: str, raw_rows: Iterable[Row], ids: _Ids, known: _Known,
             report.skip(table, reason, raw.get("id"))
             continue
         _fill_required(table, row, report)
-        for column in clean_uris(table, row):
+        for column in clean_uris(uri_columns, row) if uri_columns else ():
             report.repaired[(table, f"its {column} was not a web address and was left out")] += 1
         kept[row["id"]] = row  # the same id twice in one source: the later row wins
         kept_ids.add(row["id"])
