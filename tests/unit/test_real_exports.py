@@ -306,3 +306,12 @@ def test_an_index_built_from_the_written_rows_is_the_one_read_back(directory: En
     assert rows(directory, "SELECT s.service_id, h.day, h.opens, h.closes FROM search_hours h "
                 "JOIN search_service s ON s.rowid = h.service_rowid ORDER BY 1, 2, 3") == hours
     assert len(before) == 16
+
+
+@pytest.mark.parametrize("parts", [("a",), ("source", "x.json", "service", "12"), ("ü", "日本")])
+def test_stable_ids_are_uuid5_of_their_parts(parts: tuple[str, ...]) -> None:
+    import uuid
+
+    from console.directory.vocabulary import ID_NAMESPACE, stable_uuid
+
+    assert stable_uuid(*parts) == str(uuid.uuid5(ID_NAMESPACE, ":".join(parts)))

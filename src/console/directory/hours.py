@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from dateutil import rrule
@@ -108,9 +109,13 @@ def normalize_byday(value: object) -> str | None:
     lists ("Mon, Wed"), ranges ("Mon-Fri", "1-5", "Fri to Mon" wraps), groups ("weekdays") and
     HSDS 1.1 day numbers (1 = Monday … 7 = Sunday; 0 is Sunday, as exports counting from 0 do).
     """
-    if value is None:
-        return None
-    text = _RANGE.sub("-", str(value).strip().casefold())
+    return None if value is None else _normalize_byday(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _normalize_byday(value: str) -> str | None:
+    # Remembered per text: an export repeats a handful of day patterns thousands of times.
+    text = _RANGE.sub("-", value.strip().casefold())
     if text in _DAY_GROUPS:
         return ",".join(_DAY_GROUPS[text])
     codes: list[str] = []

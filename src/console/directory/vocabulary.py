@@ -7,6 +7,7 @@ carry them as HSDS ``attribute`` rows, so the facts round-trip through any HSDS 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -26,9 +27,20 @@ OPEN_24H = "open-24h"
 CONFIDENTIAL_ADDRESS = "confidential-address"
 
 
+_NAMESPACE_BYTES = ID_NAMESPACE.bytes
+
+
 def stable_uuid(*parts: str) -> str:
-    """A UUID that is always the same for the same parts (ids for derived or legacy records)."""
-    return str(uuid.uuid5(ID_NAMESPACE, ":".join(parts)))
+    """A UUID that is always the same for the same parts (ids for derived or legacy records).
+
+    Exactly ``uuid.uuid5(ID_NAMESPACE, ":".join(parts))``, computed without building UUID
+    objects: an import derives one for most of its rows.
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + ":".join(parts).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def fold(text: str) -> str:
