@@ -315,3 +315,18 @@ def test_stable_ids_are_uuid5_of_their_parts(parts: tuple[str, ...]) -> None:
     from console.directory.vocabulary import ID_NAMESPACE, stable_uuid
 
     assert stable_uuid(*parts) == str(uuid.uuid5(ID_NAMESPACE, ":".join(parts)))
+
+
+def test_the_demo_gives_way_only_to_a_source_with_services(tmp_path: Path) -> None:
+    from console.directory.store import open_local_directory
+
+    engine = open_local_directory()
+    demo = len(DirectorySearch(engine).search(SearchQuery(limit=1000)))
+    organizations_only = tmp_path / "orgs"
+    organizations_only.mkdir()
+    shutil.copy(OHANA / "organizations.csv", organizations_only)
+    shutil.copy(OHANA / "regular_schedules.csv", organizations_only)
+    import_path(engine, organizations_only, QuietState())
+    assert len(DirectorySearch(engine).search(SearchQuery(limit=1000))) == demo > 200
+    import_path(engine, OHANA, QuietState())
+    assert names(engine) == ["Family Counseling", "Food Pantry", "Immigration Legal Help"]

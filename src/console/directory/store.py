@@ -49,5 +49,7 @@ def import_path(engine: Engine, path: Path, state: TaskState, replace: bool = Fa
         demo_present = source != DEMO_SOURCE and connection.exec_driver_sql(
             "SELECT 1 FROM directory_record_source WHERE source = ? LIMIT 1",
             (DEMO_SOURCE,)).first() is not None
+    # Only a source with services takes the demo's place: never an empty directory instead.
+    takes_over = demo_present and batch.count("service") > 0
     return import_batch(engine, batch, state, replace=replace, source=source, strict=strict,
-                        drop_sources=(DEMO_SOURCE,) if demo_present else ())
+                        drop_sources=(DEMO_SOURCE,) if takes_over else ())
