@@ -64,6 +64,8 @@ def test_a_211_package_with_the_usual_faults_imports_without_loss(directory: Eng
     languages = rows(directory, "SELECT l.name FROM language l JOIN service s "
                      "ON s.id = l.service_id WHERE s.name = 'Clínica Comunitaria' ORDER BY 1")
     assert languages == [("Haitian Creole",), ("Spanish",)]
+    assert rows(directory, "SELECT l.code FROM language l JOIN service s ON s.id = l.service_id "
+                "WHERE s.name = 'Substance Use Treatment' ORDER BY 1") == [("en",), ("es",)]
     assert report.imported["accessibility"] == 2
     # A contact's phone is kept with its contact.
     assert rows(directory, "SELECT c.name FROM phone p JOIN contact c ON c.id = p.contact_id") \

@@ -189,11 +189,16 @@ def _read_languages(package: _Package, path: Path) -> None:
     """Languages; 211 exports often give one id to all the languages of a service, so each row's
     id is made from its id, owner and language, and none overwrites another."""
     for _, row in package.rows(path, "language", LANGUAGE):
-        row["id"] = stable_uuid("language", str(row["id"]), str(row["service_id"]),
-                                str(row["location_id"]), str(row["name"]))
-        package.batch.add("language", row)
+        # "English; Spanish" in one cell is two languages.
+        for name in _LANGUAGE_LIST.split(row["name"]) if row["name"] else [None]:
+            if name is not None and not name.strip():
+                continue
+            package.batch.add("language", {**row, "name": name, "id": stable_uuid(
+                "language", str(row["id"]), str(row["service_id"]), str(row["location_id"]),
+                str(name))})
 
 
+_LANGUAGE_LIST = re.compile(r"\s*[,;/]\s*|\s+and\s+")
 ACCESSIBILITY: ColumnSources = {**_same("id", "location_id", "details", "url"),
                                 "description": ("accessibility", "description")}
 
