@@ -55,20 +55,32 @@ class TerminalProgress:
             self._bar = None
 
 
+# Exit status of an import that stored what it could but skipped or left out something.
+EXIT_IMPORTED_WITH_LOSSES = 3
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
+    from console.directory.loader import StrictImportRefused
     from console.directory.store import import_path, open_local_directory
 
     engine = open_local_directory(seed_demo=False)
     progress = TerminalProgress()
     try:
-        report = import_path(engine, Path(args.path), progress, replace=args.replace)
+        report = import_path(engine, Path(args.path), progress, replace=args.replace,
+                             source=args.source, strict=args.strict)
+    except StrictImportRefused as refused:
+        progress.close()
+        for line in refused.report.lines():
+            print(line)
+        raise
     finally:
         progress.close()
     for line in report.lines():
         print(line)
     print(f"done: {report.imported['service']:,} services imported, "
-          f"{report.total_skipped:,} records skipped")
-    return 0
+          f"{report.total_skipped:,} records skipped, "
+          f"{len(report.dropped):,} fields or tables not kept")
+    return EXIT_IMPORTED_WITH_LOSSES if report.anything_lost else 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -87,9 +99,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from console.directory.export import validate_json_export
+    from console.directory.export import validate_path
 
-    problems = validate_json_export(Path(args.path))
+    problems = validate_path(Path(args.path))
     for problem in problems[:args.show]:
         print(problem)
     if len(problems) > args.show:
@@ -141,6 +153,7 @@ def _print_results(results: list[SearchResult], as_json: bool) -> None:
                     else " · serves your area" if r.serves_caller_area else "")
         status = "open now" if r.open_now else "closed now"
         today = ("closed today" if r.hours_today == "Closed"
+                 else r.hours_today if not r.hours_listed
                  else f"Today: {r.hours_today} ({status})")
         print(f"{number:>2}. {r.service_name} — {r.organization_name}")
         print(f"    {r.phone or 'no phone listed'} · {where}{distance}")
@@ -271,7 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import HSDS 3.0 JSON/NDJSON, an HSDS 3.0 CSV package or HSDS 1.1 CSV")
     importer.add_argument("path", help="file, folder or .zip")
     importer.add_argument("--replace", action="store_true",
-                          help="make this the whole directory (default: add and update)")
+                          help="make this the whole of its source: records of the source that "
+                               "the file no longer holds are removed (default: add and update)")
+    importer.add_argument("--source", help="name of the source, which keeps its records apart "
+                                           "from other sources' (default: the file's name)")
+    importer.add_argument("--strict", action="store_true",
+                          help="import nothing if any record or field would be skipped")
     importer.set_defaults(handler=_cmd_import)
 
     exporter = actions.add_parser("export", help="export the directory as HSDS 3.0")
@@ -280,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.set_defaults(handler=_cmd_export)
 
     validator = actions.add_parser(
-        "validate", help="check an HSDS 3.0 JSON/NDJSON file against the HSDS 3.0 schemas")
+        "validate", help="check HSDS 3.0 JSON/NDJSON files (a file or a folder of them) against "
+                         "the HSDS 3.0 schemas")
     validator.add_argument("path")
     validator.add_argument("--show", type=int, default=20, help="most problems printed")
     validator.set_defaults(handler=_cmd_validate)

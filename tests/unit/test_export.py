@@ -243,6 +243,8 @@ OFFICIAL_FILES = [
     "organizations.csv", "services.csv", "locations.csv", "service_at_location.csv",
     "addresses.csv", "phones.csv", "schedules.csv", "languages.csv", "taxonomies.csv",
     "taxonomy_terms.csv", "attributes.csv", "contacts.csv", "service_areas.csv",
+    "programs.csv", "organization_identifiers.csv", "funding.csv", "cost_options.csv",
+    "required_documents.csv", "accessibility.csv", "metadata.csv",
 ]
 
 
@@ -259,7 +261,9 @@ def test_csv_package_matches_official_layout(directory: Engine, tmp_path: Path) 
         "organizations.csv": 1, "services.csv": 2, "locations.csv": 2,
         "service_at_location.csv": 2, "addresses.csv": 2, "phones.csv": 2, "schedules.csv": 3,
         "languages.csv": 3, "taxonomies.csv": 1, "taxonomy_terms.csv": 2, "attributes.csv": 3,
-        "contacts.csv": 1, "service_areas.csv": 1,
+        "contacts.csv": 1, "service_areas.csv": 1, "programs.csv": 0,
+        "organization_identifiers.csv": 0, "funding.csv": 0, "cost_options.csv": 0,
+        "required_documents.csv": 0, "accessibility.csv": 0, "metadata.csv": 0,
     }
 
 
@@ -321,6 +325,6 @@ def test_cancelled_csv_export_leaves_no_file(directory: Engine, tmp_path: Path,
 @needs_jsonschema
 def test_unreadable_export_is_one_problem(tmp_path: Path) -> None:
     out = tmp_path / "services.json"
-    out.write_text('{"id": "x"}', encoding="utf-8")
-    assert validate_json_export(out) == ["services.json: not a valid export: "
-                                         "expected a JSON list of services"]
+    out.write_text('[{"id": "x"', encoding="utf-8")
+    problems = validate_json_export(out)
+    assert len(problems) == 1 and problems[0].startswith("services.json: not valid JSON")

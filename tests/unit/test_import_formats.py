@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.directory.export import export_json, validate_json_export
+from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.search import DirectorySearch, SearchQuery
 from console.directory.store import import_path
 from console.models.database import open_directory
@@ -17,8 +18,9 @@ MONDAY_NOON_HOUSTON = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
 def test_messy_hsds11_export_is_searchable(tmp_path: Path) -> None:
     engine = open_directory(tmp_path / "d.sqlite")
     report = import_path(engine, write_messy_11_package(tmp_path / "in"), QuietState())
-    assert report.imported["service"] == 1
-    assert report.skipped[("service", "points to a missing organization")] == 1
+    assert report.imported["service"] == 2  # the orphan kept under a placeholder organization
+    assert report.repaired[("service", "its organization is not in the source (kept under a "
+                            "placeholder organization)")] == 1
     search = DirectorySearch(engine)
     found = search.search(SearchQuery(text="shelter", category="emergency-shelter"),
                           now=MONDAY_NOON_HOUSTON)
@@ -28,7 +30,8 @@ def test_messy_hsds11_export_is_searchable(tmp_path: Path) -> None:
     assert shelter.state == "FL"  # "FL " with its trailing space, cleaned
     assert shelter.hours_today == "9 AM – 5 PM" and shelter.open_now
     assert set(shelter.languages) >= {"Vietnamese"}
-    assert search.search(SearchQuery(text="orphan")) == []
+    orphan, = search.search(SearchQuery(text="orphan"))
+    assert orphan.organization_name == PLACEHOLDER_ORGANIZATION_NAME
 
 
 def test_official_examples_import_and_export_valid_hsds(tmp_path: Path) -> None:

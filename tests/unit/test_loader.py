@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import Engine
 
 from console.directory.batch import DirectoryBatch
-from console.directory.loader import import_batch
+from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME, import_batch
 from console.directory.search import DirectorySearch, SearchQuery
 from console.tasks import Cancelled
 from tests.unit.builder import DirectoryBuilder
@@ -33,15 +33,20 @@ def test_messy_references_are_reported_not_fatal(tmp_path: Path) -> None:
     batch.add("schedule", {"id": "s-bad", "service_id": "svc-2", "opens_at": "whenever"})
     batch.add("location", {"id": "l-x", "organization_id": "nobody", "latitude": "abc"})
     engine, report = b.build(tmp_path / "d.sqlite")
-    assert report.skipped[("service", "points to a missing organization")] == 1
+    # A service whose organization is missing is kept, under a placeholder organization.
+    assert report.repaired[("service", "its organization is not in the source (kept under a "
+                            "placeholder organization)")] == 1
     assert report.skipped[("service", "no name")] == 1
-    assert report.skipped[("phone", "belongs to no known record")] == 1
     assert report.skipped[("schedule", "unreadable opens at")] == 1
     assert report.repaired[("location", "dropped a link to a missing organization")] == 1
-    assert report.examples[("service", "points to a missing organization")] == ["orphan"]
-    assert report.imported["service"] == 1 and report.imported["location"] == 2
-    assert count(engine, "search_service") == 1
+    assert report.imported["service"] == 2 and report.imported["location"] == 2
+    assert report.imported["phone"] == 2  # the orphan's phone stays with it
+    assert count(engine, "search_service") == 2
     assert any("skipped 1 service: no name" in line for line in report.lines())
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(
+            "SELECT o.name FROM service s JOIN organization o ON o.id = s.organization_id "
+            "WHERE s.name = 'Orphan'").scalar() == PLACEHOLDER_ORGANIZATION_NAME
 
 
 def test_integer_ids_become_stable_uuids(tmp_path: Path) -> None:

@@ -29,8 +29,14 @@ REFERENCES: dict[str, dict[str, str]] = {
     "taxonomy": {},
     "taxonomy_term": {"taxonomy_id": "taxonomy", "parent_id": "taxonomy_term"},
     "organization": {"parent_organization_id": "organization"},
-    "service": {"organization_id": "organization"},
+    "program": {"organization_id": "organization"},
+    "organization_identifier": {"organization_id": "organization"},
+    "service": {"organization_id": "organization", "program_id": "program"},
+    "funding": {"organization_id": "organization", "service_id": "service"},
+    "cost_option": {"service_id": "service"},
+    "required_document": {"service_id": "service"},
     "location": {"organization_id": "organization"},
+    "accessibility": {"location_id": "location"},
     "service_at_location": {"service_id": "service", "location_id": "location"},
     "service_area": {"service_id": "service"},
     "address": {"location_id": "location"},
@@ -43,6 +49,25 @@ REFERENCES: dict[str, dict[str, str]] = {
                  "service_at_location_id": "service_at_location"},
     "language": {"service_id": "service", "location_id": "location", "phone_id": "phone"},
     "attribute": {"taxonomy_term_id": "taxonomy_term"},
+    "metadata": {},
+}
+
+# Fields the HSDS 3.0 schemas require besides ``id``, with the value kept when a source has none
+# (the store requires the same columns, no more). A record missing one is kept with the value
+# below and counted as repaired; export writes the same values.
+HSDS_REQUIRED: dict[str, dict[str, Any]] = {
+    "organization": {"name": "", "description": ""},
+    "program": {"name": "", "description": ""},
+    "organization_identifier": {"identifier_type": "", "identifier": ""},
+    "service": {"name": "", "status": "active"},
+    "location": {"location_type": "physical"},
+    "address": {"address_1": "", "city": "", "state_province": "", "postal_code": "",
+                "country": "US", "address_type": "physical"},
+    "phone": {"number": ""},
+    "taxonomy": {"name": "", "description": ""},
+    "taxonomy_term": {"name": "", "description": ""},
+    "metadata": {"last_action_date": "", "last_action_type": "", "field_name": "",
+                 "previous_value": "", "replacement_value": "", "updated_by": ""},
 }
 
 
@@ -55,6 +80,9 @@ class ImportReport:
     examples: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     repaired: Counter[tuple[str, str]] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    # Fields (``table.column`` or ``file.csv: column``) and whole tables or files of the source
+    # that the directory does not keep, with how many records held a value there.
+    dropped: Counter[str] = field(default_factory=Counter)
 
     def skip(self, kind: str, reason: str, record_id: object = None) -> None:
         """Count one skipped record; keep a few ids per reason so a person can look them up."""
@@ -65,6 +93,10 @@ class ImportReport:
             if len(sample) < 5:
                 sample.append(str(record_id))
 
+    def drop(self, what: str, count: int = 1) -> None:
+        """Count ``count`` values of a field (or rows of a table) that were not kept."""
+        self.dropped[what] += count
+
     def note(self, message: str) -> None:
         """Something worth telling that skipped nothing (e.g. a file listed but absent)."""
         self.notes.append(message)
@@ -72,6 +104,11 @@ class ImportReport:
     @property
     def total_skipped(self) -> int:
         return sum(self.skipped.values())
+
+    @property
+    def anything_lost(self) -> bool:
+        """True when a record was skipped or a field or table of the source was not kept."""
+        return bool(self.total_skipped or self.dropped)
 
     def lines(self) -> list[str]:
         """The report as short lines for a terminal or a dialog."""
@@ -82,6 +119,8 @@ class ImportReport:
             out.append(f"skipped {count:,} {kind}: {reason}{example}")
         out.extend(f"kept {count:,} {kind}, but {reason}"
                    for (kind, reason), count in sorted(self.repaired.items()))
+        out.extend(f"not kept: {what} ({count:,} {'value' if count == 1 else 'values'})"
+                   for what, count in sorted(self.dropped.items()))
         out.extend(f"note: {message}" for message in self.notes)
         return out
 

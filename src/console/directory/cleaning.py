@@ -13,12 +13,22 @@ from typing import Any
 import phonenumbers
 
 from console.directory.geo import normalize_state, normalize_zip
-from console.directory.hours import clock_text, normalize_byday, parse_clock
+from console.directory.hours import (
+    ALWAYS_OPEN_WORDS,
+    afternoon_closing,
+    clock_text,
+    normalize_byday,
+    parse_clock,
+    split_range,
+)
 from console.directory.vocabulary import vocabulary
 
 Row = dict[str, Any]
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
-FLOAT_COLUMNS = {"minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone"}
+FLOAT_COLUMNS = {"minimum_age", "maximum_age", "latitude", "longitude", "extension", "timezone",
+                 "amount"}
+# Columns HSDS declares as absolute URIs ("format": "uri").
+URI_COLUMNS = {"website", "url", "uri", "logo", "schedule_link", "term_uri"}
 INT_COLUMNS = {"year_incorporated", "count", "interval"}
 
 
@@ -42,6 +52,43 @@ def clean_values(raw: Row, columns: tuple[str, ...], known: set[str]) -> Row:
             value = _number(value, int)
         row[key] = value
     return row
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_HOST = re.compile(r"(?:[^\W_][\w-]*\.)+[^\W\d_]{2,}(?::\d+)?(?:[/?#]\S*)?")
+
+
+def absolute_uri(value: str) -> str | None:
+    """``value`` as an absolute URI: "www.example.org" gains "https://"; None if it is no address.
+
+    Exports often leave the scheme out; HSDS 3.0 requires absolute URIs.
+    """
+    text = value.strip()
+    if _SCHEME.match(text) and not any(ch.isspace() for ch in text):
+        return text if "." in text or text.startswith(("mailto:", "tel:")) else None
+    if _HOST.fullmatch(text):
+        end = next((i for i, ch in enumerate(text) if ch in "/?#"), len(text))
+        host, rest = text[:end], text[end:]
+        try:
+            host = host.encode("idna").decode("ascii")  # "clínica.org": xn--clnica-qva.org
+        except UnicodeError:
+            return None
+        return f"https://{host}{rest}"
+    return None
+
+
+def clean_uris(columns: tuple[str, ...], row: Row) -> list[str]:
+    """Give scheme-less web addresses in ``columns`` (the row's URI columns, see
+    ``URI_COLUMNS``) a scheme; clear (and name) the ones that are no address."""
+    dropped = []
+    for column in columns:
+        value = row[column]
+        if value is not None and value.__class__ is str:
+            fixed = absolute_uri(value)
+            if fixed is None:
+                dropped.append(column)
+            row[column] = fixed
+    return dropped
 
 
 def _number(value: object, kind: type[int] | type[float]) -> int | float | None:
@@ -93,8 +140,8 @@ def clean_address(row: Row) -> str | None:
     address_type = (row.get("address_type") or "physical").casefold()
     row["address_type"] = address_type if address_type in ("physical", "postal", "virtual") \
         else "physical"
-    if not (row.get("city") or row.get("postal_code")):
-        return "no city or postal code"
+    if not (row.get("address_1") or row.get("city") or row.get("postal_code")):
+        return "no street, city or postal code"
     return None
 
 
@@ -124,12 +171,24 @@ def clean_phone(row: Row) -> str | None:
 
 
 def clean_schedule(row: Row) -> str | None:
-    for column in ("opens_at", "closes_at"):
-        if row.get(column) is None:
+    opens_text, closes_text = row.get("opens_at"), row.get("closes_at")
+    if opens_text is not None and ALWAYS_OPEN_WORDS.search(str(opens_text)) \
+            and closes_text is None:
+        opens_text, closes_text = "00:00", "24:00"  # "24 hours" written where a time belongs
+    elif opens_text is not None and closes_text is None and split_range(opens_text):
+        opens_text, closes_text = split_range(opens_text)  # type: ignore[misc]
+    times: dict[str, int] = {}
+    for column, text in (("opens_at", opens_text), ("closes_at", closes_text)):
+        if text is None:
             continue
-        minutes = parse_clock(row[column])
+        minutes = parse_clock(text)
         if minutes is None:
             return f"unreadable {column.replace('_', ' ')}"
+        times[column] = minutes
+    if len(times) == 2:
+        times["closes_at"] = afternoon_closing(times["opens_at"], times["closes_at"],
+                                               closes_text)
+    for column, minutes in times.items():
         row[column] = clock_text(minutes)
     if row.get("byday") is not None:
         byday = normalize_byday(row["byday"])
@@ -146,11 +205,10 @@ def clean_schedule(row: Row) -> str | None:
 
 
 def clean_language(row: Row) -> str | None:
-    names = vocabulary().languages
     code = vocabulary().language_code(row.get("code") or row.get("name") or "")
     if code:
         row["code"] = code
-        row["name"] = row.get("name") or names.get(code, code)
+        row["name"] = row.get("name") or vocabulary().language_name(code)
     return _require(row, "name")
 
 
@@ -180,4 +238,11 @@ CLEANERS: dict[str, Callable[[Row], str | None]] = {
     "language": clean_language,
     "service_area": _accept,
     "attribute": _accept,
+    "program": _accept,
+    "organization_identifier": _accept,
+    "funding": _accept,
+    "cost_option": _accept,
+    "required_document": _accept,
+    "accessibility": _accept,
+    "metadata": _accept,
 }

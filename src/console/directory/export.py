@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -37,8 +38,12 @@ from sqlalchemy import (
     select,
 )
 
-from console.directory.batch import COLUMNS, Row
+from console.directory.batch import COLUMNS, HSDS_REQUIRED, Row
+from console.directory.cleaning import URI_COLUMNS, absolute_uri
 from console.directory.confidential import places_in_directory
+from console.directory.formats.hsds3_csv import FILES as CSV_FILES
+from console.directory.formats.hsds3_json import record_kind
+from console.directory.formats.tabular import files_under
 from console.models.directory import DirectoryBase
 from console.settings import resources_dir
 from console.tasks import TaskState, check_cancelled
@@ -47,19 +52,8 @@ from console.tasks import TaskState, check_cancelled
 # chunk's related rows stay a few megabytes. Also the batch size rows are fetched in.
 CHUNK = 5000
 
-# Fields the HSDS 3.0 schemas require, with the value written when the store has none. The
-# store keeps most of them NOT NULL; organization, taxonomy and taxonomy_term descriptions are
-# optional here but required by the schemas, so they are written as "".
-REQUIRED: dict[str, dict[str, Any]] = {
-    "organization": {"name": "", "description": ""},
-    "service": {"name": "", "status": "active"},
-    "location": {"location_type": "physical"},
-    "address": {"address_1": "", "city": "", "state_province": "", "postal_code": "",
-                "country": "US", "address_type": "physical"},
-    "phone": {"number": ""},
-    "taxonomy": {"name": "", "description": ""},
-    "taxonomy_term": {"name": "", "description": ""},
-}
+# Fields the HSDS 3.0 schemas require: written with the import's default when the store has none.
+REQUIRED = HSDS_REQUIRED
 
 
 # --- Reading rows -------------------------------------------------------------------------------
@@ -127,11 +121,16 @@ class Nest:
     many: bool = True
     by_entity: bool = False
     nests: tuple[Nest, ...] = ()
+    entity_column: str = "link_entity"
 
 
 _TERM = Nest("taxonomy_term", "taxonomy_term", "taxonomy_term_id", many=False,
              nests=(Nest("taxonomy_detail", "taxonomy", "taxonomy_id", many=False),))
 _ATTRIBUTES = Nest("attributes", "attribute", "link_id", by_entity=True, nests=(_TERM,))
+
+
+_METADATA = Nest("metadata", "metadata", "resource_id", by_entity=True,
+                 entity_column="resource_type")
 
 
 def _list(key: str, table: str, column: str, *nests: Nest) -> Nest:
@@ -157,13 +156,18 @@ _LOCATION = Nest("location", "location", "location_id", many=False, nests=(
     _schedules("location_id"),
     _list("languages", "language", "location_id"),
     _contacts("location_id"),
+    _list("accessibility", "accessibility", "location_id"),
     _ATTRIBUTES,
 ))
 
 # What a service object holds besides its own fields. The organization is its fields only:
 # its phones and contacts belong to the organization export HSDS defines, not to each service.
 SERVICE_NESTS: tuple[Nest, ...] = (
-    Nest("organization", "organization", "organization_id", many=False),
+    Nest("organization", "organization", "organization_id", many=False, nests=(
+        _list("organization_identifiers", "organization_identifier", "organization_id"),
+        _list("funding", "funding", "organization_id"),
+    )),
+    Nest("program", "program", "program_id", many=False),
     _list("service_at_locations", "service_at_location", "service_id",
           _LOCATION, _phones("service_at_location_id"), _schedules("service_at_location_id"),
           _contacts("service_at_location_id")),
@@ -172,7 +176,11 @@ SERVICE_NESTS: tuple[Nest, ...] = (
     _list("languages", "language", "service_id"),
     _list("service_areas", "service_area", "service_id"),
     _contacts("service_id"),
+    _list("funding", "funding", "service_id"),
+    _list("cost_options", "cost_option", "service_id"),
+    _list("required_documents", "required_document", "service_id"),
     _ATTRIBUTES,
+    _METADATA,
 )
 
 
@@ -188,9 +196,16 @@ class _Lookup:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._rowids: dict[tuple[str, str], dict[Any, list[int]]] = {}
-        entity = _table("attribute").c.link_entity
-        self._entities = {str(name).lower()
-                          for name in connection.execute(select(entity).distinct()).scalars()}
+        self._entities: dict[tuple[str, str], set[str]] = {}
+
+    def _entities_of(self, table: str, column: str) -> set[str]:
+        """The kinds of record that rows of ``table`` (attribute, metadata) describe."""
+        if (table, column) not in self._entities:
+            entity = _table(table).c[column]
+            self._entities[(table, column)] = {
+                str(name).lower()
+                for name in self._connection.execute(select(entity).distinct()).scalars()}
+        return self._entities[(table, column)]
 
     def plan(self, table: str, nests: tuple[Nest, ...]) -> tuple[Nest, ...]:
         """``nests`` without the links no row of this store uses.
@@ -204,7 +219,7 @@ class _Lookup:
 
     def _used(self, table: str, nest: Nest) -> bool:
         if nest.by_entity:
-            return table in self._entities
+            return table in self._entities_of(nest.table, nest.entity_column)
         if not nest.many:
             return True
         link = _table(nest.table).c[nest.column]
@@ -287,7 +302,7 @@ class _Chunk:
             children = self._get(nest.table, nest.column, row["id"])
             if nest.by_entity:
                 children = [child for child in children
-                            if str(child["link_entity"]).lower() == table]
+                            if str(child[nest.entity_column]).lower() == table]
             if children:
                 item[nest.key] = [self.nested(nest.table, child, nest.nests)
                                   for child in children]
@@ -313,6 +328,13 @@ def _json_fields(table: str, row: Row) -> Row:
     Empty optional text is dropped too: it says nothing and fails format checks (uri, email).
     """
     item = {key: value for key, value in row.items() if value is not None and value != ""}
+    for key in URI_COLUMNS.intersection(item):
+        # Stores filled before imports added the scheme may still hold "www.example.org".
+        uri = absolute_uri(item[key]) if isinstance(item[key], str) else None
+        if uri is None:
+            del item[key]
+        else:
+            item[key] = uri
     for key, default in REQUIRED.get(table, {}).items():
         if key not in item:
             value = row.get(key)
@@ -515,8 +537,12 @@ def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.fullmatch(value))
 
 
-def _validator(schema_dir: Path) -> Any:
-    """A validator for service.json whose relative ``$ref``s resolve within ``schema_dir``."""
+@cache
+def _validator(schema_dir: Path, schema_name: str = "service.json") -> Any:
+    """A validator for one HSDS schema whose relative ``$ref``s resolve within ``schema_dir``.
+
+    Format checks are on: an invalid ``uri``, ``uuid`` or ``date-time`` is a problem.
+    """
     try:
         from jsonschema import FormatChecker, validators
         from referencing import Registry, Resource
@@ -534,7 +560,7 @@ def _validator(schema_dir: Path) -> Any:
                                            default_specification=DRAFT202012))
         for path in sorted(schema_dir.glob("*.json"))
     )
-    schema = registry.contents("service.json")
+    schema = registry.contents(schema_name)
     cls = validators.validator_for(schema, default=validators.Draft202012Validator)
     checker = FormatChecker(formats=list(cls.FORMAT_CHECKER.checkers))
     # jsonschema checks these two only with optional extra packages; fall back to plain checks.
@@ -545,32 +571,97 @@ def _validator(schema_dir: Path) -> Any:
     return cls(schema, registry=registry, format_checker=checker)
 
 
-def _exported_services(path: Path) -> Iterator[tuple[str, Any]]:
-    """(label, service) for each service in an export; a label names it in error messages."""
+# The official example shapes: records of these tables, alone, in a list, or in an API page.
+_RECORD_SCHEMAS = ("service", "organization", "location", "service_at_location", "taxonomy",
+                   "taxonomy_term")
+_API_INFO_KEYS = {"version", "openapi_url"}
+_TABULAR_FILES = {**CSV_FILES, "meta_table_description": ("meta_table_descriptions.csv",)}
+
+
+def _as_cells(table: str, row: Any) -> Any:
+    """A tabular example row as its CSV would hold it: numbers in text columns become text."""
+    if not isinstance(row, dict) or table == "unknown":
+        return row
+    schema = json.loads((resources_dir() / "hsds" / "schema" / f"{table}.json").read_text(
+        encoding="utf-8"))
+    text_columns = {name for name, spec in schema.get("properties", {}).items()
+                    if spec.get("type") == "string"}
+    return {key: str(value) if key in text_columns and isinstance(value, int | float)
+            else value for key, value in row.items()}
+
+
+def _records(path: Path) -> Iterator[tuple[str, str | None, Any]]:
+    """(label, table, record) for each record of an HSDS JSON file in any official shape.
+
+    The table is None for the API's information object (base.json), which has no schema of
+    its own here; it is checked for its version only.
+    """
     data = path.read_bytes()
     if _is_ndjson(path):
-        items = [orjson.loads(line) for line in data.splitlines() if line.strip()]
+        document: Any = [orjson.loads(line) for line in data.splitlines() if line.strip()]
     else:
-        items = orjson.loads(data)
-        if not isinstance(items, list):
-            raise ValueError("expected a JSON list of services")
+        document = orjson.loads(data)
+    if isinstance(document, dict) and isinstance(document.get("contents"), list):
+        document = document["contents"]  # an API page: service_list.json and the like
+    if isinstance(document, dict) and document and all(
+            key.endswith(".csv") and isinstance(value, list) for key, value in document.items()):
+        for file, rows in document.items():  # tabular.json: the CSV files' rows as JSON
+            table = next((t for t, names in _TABULAR_FILES.items() if file.lower() in names),
+                         "unknown")
+            for number, row in enumerate(rows, start=1):
+                # A CSV cell is text: "1234567" is a valid identifier even if the JSON says 1234567.
+                yield f"{file} row {number}", table, _as_cells(table, row)
+        return
+    if isinstance(document, dict) and document.keys() >= _API_INFO_KEYS and "id" not in document:
+        yield "API information", None, document
+        return
+    items = document if isinstance(document, list) else [document]
     for index, item in enumerate(items):
-        service_id = item.get("id") if isinstance(item, dict) else None
-        yield (f"service {service_id}" if service_id else f"service #{index + 1}"), item
+        kind = (record_kind(item) if isinstance(item, dict) else None) or "service"
+        if kind not in _RECORD_SCHEMAS:
+            kind = "service"
+        record_id = item.get("id") if isinstance(item, dict) else None
+        yield (f"{kind} {record_id}" if record_id else f"{kind} #{index + 1}"), kind, item
 
 
 def validate_json_export(path: Path, schema_dir: Path | None = None) -> list[str]:
-    """Check each service in a JSON or NDJSON export against HSDS 3.0 service.json.
+    """Check each record of an HSDS 3.0 JSON or NDJSON file against its HSDS 3.0 schema.
 
-    Returns one readable line per problem (service id, JSON path, message); empty when valid.
-    An unreadable file is reported as a single problem.
+    Takes an export (a list of services), a single record, an API page, the tabular example
+    and the API information object. Returns one readable line per problem (record, JSON path,
+    message); empty when valid. An unreadable file is reported as a single problem.
     """
-    validator = _validator(schema_dir or resources_dir() / "hsds" / "schema")
+    folder = schema_dir or resources_dir() / "hsds" / "schema"
     problems: list[str] = []
     try:
-        for label, service in _exported_services(path):
-            for error in sorted(validator.iter_errors(service), key=lambda e: e.json_path):
+        for label, table, record in _records(path):
+            if table is None:
+                if not isinstance(record.get("version"), str):
+                    problems.append(f"{label}: $.version: must be text such as \"3.0\"")
+                continue
+            if table == "unknown":
+                problems.append(f"{label}: not a file of the HSDS 3.0 tabular package")
+                continue
+            validator = _validator(folder, f"{table}.json")
+            for error in sorted(validator.iter_errors(record), key=lambda e: e.json_path):
                 problems.append(f"{label}: {error.json_path}: {error.message}")
     except (orjson.JSONDecodeError, ValueError) as error:
-        problems.append(f"{path.name}: not a valid export: {error}")
+        problems.append(f"{path.name}: not valid JSON: {error}")
+    except OSError as error:
+        problems.append(f"{path.name}: cannot be read: {error.strerror or error}")
     return problems
+
+
+def validate_path(path: Path, schema_dir: Path | None = None) -> list[str]:
+    """``validate_json_export`` for a file, or for every JSON file in a folder (by its name)."""
+    if not path.is_dir():
+        if not path.exists():
+            return [f"{path}: no such file or folder"]
+        return validate_json_export(path, schema_dir)
+    files = [found for found in files_under(path)
+             if found.suffix.lower() in (".json", ".ndjson", ".jsonl")
+             and found.name.lower() != "datapackage.json"]
+    if not files:
+        return [f"{path.name}: the folder holds no JSON files to check"]
+    return [f"{file.relative_to(path)}: {problem}" for file in files
+            for problem in validate_json_export(file, schema_dir)]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from dateutil import rrule
@@ -19,6 +20,14 @@ DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FULL_DAY = 24 * 60
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h]?(\d{2}))?(?::(\d{2}))?\s*([ap])?\.?\s*m?\.?$")
+# "9:0am": a time whose minutes lost their last digit, as hand-typed exports have it.
+_CUT_MINUTES = re.compile(r"^(\d{1,2})[:.](\d)(\s*[ap]\.?\s*m?\.?)?$")
+# Words that say a service never closes: "24 hours", "24/7", "open 24 hrs", "around the clock".
+ALWAYS_OPEN_WORDS = re.compile(
+    r"\b24\s*(?:/|x)\s*7\b|\b24[\s-]*(?:hours?|hrs?|h)\b|\baround the clock\b"
+    r"|\ball day,? every day\b", re.IGNORECASE)
+# What a specialist sees for a service whose source gives no schedule: never "Closed".
+HOURS_NOT_LISTED = "Hours not listed"
 _ORDINAL_DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _DAY_GROUPS = {"daily": DAY_CODES, "everyday": DAY_CODES, "every day": DAY_CODES,
                "weekdays": DAY_CODES[:5], "weekends": DAY_CODES[5:]}
@@ -36,6 +45,9 @@ def parse_clock(value: object) -> int | None:
         return 12 * 60
     if text == "midnight":
         return 0
+    cut = _CUT_MINUTES.match(text)
+    if cut:
+        text = f"{cut[1]}:{cut[2]}0{cut[3] or ''}"
     match = _CLOCK.match(text)
     if not match:
         return None
@@ -47,6 +59,30 @@ def parse_clock(value: object) -> int | None:
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
         return None
     return hours * 60 + minutes
+
+
+def has_meridiem(value: object) -> bool:
+    """True if a written time says AM or PM ("5:00pm", "9 a.m.")."""
+    return bool(re.search(r"\d\s*[ap]\.?\s*m?\.?\s*$", str(value).strip().lower()))
+
+
+def split_range(value: object) -> tuple[str, str] | None:
+    """("9:00am", "5:00") from an opening written as a range in one cell: "9:00am-5:00"."""
+    parts = re.split(r"\s*(?:-|–|\bto\b)\s*", str(value).strip(), maxsplit=1)
+    if len(parts) == 2 and all(parse_clock(part) is not None for part in parts):
+        return parts[0], parts[1]
+    return None
+
+
+def afternoon_closing(opens: int, closes: int, closes_text: object) -> int:
+    """A closing time without AM/PM that falls before the opening is read in the afternoon.
+
+    "9:00am-5:00" means until 5 PM; "22:00-6:00" (still before the opening twelve hours on)
+    runs overnight and is kept.
+    """
+    if closes <= opens < closes + 12 * 60 <= FULL_DAY and not has_meridiem(closes_text):
+        return closes + 12 * 60
+    return closes
 
 
 def clock_text(minutes: int) -> str:
@@ -73,9 +109,13 @@ def normalize_byday(value: object) -> str | None:
     lists ("Mon, Wed"), ranges ("Mon-Fri", "1-5", "Fri to Mon" wraps), groups ("weekdays") and
     HSDS 1.1 day numbers (1 = Monday … 7 = Sunday; 0 is Sunday, as exports counting from 0 do).
     """
-    if value is None:
-        return None
-    text = _RANGE.sub("-", str(value).strip().casefold())
+    return None if value is None else _normalize_byday(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _normalize_byday(value: str) -> str | None:
+    # Remembered per text: an export repeats a handful of day patterns thousands of times.
+    text = _RANGE.sub("-", value.strip().casefold())
     if text in _DAY_GROUPS:
         return ",".join(_DAY_GROUPS[text])
     codes: list[str] = []

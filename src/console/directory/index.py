@@ -10,6 +10,7 @@ exact distance and age on the few rows left.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from console.directory import geo
-from console.directory.hours import Interval, is_always_open, weekly_intervals
+from console.directory.hours import (
+    ALWAYS_OPEN_WORDS,
+    Interval,
+    is_always_open,
+    weekly_intervals,
+)
 from console.directory.vocabulary import CONFIDENTIAL_ADDRESS, OPEN_24H, Vocabulary, vocabulary
 from console.models.directory import FTS_COLUMNS, SearchService
 from console.tasks import TaskState, check_cancelled
@@ -179,6 +185,51 @@ def _gather(connection: Connection, services: list[tuple[Any, ...]],
     return related
 
 
+def _related_from_rows(rows: dict[str, dict[str, dict[str, Any]]]) -> tuple[
+        list[tuple[Any, ...]], _Related]:
+    """What ``_gather`` reads back from the store, taken from the rows just written instead.
+
+    Only for a store that held nothing but these rows: reading 1.5 million rows back through
+    SQLite cost about as much as writing them.
+    """
+    related = _Related()
+    for org in rows.get("organization", {}).values():
+        related.organizations[org["id"]] = org["name"]
+    for link in rows.get("service_at_location", {}).values():
+        related.locations_of[link["service_id"]].append(link["location_id"])
+    for location in rows.get("location", {}).values():
+        related.locations[location["id"]] = (location["id"], location["latitude"],
+                                             location["longitude"])
+    for a in rows.get("address", {}).values():
+        related.addresses_of[a["location_id"]].append(
+            (a["location_id"], a["id"], a["address_1"], a["address_2"], a["city"],
+             a["state_province"], a["postal_code"], a["address_type"]))
+    for phone in rows.get("phone", {}).values():
+        text = _phone_text(phone["number"], phone["extension"])
+        for owner in ("service_id", "location_id", "organization_id"):
+            if phone[owner]:
+                related.phones_of[phone[owner]].append(text)
+    for schedule in rows.get("schedule", {}).values():
+        record = {column: schedule[column] for column in _SCHEDULE_COLUMNS}
+        if record["service_id"]:
+            related.schedules_of[record["service_id"]].append(record)
+        elif record["location_id"]:
+            related.schedules_of[record["location_id"]].append(record)
+    for language in rows.get("language", {}).values():
+        for owner in ("service_id", "location_id"):
+            if language[owner]:
+                related.languages_of[language[owner]].append((language["name"], language["code"]))
+    for attribute in rows.get("attribute", {}).values():
+        related.terms_of[attribute["link_id"]].append(attribute["taxonomy_term_id"])
+    for area in rows.get("service_area", {}).values():
+        related.areas_of[area["service_id"]].append(
+            (area["name"], area["description"], area["extent_type"]))
+    services = [tuple(service[column] for column in _SERVICE_COLUMNS)
+                for service in rows.get("service", {}).values()
+                if service["status"] in SEARCHABLE_STATUSES]
+    return services, related
+
+
 def _phone_text(number: str, extension: float | None) -> str:
     return f"{number} ext. {int(extension)}" if extension else number
 
@@ -286,6 +337,18 @@ def _where(location_ids: list[str], related: _Related, vocab: Vocabulary) -> _Wh
                   geo.normalize_state(address[5]), zip_code, latitude, longitude)
 
 
+def says_always_open(name: str | None, description: str | None, has_schedule: bool) -> bool:
+    """Whether a service's own words say it never closes: "24 hours", "24/7"; or, when it gives
+    no schedule at all, a hotline's name (help lines answer around the clock)."""
+    text = f"{name or ''} {description or ''}"
+    if ALWAYS_OPEN_WORDS.search(text):
+        return True
+    return not has_schedule and _HOTLINE_NAME.search(name or "") is not None
+
+
+_HOTLINE_NAME = re.compile(r"\b(?:hotline|helpline|help line|crisis line|lifeline)\b", re.I)
+
+
 def _opening_hours(schedules: list[dict[str, Any]], flags: set[str]) -> tuple[
         list[tuple[Interval, str | None, str | None]], list[dict[str, Any]], bool]:
     """Weekly intervals (with validity), rule-based schedules, and whether it never closes."""
@@ -336,12 +399,14 @@ def _entry(service: Sequence[Any], related: _Related, vocab: Vocabulary) -> _Ent
     where = _where(location_ids, related, vocab)
     categories, populations, flags, foreign = _classify_terms(
         related.terms_of.get(service_id, ()), related, vocab)
-    hours, rules, open_24h = _opening_hours(
-        _own_or_locations(service_id, location_ids, related.schedules_of), flags)
+    schedules = _own_or_locations(service_id, location_ids, related.schedules_of)
+    if says_always_open(name, description, bool(schedules)):
+        flags.add(OPEN_24H)
+    hours, rules, open_24h = _opening_hours(schedules, flags)
     languages = _own_or_locations(service_id, location_ids, related.languages_of)
     language_codes = [code or vocab.language_code(lang_name or "") or "" for lang_name, code
                       in languages]
-    language_names = [lang_name or vocab.languages.get(code or "", code or "")
+    language_names = [lang_name or vocab.language_name(code or "")
                       for lang_name, code in languages]
     phones = (_own_or_locations(service_id, location_ids, related.phones_of)
               or related.phones_of.get(org_id, []))
@@ -439,9 +504,10 @@ def _rule_text(schedule: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in schedule.items() if v is not None}, sort_keys=True)
 
 
-_SERVICE_SQL = ("SELECT id, organization_id, name, alternate_name, description, status, "
-                "minimum_age, maximum_age, assured_date, last_modified, eligibility_description "
-                "FROM service")
+_SERVICE_COLUMNS = ("id", "organization_id", "name", "alternate_name", "description", "status",
+                   "minimum_age", "maximum_age", "assured_date", "last_modified",
+                   "eligibility_description")
+_SERVICE_SQL = f"SELECT {', '.join(_SERVICE_COLUMNS)} FROM service"
 
 
 def _quality_order(entries: list[_Entry]) -> None:
@@ -456,8 +522,13 @@ def _quality_order(entries: list[_Entry]) -> None:
 
 
 def rebuild_search_index(connection: Connection, service_ids: Iterable[str] | None,
-                         state: TaskState) -> int:
-    """Re-derive the search rows of ``service_ids`` (all services when None); returns the count."""
+                         state: TaskState,
+                         written: dict[str, dict[str, dict[str, Any]]] | None = None) -> int:
+    """Re-derive the search rows of ``service_ids`` (all services when None); returns the count.
+
+    ``written``: the rows by table and id of an import into a store that was empty, which
+    then are all there is; the index is built from them without reading them back.
+    """
     vocab = vocabulary()
     full = service_ids is None
     wanted = None if full else sorted(set(service_ids or ()))
@@ -465,10 +536,16 @@ def rebuild_search_index(connection: Connection, service_ids: Iterable[str] | No
         _clear_index(connection)
     else:
         _remove_entries(connection, wanted or [])
-    services = [s for s in _select(connection, _SERVICE_SQL, "id", wanted)
-                if s[5] in SEARCHABLE_STATUSES]
+    if full and written is not None:
+        services, related = _related_from_rows(written)
+        for term_id, code, name in connection.exec_driver_sql(
+                "SELECT id, code, name FROM taxonomy_term"):
+            related.terms[term_id] = (code, name)
+    else:
+        services = [s for s in _select(connection, _SERVICE_SQL, "id", wanted)
+                    if s[5] in SEARCHABLE_STATUSES]
+        related = _gather(connection, services, restricted=not full)
     state.progress("building the search index", 0, len(services))
-    related = _gather(connection, services, restricted=not full)
     entries = []
     for done, service in enumerate(services, start=1):
         entries.append(_entry(service, related, vocab))

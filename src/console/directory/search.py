@@ -14,27 +14,31 @@ from __future__ import annotations
 import json
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from itertools import islice
 from typing import Any
 
+import Stemmer
 from dateutil import tz
 from sqlalchemy import Engine
 
 from console.directory import geo
 from console.directory.hours import (
+    HOURS_NOT_LISTED,
     Interval,
     describe_day,
     is_open,
     rule_hours_on,
 )
 from console.directory.index import age_bucket, cell_facet, facet
+from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.spelling import Spelling
-from console.directory.vocabulary import Term, vocabulary
+from console.directory.vocabulary import Term, fold, vocabulary
 from console.errors import UserError
+from console.settings import resources_dir
 
 DEFAULT_LIMIT = 50
 DEFAULT_RADIUS_MILES = 50.0
@@ -45,6 +49,37 @@ ALL_TEXT_COLUMNS = ""  # every column: typed words never match the facet tokens
 # (recently verified first) is used instead, so a common word never stalls the search.
 RANK_CAP = 1500
 _WORD = re.compile(r"[^\W_]+")
+# "women's shelter" is "women shelter": a possessive or an apostrophe never makes a phrase, and
+# punctuation other than a hyphen inside a word ("t-visa") separates words.
+_POSSESSIVE = re.compile(r"(?<=\w)['’`]s\b")
+_APOSTROPHE = re.compile(r"['’`]")
+_PUNCTUATION = re.compile(r"[^\w\s-]|_|(?<!\w)-|-(?!\w)")
+MAX_ALTERNATIVES = 16  # words one typed word may stand for: enough for stems and synonyms
+# A word that alone finds this many services fills any page of results: its stems and synonyms
+# would only make the search slower, so they are added for rarer words only.
+RELATED_BELOW = 1000
+_STEMMER = Stemmer.Stemmer("english")
+
+
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Each word or phrase of ``resources/search/synonyms.json`` -> the others of its groups."""
+    data = json.loads((resources_dir() / "search" / "synonyms.json").read_text(encoding="utf-8"))
+    related: dict[str, list[str]] = {}
+    for group in data["groups"]:
+        folded = [fold(word) for word in group]
+        for word in folded:
+            related.setdefault(word, []).extend(other for other in folded if other != word)
+    return {word: tuple(dict.fromkeys(others)) for word, others in related.items()}
+
+
+def stem_families(words: Iterable[str]) -> dict[str, list[str]]:
+    """Indexed words grouped by their English stem: "immigr" -> immigrant, immigration, ..."""
+    candidates = [word for word in words if len(word) > 2 and word.isalpha()]
+    families: dict[str, list[str]] = {}
+    for word, stem in zip(candidates, _STEMMER.stemWords(candidates), strict=True):
+        families.setdefault(stem, []).append(word)
+    return families
 
 
 class SearchError(UserError, ValueError):
@@ -91,6 +126,12 @@ class SearchResult:
     languages: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     last_verified: str | None = None
+    hours_listed: bool = True  # False: the source gives no schedule (never read as "closed")
+
+    @property
+    def organization_listed(self) -> bool:
+        """False when the source did not hold the service's organization (a placeholder)."""
+        return self.organization_name != PLACEHOLDER_ORGANIZATION_NAME
 
     @property
     def address_text(self) -> str:
@@ -133,11 +174,6 @@ class _Plan:
         return (NAMING_COLUMNS, ALL_TEXT_COLUMNS) if self.text else (ALL_TEXT_COLUMNS,)
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _resolve(kind: str, wanted: str | None, terms: dict[str, Term]) -> Term | None:
     if not wanted:
         return None
@@ -159,6 +195,7 @@ class DirectorySearch:
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._spelling = Spelling({})
+        self._stems: dict[str, list[str]] = {}
         self._zones: list[str] = []
         self._open_key: str | None = None
 
@@ -189,8 +226,10 @@ class DirectorySearch:
         generation = row[0] if row else None
         if generation == self._generation:
             return
-        self._spelling = Spelling(dict(self._execute(
-            "SELECT term, doc FROM search_vocab WHERE term NOT LIKE 'qq%'").fetchall()))
+        counts = dict(self._execute(
+            "SELECT term, doc FROM search_vocab WHERE term NOT LIKE 'qq%'").fetchall())
+        self._spelling = Spelling(counts)
+        self._stems = stem_families(counts)
         self._zones = [r[0] for r in self._execute("SELECT DISTINCT timezone FROM search_hours")]
         self._open_key = None
         self._generation = generation
@@ -203,7 +242,7 @@ class DirectorySearch:
         words = text.split()
         parts = []
         for position, word in enumerate(words):
-            tokens = _WORD.findall(_fold(word))
+            tokens = _WORD.findall(fold(word))
             if not tokens:
                 continue
             typing = position == len(words) - 1 and not text.endswith(" ")
@@ -225,10 +264,26 @@ class DirectorySearch:
             [token] if spelling.is_word(token) else [])
         if token.endswith("s") and len(token) > 4 and spelling.is_word(token[:-1]):
             words.append(token[:-1])  # "shelters" finds "shelter"
+        if (not typing or spelling.is_word(token) or token in synonyms()) \
+                and spelling.documents(token) < RELATED_BELOW:
+            words += self._related(token)
         if not words:
             for near in spelling.corrections(token, as_prefix=typing):
                 words += spelling.completions(near, limit=3) if typing else [near]
-        return [f'"{word}"' for word in dict.fromkeys(words)]
+        return [f'"{word}"' for word in islice(dict.fromkeys(words), MAX_ALTERNATIVES)]
+
+    def _related(self, token: str) -> list[str]:
+        """Indexed words of the same stem ("immigrant": immigration) and the hotline's synonyms
+        ("food": meals, pantry); a synonym of several words is a phrase."""
+        related = list(self._stems.get(_STEMMER.stemWord(token), ()))
+        for synonym in synonyms().get(token, ()):
+            parts = _WORD.findall(synonym)
+            if len(parts) > 1:
+                related.append(" ".join(parts))
+            elif self._spelling.is_word(synonym):
+                related.append(synonym)
+                related += self._stems.get(_STEMMER.stemWord(synonym), ())
+        return related
 
     def _plan(self, query: SearchQuery, now: datetime) -> _Plan:
         vocab = vocabulary()
@@ -463,6 +518,7 @@ class DirectorySearch:
                      if (not start or start <= today) and (not end or today <= end)]
         for rule in hours[1]:
             intervals += rule_hours_on(_rule(rule), local.date())
+        listed = bool(hours[0] or hours[1] or open_24h)
         return SearchResult(
             service_id=service_id, service_name=service_name,
             organization_name=organization_name, phone=phone, address=address,
@@ -471,10 +527,10 @@ class DirectorySearch:
             serves_caller_area=plan.origin is not None and miles is None,
             open_now=is_open(intervals, local),
             open_24h=bool(open_24h),
-            hours_today=describe_day(intervals, local.weekday()),
+            hours_today=describe_day(intervals, local.weekday()) if listed else HOURS_NOT_LISTED,
             languages=[lang for lang in (languages or "").split(", ") if lang],
             categories=[c for c in (categories or "").split(",") if c],
-            last_verified=last_verified,
+            last_verified=last_verified, hours_listed=listed,
         )
 
 

@@ -37,6 +37,10 @@ class Spelling:
     def is_word(self, word: str) -> bool:
         return word in self._counts
 
+    def documents(self, word: str) -> int:
+        """How many services use ``word`` (0 for a word the index does not have)."""
+        return self._counts.get(word, 0)
+
     def completions(self, prefix: str, limit: int = MAX_COMPLETIONS) -> list[str]:
         """Indexed words that start with ``prefix``, the most used first."""
         start = bisect_left(self._words, prefix)

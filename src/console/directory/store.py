@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from console import settings
-from console.directory.batch import ImportReport
+from console.directory.batch import ImportFailed, ImportReport
 from console.directory.formats import read_directory
 from console.directory.index import get_meta
 from console.directory.loader import import_batch
@@ -33,13 +33,23 @@ def open_local_directory(seed_demo: bool = True) -> Engine:
 
 
 def import_path(engine: Engine, path: Path, state: TaskState, replace: bool = False,
-                source: str | None = None) -> ImportReport:
+                source: str | None = None, strict: bool = False) -> ImportReport:
     """Read ``path`` in any supported format and import it in one transaction.
 
-    The demo directory is always replaced by the first real import, so demo records never mix
-    with a hotline's own.
+    ``source`` names the import (default: the file or folder name); see ``import_batch``. The
+    demo directory is removed by the first real import, so demo records never mix with a
+    hotline's own.
     """
+    source = (source or path.name).strip() or path.name
     batch = read_directory(path, state)
+    if not any(batch.tables.values()):
+        raise ImportFailed(f"{path.name} holds no directory records: nothing was imported and "
+                           "the directory was left as it was.")
     with engine.connect() as connection:
-        replace = replace or get_meta(connection, "source") == DEMO_SOURCE
-    return import_batch(engine, batch, state, replace=replace, source=source or path.name)
+        demo_present = source != DEMO_SOURCE and connection.exec_driver_sql(
+            "SELECT 1 FROM directory_record_source WHERE source = ? LIMIT 1",
+            (DEMO_SOURCE,)).first() is not None
+    # Only a source with services takes the demo's place: never an empty directory instead.
+    takes_over = demo_present and batch.count("service") > 0
+    return import_batch(engine, batch, state, replace=replace, source=source, strict=strict,
+                        drop_sources=(DEMO_SOURCE,) if takes_over else ())

@@ -7,12 +7,17 @@ carry them as HSDS ``attribute`` rows, so the facts round-trip through any HSDS 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
+import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
+
+import langcodes
 
 from console.settings import resources_dir
 
@@ -22,9 +27,34 @@ OPEN_24H = "open-24h"
 CONFIDENTIAL_ADDRESS = "confidential-address"
 
 
+_NAMESPACE_BYTES = ID_NAMESPACE.bytes
+
+
 def stable_uuid(*parts: str) -> str:
-    """A UUID that is always the same for the same parts (ids for derived or legacy records)."""
-    return str(uuid.uuid5(ID_NAMESPACE, ":".join(parts)))
+    """A UUID that is always the same for the same parts (ids for derived or legacy records).
+
+    Exactly ``uuid.uuid5(ID_NAMESPACE, ":".join(parts))``, computed without building UUID
+    objects: an import derives one for most of its rows.
+    """
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + ":".join(parts).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    text = digest.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Kreyòl" and "kreyol" are the same word to a specialist."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def whole_words(phrases: Any) -> re.Pattern[str] | None:
+    """A pattern finding any of ``phrases`` as whole words (a plural "s"/"es" allowed), folded."""
+    parts = sorted({re.escape(fold(p)) for p in phrases if p}, key=len, reverse=True)
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?:e?s)?(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -33,6 +63,24 @@ class Term:
     code: str
     name: str
     keywords: tuple[str, ...]
+    # Words that rule the term out even where a keyword fits: "Animal Shelters" is no shelter.
+    excludes: tuple[str, ...] = ()
+
+    @cached_property
+    def _keyword_patterns(self) -> list[tuple[int, re.Pattern[str]]]:
+        return [(len(keyword), pattern) for keyword in (self.code, self.name, *self.keywords)
+                if (pattern := whole_words([keyword])) is not None]
+
+    @cached_property
+    def _exclusion(self) -> re.Pattern[str] | None:
+        return whole_words(self.excludes)
+
+    def best_match(self, folded_text: str) -> int:
+        """Length of the longest keyword found in ``folded_text`` as whole words (0: none)."""
+        if self._exclusion is not None and self._exclusion.search(folded_text):
+            return 0
+        return max((length for length, pattern in self._keyword_patterns
+                    if pattern.search(folded_text)), default=0)
 
     @property
     def id(self) -> str:
@@ -49,6 +97,8 @@ class Vocabulary:
     taxonomies: dict[str, dict[str, str]]
     terms: dict[str, dict[str, Term]]  # kind -> code -> term
     languages: dict[str, str]  # ISO 639 code -> English name
+    # Names specialists and exports use that the language registry does not ("Creole").
+    language_aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def categories(self) -> dict[str, Term]:
@@ -66,28 +116,47 @@ class Vocabulary:
     def terms_by_id(self) -> dict[str, Term]:
         return {term.id: term for kind in self.terms.values() for term in kind.values()}
 
+    @cached_property
+    def term_ids(self) -> frozenset[str]:
+        """Ids of the hotline's own taxonomies and terms: the same in every source."""
+        return frozenset({*self.terms_by_id, *(stable_uuid("hotline", kind)
+                                               for kind in self.taxonomies)})
+
     def classify(self, kind: str, text: str) -> str | None:
         """The code of the ``kind`` term a foreign taxonomy label or code best matches, if any.
 
         Legacy exports use their own taxonomies (e.g. AIRS/211 codes and names); a term whose
-        code or name contains one of a hotline term's keywords is read as that hotline term.
-        Longer keywords win, so "immigration legal" is not mistaken for plain "legal".
+        code, name or keyword occurs in the label as whole words is read as that hotline term,
+        unless one of the term's exclusions occurs too ("men" is not in "Mental"; "Animal
+        Shelters" are no shelter). Longer keywords win, so "immigration legal" is not mistaken
+        for plain "legal".
         """
-        lowered = text.casefold()
-        best: tuple[int, str] | None = None
-        for term in self.terms[kind].values():
-            for keyword in (term.code, term.name, *term.keywords):
-                if keyword.casefold() in lowered and (best is None or len(keyword) > best[0]):
-                    best = (len(keyword), term.code)
-        return best[1] if best else None
+        key = (kind, text)
+        if key not in self._answers:
+            self._answers[key] = _classify(self, kind, fold(text))
+        return self._answers[key]
 
     def language_code(self, name_or_code: str) -> str | None:
-        """ISO code for a language given by code or English name (case-insensitive)."""
-        wanted = name_or_code.strip().casefold()
-        for code, name in self.languages.items():
-            if wanted in (code, name.casefold()):
-                return code
-        return wanted if 2 <= len(wanted) <= 3 and wanted.isalpha() else None
+        """ISO code for a language given by code, English name, own name or a common alias,
+        in any case and with or without accents ("Creole", "Kreyòl", "Español", "es")."""
+        key = ("language", name_or_code)
+        if key not in self._answers:
+            self._answers[key] = _language_code(self, name_or_code)
+        return self._answers[key]
+
+    @cached_property
+    def _answers(self) -> dict[tuple[str, str], str | None]:
+        """Answers already given: an import asks about the same few labels again and again."""
+        return {}
+
+    def language_name(self, code: str) -> str:
+        """The English name of a language code, for codes the hotline list lacks too."""
+        if code in self.languages:
+            return self.languages[code]
+        try:
+            return str(langcodes.Language.get(code).display_name())
+        except (ValueError, LookupError):
+            return code
 
     def taxonomy_rows(self) -> dict[str, list[dict[str, Any]]]:
         """HSDS ``taxonomy`` and ``taxonomy_term`` rows for the hotline's own taxonomies."""
@@ -106,16 +175,54 @@ class Vocabulary:
         return {"taxonomy": taxonomies, "taxonomy_term": terms}
 
 
+def _classify(vocab: Vocabulary, kind: str, folded: str) -> str | None:
+    best = max(((term.best_match(folded), term.code) for term in vocab.terms[kind].values()),
+               default=(0, ""))
+    return best[1] if best[0] else None
+
+
+MAX_LANGUAGE_NAME = 60
+
+
+def _language_code(vocab: Vocabulary, name_or_code: str) -> str | None:
+    wanted = " ".join(fold(name_or_code).replace("-", " ").split())
+    if not wanted:
+        return None
+    if wanted in vocab.language_aliases:
+        return vocab.language_aliases[wanted]
+    for code, name in vocab.languages.items():
+        if wanted in (code, fold(name)):
+            return code
+    name = name_or_code.strip()
+    # The registry's name index is a C trie that fails on control characters and the like:
+    # only a plausible language name ("Kreyòl ayisyen", "Tiếng Việt") is looked up there.
+    if len(name) <= MAX_LANGUAGE_NAME and all(ch.isalpha() or ch in " -'()" for ch in name):
+        try:
+            return str(langcodes.find(name).language)
+        except LookupError:
+            pass
+    if 2 <= len(wanted) <= 3 and wanted.isalpha():
+        try:
+            tag = langcodes.Language.get(wanted)
+        except ValueError:
+            return None
+        return str(tag.language) if tag.is_valid() else None
+    return None
+
+
 def load_vocabulary(path: Path) -> Vocabulary:
     data = json.loads(path.read_text(encoding="utf-8"))
     terms = {
         kind: {
-            item["code"]: Term(kind, item["code"], item["name"], tuple(item.get("keywords", ())))
+            item["code"]: Term(kind, item["code"], item["name"], tuple(item.get("keywords", ())),
+                               tuple(item.get("exclude", ())))
             for item in data[kind]
         }
         for kind in TAXONOMY_KINDS
     }
-    return Vocabulary(data["version"], data["taxonomies"], terms, data["languages"])
+    return Vocabulary(data["version"], data["taxonomies"], terms, data["languages"],
+                      {fold(alias): code for alias, code in data.get("language_aliases",
+                                                                     {}).items()})
 
 
 @cache

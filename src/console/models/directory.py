@@ -212,13 +212,89 @@ class ServiceArea(DirectoryBase):
     uri: Mapped[str | None] = mapped_column(Text)
 
 
+class Program(DirectoryBase):
+    __tablename__ = "program"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    organization_id: Mapped[str | None] = mapped_column(Id, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    alternate_name: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class OrganizationIdentifier(DirectoryBase):
+    __tablename__ = "organization_identifier"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    organization_id: Mapped[str | None] = mapped_column(Id, index=True)
+    identifier_scheme: Mapped[str | None] = mapped_column(Text)
+    identifier_type: Mapped[str] = mapped_column(Text)
+    identifier: Mapped[str] = mapped_column(Text)
+
+
+class Funding(DirectoryBase):
+    __tablename__ = "funding"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    organization_id: Mapped[str | None] = mapped_column(Id, index=True)
+    service_id: Mapped[str | None] = mapped_column(Id, index=True)
+    source: Mapped[str | None] = mapped_column(Text)
+
+
+class CostOption(DirectoryBase):
+    __tablename__ = "cost_option"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(Id, index=True)
+    valid_from: Mapped[str | None] = mapped_column(Text)
+    valid_to: Mapped[str | None] = mapped_column(Text)
+    option: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[float | None] = mapped_column(Float)
+    amount_description: Mapped[str | None] = mapped_column(Text)
+
+
+class RequiredDocument(DirectoryBase):
+    __tablename__ = "required_document"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    service_id: Mapped[str | None] = mapped_column(Id, index=True)
+    document: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str | None] = mapped_column(Text)
+
+
+class Accessibility(DirectoryBase):
+    __tablename__ = "accessibility"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    location_id: Mapped[str | None] = mapped_column(Id, index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+
+
+class Metadata(DirectoryBase):
+    """HSDS change history of a record; ``resource_id`` is polymorphic, like an attribute's."""
+
+    __tablename__ = "metadata"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    resource_id: Mapped[str | None] = mapped_column(Id, index=True)
+    resource_type: Mapped[str | None] = mapped_column(Text)
+    last_action_date: Mapped[str] = mapped_column(Text)
+    last_action_type: Mapped[str] = mapped_column(Text)
+    field_name: Mapped[str] = mapped_column(Text)
+    previous_value: Mapped[str] = mapped_column(Text)
+    replacement_value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(Text)
+
+
 # HSDS tables in dependency order: a table's references point only to tables before it.
 HSDS_TABLES: tuple[type[DirectoryBase], ...] = (
     Taxonomy,
     TaxonomyTerm,
     Organization,
+    Program,
+    OrganizationIdentifier,
     Service,
+    Funding,
+    CostOption,
+    RequiredDocument,
     Location,
+    Accessibility,
     ServiceAtLocation,
     Address,
     Contact,
@@ -227,6 +303,7 @@ HSDS_TABLES: tuple[type[DirectoryBase], ...] = (
     Language,
     ServiceArea,
     Attribute,
+    Metadata,
 )
 
 
@@ -285,6 +362,18 @@ class SearchHours(DirectoryBase):
     rule: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_search_hours_open", "timezone", "day", "opens"),)
+
+
+class RecordSource(DirectoryBase):
+    """Which import source each HSDS record came from, so ``--replace`` replaces one source only.
+
+    Records the central server sends are not listed: they belong to the server's feed.
+    """
+
+    __tablename__ = "directory_record_source"
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, index=True)
 
 
 class DirectoryMeta(DirectoryBase):

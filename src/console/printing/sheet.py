@@ -78,6 +78,7 @@ class SheetService:
     eligibility: str = ""
     minimum_age: float | None = None
     maximum_age: float | None = None
+    hours_listed: bool = True  # False: the directory has no schedule, which is not "closed"
     distance_miles: float | None = None
 
 
@@ -151,7 +152,7 @@ def _sheet_service(row: Sequence[Any], hours: list[Sequence[Any]], week: list[da
         confidential=confidential, week=_week_hours(hours, week),
         languages=tuple(name for name in (languages or "").split(", ") if name),
         eligibility=(eligibility or "").strip(), minimum_age=minimum_age,
-        maximum_age=maximum_age, distance_miles=distance,
+        maximum_age=maximum_age, distance_miles=distance, hours_listed=bool(hours),
     )
 
 
@@ -440,8 +441,10 @@ def _facts(service: SheetService, layout: _Layout) -> list[tuple[str, str]]:
         ("sheet.phone", service.phone or words["sheet.not_listed"]),
         ("sheet.address", address),
         ("sheet.today", words.day_line(words[f"day.{today}"],
-                                       words.day_hours(service.week[today]))),
-        ("sheet.hours", "\n".join(words.week_lines(service.week))),
+                                       words.day_hours(service.week[today]))
+         if service.hours_listed else words["sheet.not_listed"]),
+        ("sheet.hours", "\n".join(words.week_lines(service.week))
+         if service.hours_listed else words["sheet.not_listed"]),
         ("sheet.languages", words.language_names(service.languages)),
         ("sheet.eligibility", " ".join(part for part in (
             words.ages(service.minimum_age, service.maximum_age, eligibility),

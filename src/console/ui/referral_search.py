@@ -99,6 +99,8 @@ def _town(result: SearchResult) -> str:
 def _status(result: SearchResult) -> str:
     if result.open_24h:
         return "24 hours"
+    if not result.hours_listed:
+        return result.hours_today  # no schedule in the source: unknown, never "closed"
     return "Open now" if result.open_now else "Closed now"
 
 
@@ -120,7 +122,7 @@ def _where(result: SearchResult) -> str:
 def row_lines(result: SearchResult) -> tuple[str, str, str]:
     """A result as three short lines: who, how to reach them and when, where."""
     reach = [result.phone or "No phone listed", _status(result)]
-    if not result.open_24h:
+    if not result.open_24h and result.hours_listed:
         reach.append(f"Today: {result.hours_today}")
     return (f"{result.service_name} — {result.organization_name}", " · ".join(reach),
             _where(result))
@@ -159,13 +161,16 @@ def details_fields(result: SearchResult) -> list[tuple[str, str]]:
     # A street address already names its city; otherwise the city is all the caller gets.
     city = [] if result.address and not result.confidential else [
         ("City", _town(result) or "Not listed")]
+    organization = result.organization_name if result.organization_listed else (
+        f"{result.organization_name}: the source names none that it holds; confirm who runs "
+        "this service before referring")
     return [
-        ("Organization", result.organization_name),
+        ("Organization", organization),
         ("Phone", result.phone or "No phone listed"),
         ("Address", address),
         *city,
         ("Distance", _distance_sentence(result)),
-        ("Open now", _yes_no(result.open_now)),
+        ("Open now", _yes_no(result.open_now) if result.hours_listed else "Not known"),
         ("Hours today", result.hours_today),
         ("Open 24 hours", _yes_no(result.open_24h)),
         ("Languages", ", ".join(result.languages) or "Not listed"),

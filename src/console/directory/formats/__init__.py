@@ -39,7 +39,7 @@ _JSON_SUFFIXES = (".json", *NDJSON_SUFFIXES)
 
 def read_directory(path: Path, state: TaskState) -> DirectoryBatch:
     """Rows from a directory export in any format of ``FORMATS``; ImportFailed if none fits."""
-    if path.is_file() and path.suffix.lower() == ".zip":
+    if path.is_file() and (path.suffix.lower() == ".zip" or _sniff(path) == "zip"):
         return _read_zip(path, state)
     format_name, target = detect(path)
     return READERS[format_name](target, state)
@@ -51,16 +51,37 @@ def detect(path: Path) -> tuple[str, Path]:
         return _detect_folder(path)
     if not path.is_file():
         raise ImportFailed(f"{path} does not exist.")
-    suffix = path.suffix.lower()
     if path.name.lower() == DATAPACKAGE:
         return _detect_folder(path.parent)
-    if suffix == ".json":
-        return "hsds3-json", path
-    if suffix in NDJSON_SUFFIXES:
-        return "hsds3-ndjson", path
-    hint = " Choose the folder that holds it instead." if suffix == ".csv" else ""
-    raise ImportFailed(f"{path.name} is not a directory export the console can read.{hint}"
+    kind = _sniff(path)
+    if kind == "zip":
+        raise ImportFailed(f"{path.name} is a zip file; give it a name ending in .zip.")
+    if kind == "json":
+        return ("hsds3-ndjson" if path.suffix.lower() in NDJSON_SUFFIXES else "hsds3-json"), path
+    if kind == "csv":
+        raise ImportFailed(f"{path.name} is a single CSV file; an HSDS export is a folder (or "
+                           ".zip) of them. Choose the folder that holds it instead."
+                           + _accepted())
+    raise ImportFailed(f"{path.name} is not a directory export the console can read."
                        + _accepted())
+
+
+def _sniff(path: Path) -> str | None:
+    """What a file holds, judged by its first bytes, whatever its name says."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(4096)
+    except OSError as error:
+        raise ImportFailed(f"Cannot read {path}: {error.strerror or error}.") from None
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text[:1] in (b"{", b"["):
+        return "json"
+    first_line = text.split(b"\n", 1)[0]
+    if b"," in first_line and b"\x00" not in head:
+        return "csv"
+    return None
 
 
 def _detect_folder(folder: Path) -> tuple[str, Path]:

@@ -10,13 +10,19 @@ maps all of that onto HSDS 3.0 rows. Values pass through as found (integer ids, 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from console.directory.batch import COLUMNS, DirectoryBatch, ImportFailed, Row
-from console.directory.formats.tabular import CsvRow, locate, package_folder, read_csv
+from console.directory.formats.tabular import (
+    CsvRow,
+    locate,
+    package_folder,
+    read_csv,
+    report_unread_files,
+)
 from console.directory.hours import normalize_byday
 from console.directory.vocabulary import stable_uuid
 from console.tasks import TaskState
@@ -30,8 +36,9 @@ FILES: dict[str, tuple[str, ...]] = {
     "eligibility": ("eligibility.csv",),
     "locations": ("locations.csv",),
     "services_at_location": ("services_at_location.csv", "service_at_location.csv"),
-    "physical_addresses": ("physical_addresses.csv",),
-    "postal_addresses": ("postal_addresses.csv",),
+    "physical_addresses": ("physical_addresses.csv", "addresses.csv"),
+    "postal_addresses": ("postal_addresses.csv", "mail_addresses.csv"),
+    "accessibility": ("accessibility_for_disabilities.csv", "accessibility.csv"),
     "contacts": ("contacts.csv",),
     "phones": ("phones.csv",),
     "regular_schedules": ("regular_schedules.csv",),
@@ -57,21 +64,32 @@ ORGANIZATION: ColumnSources = {
     "website": ("url", "website"),
 }
 SERVICE: ColumnSources = {
-    **_same("id", "organization_id", "program_id", "name", "alternate_name", "description", "url",
+    **_same("id", "organization_id", "program_id", "name", "alternate_name", "description",
             "email", "status", "interpretation_services", "application_process",
             "accreditations", "licenses"),
+    "url": ("url", "website"),
     "wait_time": ("wait_time", "wait"),
     "fees_description": ("fees", "fees_description"),
+    "eligibility_description": ("eligibility",),
 }
-LOCATION = _same("id", "organization_id", "name", "alternate_name", "description",
-                 "transportation", "latitude", "longitude")
+# Columns of the Code for America "ohana" layout (HSDS 1.0): a service names its location, and
+# lists languages, required documents, service areas and funding in comma-separated cells.
+OHANA_SERVICE_LISTS = {"languages": "language", "required_documents": "required_document",
+                       "service_areas": "service_area", "funding_sources": "funding"}
+OHANA_LOCATION_LISTS = {"languages": "language", "accessibility": "accessibility"}
+LOCATION: ColumnSources = {"url": ("url", "website"), **_same(
+    "id", "organization_id", "name", "alternate_name", "description", "transportation",
+    "latitude", "longitude")}
 SERVICE_AT_LOCATION = _same("id", "service_id", "location_id", "description")
 ADDRESS = _same("id", "location_id", "attention", "address_1", "city", "region", "state_province",
                 "postal_code", "country")
-CONTACT = _same("id", "organization_id", "service_id", "service_at_location_id", "name", "title",
-                "department", "email")
-PHONE = _same("id", "location_id", "service_id", "organization_id", "contact_id",
-              "service_at_location_id", "number", "extension", "type", "description")
+CONTACT = _same("id", "organization_id", "service_id", "service_at_location_id", "location_id",
+                "name", "title", "department", "email")
+PHONE: ColumnSources = {
+    **_same("id", "location_id", "service_id", "organization_id", "contact_id",
+            "service_at_location_id", "number", "extension", "description"),
+    "type": ("type", "number_type"),
+}
 SCHEDULE = _same("id", "service_id", "location_id", "service_at_location_id", "opens_at",
                  "closes_at", "description")
 LANGUAGE: ColumnSources = {**_same("id", "service_id", "location_id"),
@@ -90,9 +108,14 @@ class _Package:
     batch: DirectoryBatch
     state: TaskState
 
-    def rows(self, path: Path, table: str, columns: ColumnSources) -> Iterator[tuple[CsvRow, Row]]:
-        """(1.1 row, 3.0 row) for each row of a 1.1 file."""
-        for _, raw in read_csv(path, table, self.batch, self.state):
+    # Locations by their source id: ohana services reach their organization through them.
+    locations: dict[str, Row] = field(default_factory=dict)
+
+    def rows(self, path: Path, table: str, columns: ColumnSources,
+             extra: Iterable[str] = ()) -> Iterator[tuple[CsvRow, Row]]:
+        """(1.1 row, 3.0 row) for each row of a 1.1 file; ``extra`` names other columns read."""
+        used = {name for names in columns.values() for name in names} | set(extra)
+        for _, raw in read_csv(path, table, self.batch, self.state, used):
             yield raw, _complete(table, {
                 column: next((raw[name] for name in names if raw.get(name) is not None), None)
                 for column, names in columns.items()
@@ -115,7 +138,69 @@ def read_hsds11_csv(path: Path, state: TaskState) -> DirectoryBatch:
     for resource, read in _READERS:
         if resource in files:
             read(package, files[resource])
+    report_unread_files(folder, set(files.values()), package.batch.report)
     return package.batch
+
+
+def _list_cells(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+_LIST_COLUMNS = {"language": "name", "required_document": "document", "service_area": "name",
+                 "funding": "source", "accessibility": "description"}
+
+
+def _add_listed(package: _Package, raw: CsvRow, lists: dict[str, str], owner: str,
+                owner_id: object) -> None:
+    """Rows for the comma-separated lists of an ohana service or location."""
+    for column, table in lists.items():
+        for item in _list_cells(raw.get(column)):
+            package.batch.add(table, _complete(table, {
+                "id": stable_uuid(table, owner, str(owner_id), item), f"{owner}_id": owner_id,
+                _LIST_COLUMNS[table]: item}))
+
+
+def _read_locations(package: _Package, path: Path) -> None:
+    for raw, row in package.rows(path, "location", LOCATION, OHANA_LOCATION_LISTS):
+        row["location_type"] = "physical"
+        package.batch.add("location", row)
+        if row["id"] is not None:
+            package.locations[str(row["id"])] = row
+            _add_listed(package, raw, OHANA_LOCATION_LISTS, "location", row["id"])
+
+
+def _read_services(package: _Package, path: Path) -> None:
+    """Services; an ohana service names its location, and reaches its organization through it."""
+    for raw, row in package.rows(path, "service", SERVICE, ("location_id", *OHANA_SERVICE_LISTS)):
+        location_id = raw.get("location_id")
+        if location_id is not None and row["id"] is not None:
+            location = package.locations.get(location_id)
+            if row["organization_id"] is None and location is not None:
+                row["organization_id"] = location["organization_id"]
+            package.batch.add("service_at_location", _complete("service_at_location", {
+                "id": stable_uuid("service_at_location", str(row["id"]), location_id),
+                "service_id": row["id"], "location_id": location_id}))
+        package.batch.add("service", row)
+        if row["id"] is not None:
+            _add_listed(package, raw, OHANA_SERVICE_LISTS, "service", row["id"])
+
+
+def _read_languages(package: _Package, path: Path) -> None:
+    """Languages; 211 exports often give one id to all the languages of a service, so each row's
+    id is made from its id, owner and language, and none overwrites another."""
+    for _, row in package.rows(path, "language", LANGUAGE):
+        # "English; Spanish" in one cell is two languages.
+        for name in _LANGUAGE_LIST.split(row["name"]) if row["name"] else [None]:
+            if name is not None and not name.strip():
+                continue
+            package.batch.add("language", {**row, "name": name, "id": stable_uuid(
+                "language", str(row["id"]), str(row["service_id"]), str(row["location_id"]),
+                str(name))})
+
+
+_LANGUAGE_LIST = re.compile(r"\s*[,;/]\s*|\s+and\s+")
+ACCESSIBILITY: ColumnSources = {**_same("id", "location_id", "details", "url"),
+                                "description": ("accessibility", "description")}
 
 
 def _read_table(table: str, columns: ColumnSources, package: _Package, path: Path,
@@ -127,7 +212,8 @@ def _read_table(table: str, columns: ColumnSources, package: _Package, path: Pat
 def _read_eligibility(package: _Package, path: Path) -> None:
     """1.1 keeps eligibility in its own file; 3.0 in the service's eligibility_description."""
     services = {row["id"]: row for row in package.batch.tables["service"] if row["id"] is not None}
-    for line, raw in read_csv(path, "eligibility", package.batch, package.state):
+    for line, raw in read_csv(path, "eligibility", package.batch, package.state,
+                              ("id", "service_id", "eligibility")):
         service, text = services.get(raw.get("service_id")), raw.get("eligibility")
         if service is None:
             package.batch.report.skip("eligibility", "service not found",
@@ -138,8 +224,10 @@ def _read_eligibility(package: _Package, path: Path) -> None:
 
 
 def _read_addresses(address_type: str, package: _Package, path: Path) -> None:
-    for raw, row in package.rows(path, "address", ADDRESS):
+    for raw, row in package.rows(path, "address", ADDRESS, ("address_3", "address_4")):
         lines = (raw.get(name) for name in ("address_2", "address_3", "address_4"))
+        if address_type == "physical" and raw.get("attention") and row["attention"] is None:
+            row["attention"] = raw["attention"]
         row["address_2"] = ", ".join(line for line in lines if line) or None
         row["address_type"] = address_type
         if address_type == "postal" and row["id"] is not None:
@@ -151,7 +239,7 @@ def _read_addresses(address_type: str, package: _Package, path: Path) -> None:
 
 def _read_phones(package: _Package, path: Path) -> None:
     """Phones; a 1.1 phone's ``language`` becomes a 3.0 language row of that phone."""
-    for raw, row in package.rows(path, "phone", PHONE):
+    for raw, row in package.rows(path, "phone", PHONE, ("language",)):
         package.batch.add("phone", row)
         language = raw.get("language")
         if language is not None and row["id"] is not None:
@@ -163,7 +251,7 @@ def _read_phones(package: _Package, path: Path) -> None:
 
 def _read_schedules(package: _Package, path: Path) -> None:
     """1.1 weekly hours (one weekday per row) as 3.0 weekly schedules."""
-    for raw, row in package.rows(path, "schedule", SCHEDULE):
+    for raw, row in package.rows(path, "schedule", SCHEDULE, ("weekday",)):
         byday = normalize_byday(raw.get("weekday") or "")
         if byday is None:
             package.batch.report.skip("schedule", "weekday not recognised", row["id"])
@@ -188,7 +276,8 @@ def airs_code(text: object) -> str | None:
 
 def _read_service_taxonomy(package: _Package, path: Path) -> None:
     """1.1 service-term links as 3.0 attributes of the service."""
-    for line, raw in read_csv(path, "attribute", package.batch, package.state):
+    for line, raw in read_csv(path, "attribute", package.batch, package.state,
+                              ("id", "service_id", "taxonomy_id", "taxonomy_detail")):
         service_id, term_id = raw.get("service_id"), raw.get("taxonomy_id")
         if service_id is None or term_id is None:
             package.batch.report.skip("attribute", "no service_id or taxonomy_id", f"line {line}")
@@ -201,16 +290,19 @@ def _read_service_taxonomy(package: _Package, path: Path) -> None:
 
 
 def _note_holidays(package: _Package, path: Path) -> None:
-    package.batch.report.note(f"{path.name} was not imported: holiday closures are not kept")
+    rows = sum(1 for _ in read_csv(path, "schedule", package.batch, package.state))
+    if rows:
+        package.batch.report.drop(f"{path.name} (holiday closures are not kept)", rows)
 
 
 # In dependency order, and services before eligibility, which completes them.
 _READERS: tuple[tuple[str, Callable[[_Package, Path], None]], ...] = (
     ("taxonomy", _read_taxonomy),
     ("organizations", partial(_read_table, "organization", ORGANIZATION)),
-    ("services", partial(_read_table, "service", SERVICE)),
+    ("locations", _read_locations),
+    ("services", _read_services),
     ("eligibility", _read_eligibility),
-    ("locations", partial(_read_table, "location", LOCATION, fixed={"location_type": "physical"})),
+    ("accessibility", partial(_read_table, "accessibility", ACCESSIBILITY)),
     ("services_at_location", partial(_read_table, "service_at_location", SERVICE_AT_LOCATION)),
     ("physical_addresses", partial(_read_addresses, "physical")),
     ("postal_addresses", partial(_read_addresses, "postal")),
@@ -218,7 +310,7 @@ _READERS: tuple[tuple[str, Callable[[_Package, Path], None]], ...] = (
     ("phones", _read_phones),
     ("regular_schedules", _read_schedules),
     ("holiday_schedules", _note_holidays),
-    ("languages", partial(_read_table, "language", LANGUAGE)),
+    ("languages", _read_languages),
     ("service_area", partial(_read_table, "service_area", SERVICE_AREA)),
     ("services_taxonomy", _read_service_taxonomy),
 )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from console.directory.batch import COLUMNS, DirectoryBatch, ImportFailed
-from console.directory.formats.tabular import locate, package_folder, pick, read_csv
+from console.directory.formats.tabular import (
+    locate,
+    package_folder,
+    pick,
+    read_csv,
+    report_unread_files,
+)
 from console.tasks import TaskState
 
 # The file name of each table in an HSDS 3.0 package (and a common variant).
@@ -23,6 +29,13 @@ FILES: dict[str, tuple[str, ...]] = {
     "language": ("languages.csv",),
     "service_area": ("service_areas.csv",),
     "attribute": ("attributes.csv",),
+    "program": ("programs.csv",),
+    "organization_identifier": ("organization_identifiers.csv",),
+    "funding": ("funding.csv", "fundings.csv"),
+    "cost_option": ("cost_options.csv",),
+    "required_document": ("required_documents.csv",),
+    "accessibility": ("accessibility.csv", "accessibilities.csv"),
+    "metadata": ("metadata.csv",),
 }
 
 
@@ -38,6 +51,7 @@ def read_hsds3_csv(path: Path, state: TaskState) -> DirectoryBatch:
         file = files.get(table)
         if file is None:
             continue
-        for _, raw in read_csv(file, table, batch, state):
+        for _, raw in read_csv(file, table, batch, state, columns):
             batch.add(table, pick(raw, columns))
+    report_unread_files(folder, set(files.values()), batch.report)
     return batch

@@ -52,43 +52,61 @@ def _named(key: str, column: str, table: str | None = None) -> _Link:
     return _Link(key, table or key, column, on_child=False)
 
 
-# Attributes can hang off any record; ``link_id``/``link_entity`` say which one.
+# Attributes and metadata can hang off any record; ``link_id``/``link_entity`` (``resource_id``/
+# ``resource_type``) say which one.
 _ATTRIBUTES = _Link("attributes", "attribute", "link_id")
+_METADATA = _Link("metadata", "metadata", "resource_id")
+_ANY = (_ATTRIBUTES, _METADATA)
 
 _LINKS: dict[str, tuple[_Link, ...]] = {
     "organization": (
         *_owned("organization_id", services="service", locations="location", phones="phone",
-                contacts="contact"),
-        _ATTRIBUTES,
+                contacts="contact", funding="funding", programs="program",
+                organization_identifiers="organization_identifier"),
+        *_ANY,
     ),
     "service": (
         _named("organization", "organization_id"),
+        _named("program", "program_id"),
         *_owned("service_id", service_at_locations="service_at_location", phones="phone",
                 schedules="schedule", languages="language", service_areas="service_area",
-                contacts="contact"),
-        _ATTRIBUTES,
+                contacts="contact", funding="funding", cost_options="cost_option",
+                required_documents="required_document"),
+        *_ANY,
     ),
     "service_at_location": (
         _named("service", "service_id"),
         _named("location", "location_id"),
         *_owned("service_at_location_id", contacts="contact", phones="phone",
                 schedules="schedule"),
-        _ATTRIBUTES,
+        *_ANY,
     ),
     "location": (
         *_owned("location_id", addresses="address", phones="phone", schedules="schedule",
-                languages="language", contacts="contact"),
-        _ATTRIBUTES,
+                languages="language", contacts="contact", accessibility="accessibility"),
+        *_ANY,
     ),
-    "contact": (*_owned("contact_id", phones="phone"), _ATTRIBUTES),
-    "phone": (*_owned("phone_id", languages="language"), _ATTRIBUTES),
-    "address": (_ATTRIBUTES,),
-    "schedule": (_ATTRIBUTES,),
-    "language": (_ATTRIBUTES,),
-    "service_area": (_ATTRIBUTES,),
-    "attribute": (_named("taxonomy_term", "taxonomy_term_id"),),
-    "taxonomy_term": (_named("taxonomy_detail", "taxonomy_id", "taxonomy"),),
-    "taxonomy": (),
+    "contact": (*_owned("contact_id", phones="phone"), *_ANY),
+    "phone": (*_owned("phone_id", languages="language"), *_ANY),
+    "address": _ANY,
+    "schedule": _ANY,
+    "language": _ANY,
+    "service_area": _ANY,
+    "program": (*_owned("program_id", services="service"), *_ANY),
+    "organization_identifier": _ANY,
+    "funding": _ANY,
+    "cost_option": _ANY,
+    "required_document": _ANY,
+    "accessibility": _ANY,
+    "metadata": (),
+    "attribute": (_named("taxonomy_term", "taxonomy_term_id"), _METADATA),
+    "taxonomy_term": (_named("taxonomy_detail", "taxonomy_id", "taxonomy"), _METADATA),
+    "taxonomy": (_METADATA,),
+}
+# Every key a record of each table may have: its columns and its nested links.
+_KNOWN_KEYS: dict[str, frozenset[str]] = {
+    table: frozenset(COLUMNS[table]) | {link.key for link in links}
+    for table, links in _LINKS.items()
 }
 
 # Keys that only one kind of top-level record has; a record is read as the kind whose keys it
@@ -116,6 +134,14 @@ _SIGNATURES: dict[str, frozenset[str]] = {
 }
 
 
+def record_kind(item: dict[str, Any]) -> str | None:
+    """The HSDS table a top-level record most likely belongs to, judged by its keys."""
+    keys = item.keys()
+    scores = {kind: len(keys & signature) for kind, signature in _SIGNATURES.items()}
+    best = max(scores, key=scores.__getitem__)  # the first of equals: ties go to services
+    return best if scores[best] else None
+
+
 def _empty(value: object) -> bool:
     return value is None or value == ""
 
@@ -129,8 +155,13 @@ class _Flattener:
         self.last_kind: str | None = None
         self.roots = 0
 
-    def finish(self) -> DirectoryBatch:
+    def finish(self, name: str) -> DirectoryBatch:
         """The batch, with each table's rows in the order their ids were first seen."""
+        if not any(self.rows.values()):
+            raise ImportFailed(
+                f"{name} is not HSDS: none of its {self.roots:,} records is an HSDS service, "
+                "organization, location or taxonomy (HSDS 3.0 JSON has, for example, \"name\", "
+                "\"status\" and \"organization\" on a service). Nothing was imported.")
         for table, rows in self.rows.items():
             if rows:
                 self.batch.tables[table].extend(rows.values())
@@ -164,11 +195,9 @@ class _Flattener:
         self._visit(kind, item, None, "", "", self.roots, 0)
 
     def _kind(self, item: dict[str, Any]) -> str | None:
-        keys = item.keys()
-        scores = {kind: len(keys & signature) for kind, signature in _SIGNATURES.items()}
-        best = max(scores, key=scores.__getitem__)  # the first of equals: ties go to services
-        if scores[best]:
-            return best
+        kind = record_kind(item)
+        if kind is not None:
+            return kind
         # A bare {"id", "name"} record in a list of services is most likely another service.
         return self.last_kind if ("id" in item or "name" in item) else None
 
@@ -192,6 +221,8 @@ class _Flattener:
             return None
         row = {column: obj.get(column) for column in COLUMNS[table]}
         row["id"] = record_id
+        if not _KNOWN_KEYS[table].issuperset(obj):
+            self._drop_unknown(table, obj)
         if link is not None and link.on_child:
             _fill_parent(row, link, parent_id, parent_table)
         if not _NESTED.isdisjoint(map(type, row.values())):
@@ -212,6 +243,12 @@ class _Flattener:
                                        depth + 1)
                 if not link.on_child and child_id is not None and _empty(row[link.column]):
                     row[link.column] = child_id
+
+    def _drop_unknown(self, table: str, obj: dict[str, Any]) -> None:
+        """Fields HSDS 3.0 does not define here (or the directory does not keep): counted."""
+        for key, value in obj.items():
+            if key not in _KNOWN_KEYS[table] and not _empty(value) and value != []:
+                self.batch.report.drop(f"{table}.{key}")
 
     def _drop_nested(self, table: str, row: Row) -> None:
         """Columns hold plain values; an object or list where one belongs is dropped."""
@@ -240,6 +277,9 @@ def _fill_parent(row: Row, link: _Link, parent_id: object, parent_table: str) ->
         # placeholders ("link_entity": "link_entity" in the HSDS examples): nesting wins.
         row["link_id"] = parent_id
         row["link_entity"] = parent_table
+    elif link is _METADATA:
+        row["resource_id"] = parent_id
+        row["resource_type"] = parent_table
     elif _empty(row[link.column]):
         row[link.column] = parent_id
 
@@ -250,7 +290,7 @@ def read_hsds3_json(path: Path, state: TaskState) -> DirectoryBatch:
     with gc_paused():
         items, are_lines = _load(path)
         _flatten(items, are_lines, flattener, state, f"reading {path.name}")
-    return flattener.finish()
+    return flattener.finish(path.name)
 
 
 def _load(path: Path) -> tuple[list[Any], bool]:

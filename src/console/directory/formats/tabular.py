@@ -7,10 +7,10 @@ name anywhere under the package folder, preferring the one datapackage.json name
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from console.directory.batch import DirectoryBatch, ImportFailed, ImportReport, Row
@@ -113,62 +113,121 @@ def _listed_files(folder: Path, report: ImportReport) -> dict[str, str]:
     return listed
 
 
-def decode(data: bytes, name: str, report: ImportReport) -> str:
-    """Text of a CSV file: UTF-8 (with or without BOM), else Windows-1252 as Excel writes it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        report.note(f"{name} is not UTF-8; read it as Windows-1252")
-        return data.decode("cp1252", errors="replace")
+def decode_lines(data: bytes, name: str, report: ImportReport) -> list[str]:
+    """The file's lines as text: UTF-8 (with or without BOM); a line that is not UTF-8 is read as
+    Windows-1252, as Excel writes it, and named in the report. Only that line: one stray byte
+    never turns a whole file's good accented text into mojibake."""
+    lines: list[str] = []
+    fallback: list[int] = []
+    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).splitlines(keepends=True)):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+            fallback.append(number + 1)
+    if fallback:
+        shown = ", ".join(map(str, fallback[:10])) + (" …" if len(fallback) > 10 else "")
+        report.note(f"{name}: {len(fallback):,} line(s) not UTF-8, read as Windows-1252 "
+                    f"(line {shown})")
+    return lines
 
 
-def read_csv(path: Path, kind: str, batch: DirectoryBatch,
-             state: TaskState) -> Iterator[tuple[int, CsvRow]]:
+class _Lines:
+    """An iterator over lines from a given one on, telling how many the csv module has taken."""
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self.lines = lines
+        self.next = start
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.next >= len(self.lines):
+            raise StopIteration
+        self.next += 1
+        return self.lines[self.next - 1]
+
+
+def _records(lines: list[str], width: int, kind: str,
+             report: ImportReport) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, cells) of each CSV record after the header.
+
+    A quote left open swallows the lines after it into one cell. A record that spans several
+    lines yet does not have the header's number of cells is such a case: its first line is
+    skipped and reported, and reading starts again on the next line, so no good row is lost.
+    """
+    position = 1
+    while position < len(lines):
+        source = _Lines(lines, position)
+        reader = csv.reader(source)
+        while True:
+            start = source.next
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                report.skip(kind, f"unreadable CSV line ({error})", f"line {start + 1}")
+                position = start + 1
+                break
+            if source.next - start > 1 and len(cells) != width:
+                report.skip(kind, "a quote is left open (the line is cut short)",
+                            f"line {start + 1}")
+                position = start + 1
+                break
+            yield start + 1, cells
+
+
+def read_csv(path: Path, kind: str, batch: DirectoryBatch, state: TaskState,
+             used: Iterable[str] | None = None) -> Iterator[tuple[int, CsvRow]]:
     """(line number, row) for each row of a CSV file, with lower-case column names.
 
     Empty cells are None. A line the csv module cannot parse is skipped and counted as ``kind``.
+    Columns not in ``used`` (when given) are counted in the report as not kept.
     """
-    opened = _open(path, batch.report)
-    if opened is None:
+    report = batch.report
+    try:
+        lines = decode_lines(path.read_bytes(), path.name, report)
+    except OSError as error:
+        report.note(f"{path.name} could not be read ({error.strerror or error})")
         return
-    reader, total = opened
+    if not lines:
+        return
+    try:
+        header = [name.strip().lower() for name in next(csv.reader(lines[:1]), [])]
+    except csv.Error as error:
+        report.note(f"{path.name} has no readable header line ({error})")
+        return
+    unused = [i for i, name in enumerate(header) if name and used is not None and name not in used]
     stage = f"reading {path.name}"
-    rows = 0
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            batch.report.skip(kind, f"unreadable CSV line ({error})", f"line {reader.line_num}")
-            continue
-        rows += 1
+    total = len(lines)
+    width = len(header)
+    for rows, (line, cells) in enumerate(_records(lines, width, kind, report), start=1):
         if rows % PROGRESS_EVERY == 0:
-            state.progress(stage, reader.line_num, total)
+            state.progress(stage, line, total)
             check_cancelled(state)
-        row = {key: value or None for key, value in raw.items()}
+        row: CsvRow = {name: cell or None for name, cell in zip(header, cells, strict=False)}
+        if len(cells) > width:
+            report.drop(f"{path.name}: cells beyond the header's columns", len(cells) - width)
+        for index in unused:
+            if index < len(cells) and cells[index].strip():
+                report.drop(f"{path.name}: column {header[index]}")
         # Spreadsheets leave lines of bare commas below the data; they hold nothing to report.
-        if any(value is not None for key, value in row.items() if key is not None):
-            yield reader.line_num, row
+        if any(value is not None for value in row.values()):
+            yield line, row
     state.progress(stage, total, total)
 
 
-def _open(path: Path, report: ImportReport) -> tuple[csv.DictReader[str], int] | None:
-    """A reader past the header line, and the file's line count; None if it is unreadable."""
-    try:
-        text = decode(path.read_bytes(), path.name, report)
-    except OSError as error:
-        report.note(f"{path.name} could not be read ({error.strerror or error})")
-        return None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as error:
-        report.note(f"{path.name} has no readable header line ({error})")
-        return None
-    reader.fieldnames = [name.strip().lower() for name in header]
-    # Quoted line breaks make the line count an estimate of the rows; enough for progress.
-    return reader, text.count("\n")
+def report_unread_files(folder: Path, read: set[Path], report: ImportReport) -> None:
+    """Count the rows of every CSV file of the package that no reader took."""
+    for path in csv_files(folder).values():
+        if path not in read:
+            try:
+                rows = max(0, len(path.read_bytes().splitlines()) - 1)
+            except OSError:
+                rows = 0
+            report.drop(f"{path.name} (a file the directory does not read)", rows)
 
 
 def pick(raw: CsvRow, columns: Sequence[str]) -> Row:
