@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from console import settings
 from console.cases.audit import AuditLog
 from console.cases.listing import CaseList
+from console.cases.salvage import Salvage
 from console.cases.store import CaseStore
 from console.demo import DEMO_ROLES, DEMO_SPECIALIST, demo_password
 from console.directory.search import DirectorySearch, SearchQuery, SearchResult
@@ -89,6 +90,7 @@ class Workstation:
     person: Person  # who is signed in: their folder, and the key their case store is open with
     people: PeopleRegistry
     home: Path = field(default_factory=settings.data_home)
+    salvage: Salvage | None = None  # the store would not open: what was put aside, recovered
 
     @property
     def embedded(self) -> bool:
@@ -180,13 +182,14 @@ def open_workstation(server_url: str | None = None, credentials: CredentialStore
             raise SignInNeeded(f"sign in to {server_url} first")
         person = demo_person(people, demo_user)
     protocol = load_protocol()
-    cases = CaseStore(person.open_store(), person.user)
+    engine, salvage = person.open_store()
+    cases = CaseStore(engine, person.user)
     log.info("case store opened: %s", MODE_WORDS[people.keys.mode])
     open_local_directory().dispose()  # first start: seeds the demo directory
     lookup = DirectoryLookup(lambda: open_directory(settings.directory_db_path()))
     return Workstation(protocol, cases, CallDesk(cases, protocol), CaseList(cases.engine),
                        AuditLog(cases.engine, person.user), lookup, server_url, person.user,
-                       person.role, credentials, person, people)
+                       person.role, credentials, person, people, salvage=salvage)
 
 
 @dataclass

@@ -52,7 +52,7 @@ def sync_as(monkeypatch: pytest.MonkeyPatch, url: str, user: str) -> None:
 
 def store_of(url: str, user: str) -> CaseStore:
     person = sign_in(PeopleRegistry(), url, CredentialStore.for_this_process(), user, PASSWORD)
-    return CaseStore(person.open_store(), user)
+    return CaseStore(person.open_store()[0], user)
 
 
 def test_sync_as_alice_then_bob_shows_bob_none_of_alices_cases_and_uses_his_own_cursor(
@@ -84,7 +84,7 @@ def test_a_person_cannot_open_anothers_store(server: LiveServer) -> None:
                     PASSWORD)
     bob = sign_in(PeopleRegistry(), server.url, CredentialStore.for_this_process(), "bob",
                   PASSWORD)
-    alice.open_store().dispose()
+    alice.open_store()[0].dispose()
     with pytest.raises(WrongStoreKey):
         open_case_store(alice.store_path, bob.key)
 

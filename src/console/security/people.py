@@ -25,8 +25,10 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine
 
 from console import settings
+from console.cases.salvage import Salvage, open_or_salvage
 from console.models.database import (
     WrongStoreKey,
     encrypt_in_place,
@@ -112,11 +114,12 @@ class Person:
     def store_path(self) -> Path:
         return self.folder / STORE_FILE
 
-    def open_store(self):  # type: ignore[no-untyped-def]
+    def open_store(self) -> tuple[Engine, Salvage | None]:
         """This person's encrypted case store, adopting the workstation's old plain store the
-        first time anyone signs in after the upgrade (see ``_adopt_legacy_store``)."""
+        first time anyone signs in after the upgrade (see ``_adopt_legacy_store``); a store
+        that no longer opens is put aside for a fresh one (``Salvage`` says what was done)."""
         _adopt_legacy_store(self)
-        return open_case_store(self.store_path, self.key)
+        return open_or_salvage(self.store_path, self.key)
 
 
 class PeopleRegistry:

@@ -47,7 +47,10 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         print(f"error: {refusal}", file=sys.stderr)
         return 1
     settings.write_preference(SERVER_PREFERENCE, normalize_server_url(server_url))
-    cases = CaseStore(person.open_store(), person.user)
+    engine, salvage = person.open_store()
+    if salvage is not None:
+        print(f"warning: {salvage.in_words()}", file=sys.stderr)
+    cases = CaseStore(engine, person.user)
     api = ServerApi(server_url, credentials)  # signed in: the tokens are in ``credentials``
     client = SyncClient(api, settings.directory_db_path(), cases)
     progress = TerminalProgress()

@@ -48,6 +48,7 @@ def build_window(workstation: Workstation, start_sync: bool = True) -> MainWindo
     tasks.setParent(window)
     runner.setParent(window)
     window.resume_unfinished_call()
+    QTimer.singleShot(0, window.tell_about_salvage)
     if start_sync:
         QTimer.singleShot(0, runner.start)
     return window

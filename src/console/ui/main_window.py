@@ -267,6 +267,17 @@ class MainWindow(QMainWindow):
         self.call_page.open(call)
         self._show_page_actions()
 
+    def tell_about_salvage(self) -> None:
+        """The person's store would not open and a new one was started: say so once, without
+        blocking the window (the next call may already be ringing)."""
+        salvage = self.workstation.salvage
+        if salvage is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, TITLE, salvage.in_words(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("salvage-notice")
+        box.open()
+
     def resume_unfinished_call(self) -> None:
         """Reopen the call that was on screen when the console last stopped, if any."""
         self.tasks.run(self.workstation.desk.resume,
