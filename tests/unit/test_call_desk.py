@@ -81,11 +81,11 @@ def test_a_crisis_call_opens_an_urgent_case_due_at_once(desk: CallDesk,
     assert case["urgency"] == "urgent"
     assert case["call_type"] == "crisis"
     assert case["request_type"] == "crisis"
-    assert case["protocol"] == protocol.label == "national-intake@2026.11.1"
+    assert case["protocol"] == protocol.label == "national-intake@2026.12.1"
     assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT
     assert case["taken_as_message"] is False
     assert call.started_at == SATURDAY_NIGHT
-    assert call.position == Position(protocol.tabs[0].id)
+    assert call.position == Position("safety", "safe_to_talk")  # safety is asked first
 
 
 def test_a_hang_up_is_one_closed_case_with_nothing_to_resume(desk: CallDesk) -> None:
@@ -256,13 +256,13 @@ def test_resume_returns_the_call_where_it_was(desk: CallDesk) -> None:
     assert desk.urgency(resumed) == "urgent"
 
 
-def test_resume_after_start_opens_the_first_tab(desk: CallDesk, protocol: Protocol) -> None:
+def test_resume_after_start_opens_the_safety_questions(desk: CallDesk) -> None:
     call = desk.start("crisis")
 
     resumed = desk.resume()
 
     assert resumed is not None and resumed.case_id == call.case_id
-    assert resumed.position == Position(protocol.tabs[0].id)
+    assert resumed.position == Position("safety", "safe_to_talk")
     assert resumed.answers == {}
 
 

@@ -26,6 +26,8 @@ URGENT, NON_URGENT = "urgent", "non-urgent"
 SUMMARY_FIELD = "summary"
 NO_FOLLOW_UP = "none"
 ALERT_NOTE = "Supervisor alert: {reason}"
+MANDATED_TASK = "Mandated step not done on the call: {step}"
+MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
 AWAITING_FOLLOW_UP, REFERRED, CLOSED = "awaiting follow-up", "referred", "closed"
 
 
@@ -88,7 +90,9 @@ class CallDesk:
         return urgency
 
     def due(self, call: Call, urgency: str | None = None) -> Due:
-        return self.protocol.service_chart.due(urgency or self.urgency(call), call.started_at)
+        kind = self.protocol.request_type(call.request_type)
+        return self.protocol.service_chart.due(urgency or self.urgency(call), call.started_at,
+                                               around_the_clock=kind.around_the_clock)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -106,7 +110,7 @@ class CallDesk:
             taken_as_message=due.taken_as_message and not kind.no_data)
         call.case_id = case["id"]
         if not kind.no_data:
-            self.remember_position(call, Position(self.protocol.tabs[0].id))
+            self.remember_position(call, Position(*self.protocol.opening(kind.id)))
         return call
 
     def save(self, call: Call, position: Position | None = None) -> Case:
@@ -126,21 +130,33 @@ class CallDesk:
 
     def finish(self, call: Call) -> Case:
         """Save and end the call: awaiting follow-up while something is owed (next steps, a
-        message to answer), referred when services were given and nothing more, else closed."""
+        message to answer, a mandated step left undone), referred when services were given and
+        nothing more, else closed. Each mandated step left undone becomes a follow-up task due
+        within the chart's urgent hours, and a note says which steps were outstanding."""
         case = self.save(call)
+        outstanding = self.evaluation(call).outstanding_steps
         steps = [step for step in call.answers.get("next_steps") or [] if step != NO_FOLLOW_UP]
-        if steps or case.get("taken_as_message"):
+        if steps or case.get("taken_as_message") or outstanding:
             status = AWAITING_FOLLOW_UP
         elif case["referrals"]:
             status = REFERRED
         else:
             status = CLOSED
         fields: dict[str, Any] = {"status": status}
-        if status == AWAITING_FOLLOW_UP and case["urgency"] == URGENT:
-            # The call itself was the immediate response; what is owed now is the follow-up,
-            # due like an urgent written request (within the chart's urgent hours).
-            due = self.protocol.service_chart.due(URGENT, self.clock(), EMAIL_CHANNEL)
-            fields["due_at"] = due.due_at.isoformat()
+        # The call itself was the immediate response; what is owed now is the follow-up, due
+        # like an urgent written request (within the chart's urgent hours).
+        urgent_follow_up = self.protocol.service_chart.due(URGENT, self.clock(), EMAIL_CHANNEL)
+        if status == AWAITING_FOLLOW_UP and (case["urgency"] == URGENT or outstanding):
+            fields["due_at"] = urgent_follow_up.due_at.isoformat()
+        already = {task.get("mandated_step") for task in case.get("tasks") or []
+                   if not task.get("done_at")}
+        for step in outstanding:
+            if step.value not in already:
+                self.store.add_task(call.case_id, MANDATED_TASK.format(step=step.label),
+                                    urgent_follow_up.due_at.isoformat(), mandated_step=step.value)
+        if outstanding:
+            self.store.add_note(call.case_id, MANDATED_NOTE.format(
+                steps="; ".join(step.label for step in outstanding)))
         # Forget the call on screen first: stopped between the two, the case is merely left
         # open with every answer saved, never a closed case reopened as a call in progress.
         self.store.set_state(OPEN_CALL_KEY, "")
