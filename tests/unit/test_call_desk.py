@@ -376,3 +376,62 @@ def test_an_urgent_call_awaiting_follow_up_is_due_within_the_urgent_hours(
     case = desk.finish(call)
     due = datetime.fromisoformat(case["due_at"])
     assert due == SATURDAY_NIGHT + timedelta(hours=12)  # the call was the immediate response
+
+
+# --- mandated reporting and tips ------------------------------------------------------------
+
+
+def test_finishing_with_mandated_steps_undone_leaves_a_task_for_each(
+        desk: CallDesk, clock: Clock) -> None:
+    call = desk.start("tip")
+    call.answers.update(minors_involved="yes", mandatory_reporting=["shift-supervisor"],
+                        summary="Minors at a motel")
+    case = desk.finish(call)
+
+    assert case["status"] == "awaiting follow-up"
+    open_tasks = [task for task in case["tasks"] if task["done_at"] is None]
+    assert [task["mandated_step"] for task in open_tasks] == [
+        "confidentiality-explained", "child-protective-services", "law-enforcement"]
+    assert open_tasks[1]["text"] == ("Mandated step not done on the call: Report to child "
+                                     "protective services in the state")
+    within_urgent_hours = (SATURDAY_NIGHT + timedelta(hours=12)).astimezone(UTC).isoformat()
+    assert {task["due_at"] for task in open_tasks} == {within_urgent_hours}
+    assert case["due_at"] == within_urgent_hours
+    assert any(note["text"].startswith("Finished with mandated steps outstanding: Explain")
+               for note in case["notes"])
+
+
+def test_finishing_twice_never_doubles_the_mandated_tasks(desk: CallDesk) -> None:
+    call = desk.start("crisis")
+    call.answers.update(minors_involved="yes")
+    desk.finish(call)
+    case = desk.finish(call)
+    steps = [task["mandated_step"] for task in case["tasks"]]
+    assert len(steps) == len(set(steps)) == 4
+
+
+def test_every_mandated_step_done_leaves_no_task(desk: CallDesk) -> None:
+    call = desk.start("crisis")
+    call.answers.update(minors_involved="yes", mandatory_reporting=[
+        "confidentiality-explained", "child-protective-services", "law-enforcement",
+        "shift-supervisor"], cps_report_reference="CPS-2026-118")
+    case = desk.finish(call)
+    assert case["tasks"] == [] and case["status"] == "closed"
+    assert case["answers"]["cps_report_reference"] == "CPS-2026-118"
+
+
+def test_a_tip_at_night_is_taken_live_never_as_a_message(desk: CallDesk) -> None:
+    call = desk.start("tip")  # Saturday 10 pm: outside the chart's hours
+    case = stored(desk, call)
+    assert case["urgency"] == "non-urgent" and case["taken_as_message"] is False
+    assert desk.due(call).explanation.startswith("Taken live (24/7)")
+    # A training request at the same hour still waits as a message.
+    assert stored(desk, desk.start("ta-non-urgent"))["taken_as_message"] is True
+
+
+def test_a_tip_turns_urgent_from_its_answers(desk: CallDesk) -> None:
+    call = desk.start("tip")
+    assert desk.urgency(call) == "non-urgent"
+    call.answers["immediate_danger"] = "yes"
+    assert desk.urgency(call) == "urgent"
+    assert desk.due(call).explanation == "Urgent: respond now (24/7)"

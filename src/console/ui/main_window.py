@@ -17,7 +17,7 @@ from console.sync.client import SyncStatus
 from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import SupervisorPanel
 from console.ui.cases.workspace import CasesTab
-from console.ui.intake.call_page import CallPage
+from console.ui.intake.call_page import NOT_SAFE_KEY, CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
 from console.ui.printing.documents import Documents
@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         self._action("urgent", "Raise to &urgent", "Ctrl+U", self.call_page.raise_urgency,
                      "call")
         self._action("finish", "&Finish call", "Ctrl+Return", self.finish_call, "call")
+        self._action("not-safe", "Caller &not safe to talk", NOT_SAFE_KEY,
+                     self.call_page.caller_not_safe, "call")
         self._action("print", "&Print…", QKeySequence.StandardKey.Print, self.print_current,
                      "call")
         self._menus["call"].addSeparator()
@@ -134,7 +136,8 @@ class MainWindow(QMainWindow):
 
     def _show_page_actions(self) -> None:
         on_call = self.call_page.is_open()
-        for name in ("save", "urgent", "finish", "next", "previous", "search", "add"):
+        for name in ("save", "urgent", "finish", "not-safe", "next", "previous", "search",
+                     "add"):
             self.actions_by_name[name].setEnabled(on_call)
         for tab in self.workstation.protocol.tabs:
             self.actions_by_name[f"tab-{tab.id}"].setEnabled(on_call)

@@ -32,6 +32,7 @@ from console.ui.taskman import TaskManager
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
 REFERRALS_TAB = "referrals"
 ZIP_FIELD, STATE_FIELDS = "caller_zip", ("caller_state", "situation_state")
+NOT_SAFE_KEY = "F9"  # the window's "Caller not safe to talk" shortcut
 
 
 class CallPage(QWidget):
@@ -67,6 +68,12 @@ class CallPage(QWidget):
         column.addWidget(self.sheet)
         self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals},
                                {REFERRALS_TAB: sheet_box})
+        safety = desk.protocol.safety_first
+        if safety is not None:
+            first = desk.protocol.field(safety.not_safe.plan[0]).label.lower()
+            self.form.pages[self._tab_id(safety.ask_first[0])].script.show_note(
+                f"Not safe to talk? Press {NOT_SAFE_KEY}: it records that and goes straight to "
+                f"the {first}, the code word and what to do if the call must end.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
@@ -86,7 +93,8 @@ class CallPage(QWidget):
 
     def open(self, call: Call) -> None:
         self.call = call
-        self._position = call.position or Position(self.desk.protocol.tabs[0].id)
+        self._position = call.position or Position(
+            *self.desk.protocol.opening(call.request_type))
         kind = self.desk.protocol.request_type(call.request_type)
         self.header.start(kind.label, call.started_at)
         self.form.load(call.answers)
@@ -149,6 +157,19 @@ class CallPage(QWidget):
     def _tab_title(self, field_id: str) -> str:
         return self.desk.protocol.tab_of(field_id).title
 
+    def _tab_id(self, field_id: str) -> str:
+        return self.desk.protocol.tab_of(field_id).id
+
+    def caller_not_safe(self) -> None:
+        """The caller cannot talk safely: record it and go straight to the plan (safe
+        callback, code word, what to do if the call must end), as the protocol sets out."""
+        safety = self.desk.protocol.safety_first
+        if self.call is None or safety is None:
+            return
+        self.form.set_answer(safety.not_safe.field, safety.not_safe.equals)
+        first = safety.not_safe.plan[0]
+        self.form.go_to(self._tab_id(first), first)
+
     def _follow_caller_place(self) -> None:
         """Caller's clock and the referral search follow the ZIP (or state) as it is typed."""
         if self.call is None:
@@ -187,16 +208,22 @@ class CallPage(QWidget):
         self.sig_failed.emit(f"Could not save the call: {error}. Your answers are still on "
                              "screen; the console will try again with your next change.")
 
-    def finish(self, confirm: Callable[[list[str]], bool] | None = None) -> bool:
-        """End the call. With required answers missing, ``confirm`` (default: a dialog) decides
-        whether to finish anyway — saving is never blocked, only explained."""
+    def finish(self, confirm: Callable[[list[str], list[str]], bool] | None = None) -> bool:
+        """End the call. With required answers missing or mandated steps undone, ``confirm``
+        (default: a dialog) decides whether to finish anyway — saving is never blocked, only
+        explained; each undone mandated step is left as a follow-up task on the case."""
         if self.call is None:
             return False
         evaluation = self.desk.evaluation(self.call)
         missing = [m.message for m in evaluation.missing]
-        if missing and not (confirm or self._confirm_missing)(missing):
-            first = evaluation.missing[0]
-            self.form.go_to(first.tab_id, first.field_id)
+        steps = [step.label for step in evaluation.outstanding_steps]
+        if (missing or steps) and not (confirm or self._confirm_finish)(missing, steps):
+            if evaluation.outstanding_steps:
+                step = evaluation.outstanding_steps[0]
+                self.form.go_to(self._tab_id(step.field_id), step.field_id, step.value)
+            else:
+                first = evaluation.missing[0]
+                self.form.go_to(first.tab_id, first.field_id)
             return False
         self.save_now()
         call = self.call.copy()
@@ -207,16 +234,32 @@ class CallPage(QWidget):
                        lane="writes")
         return True
 
-    def _confirm_missing(self, missing: list[str]) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "Finish the call?",
-                          "Some answers the protocol asks for are missing:\n\n• "
-                          + "\n• ".join(missing)
-                          + "\n\nFinish anyway? Everything entered is saved either way.",
-                          parent=self)
-        finish = box.addButton("&Finish anyway", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("&Go to the first one", QMessageBox.ButtonRole.RejectRole)
+    def _confirm_finish(self, missing: list[str], steps: list[str]) -> bool:
+        parts = []
+        if steps:
+            parts.append("Mandated steps are not done:\n\n• " + "\n• ".join(steps)
+                         + "\n\nFinishing now leaves a follow-up task for each, due within "
+                         "the urgent hours, and tells the supervisor.")
+        if missing:
+            parts.append("Some answers the protocol asks for are missing:\n\n• "
+                         + "\n• ".join(missing))
+        box = QMessageBox(QMessageBox.Icon.Warning if steps else QMessageBox.Icon.Question,
+                          "Finish the call?", "\n\n".join(parts)
+                          + "\n\nEverything entered is saved either way.", parent=self)
+        box.setAccessibleName("Finish the call?")
+        finish = box.addButton("&Finish and leave follow-up tasks" if steps
+                               else "&Finish anyway", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("&Go back and do them" if steps else "&Go to the first one",
+                             QMessageBox.ButtonRole.RejectRole)
+        # With a mandated step undone, Enter takes the safe choice: back to the checklist.
+        box.setDefaultButton(back if steps else finish)
+        box.setEscapeButton(back)
         box.exec()
-        return box.clickedButton() is finish
+        finishing = box.clickedButton() is finish
+        box.deleteLater()
+        # Some window systems leave the closed dialog active; the form needs the keys back.
+        self.activateWindow()
+        return finishing
 
     def _finished(self, case: Case) -> None:
         self.sig_saved.emit()

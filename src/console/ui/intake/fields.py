@@ -67,6 +67,10 @@ class FieldEditor(QWidget):
         """The control that takes the keyboard focus when the form jumps to this field."""
         return self
 
+    def option_target(self, option: str | None) -> QWidget:
+        """The control for one option of the field (a checklist step); else ``focus_target``."""
+        return self.focus_target()
+
 
 def _named(widget: QWidget, spec: Field, detail: str = "") -> QWidget:
     widget.setAccessibleName(f"{spec.label}{': ' + detail if detail else ''}")
@@ -271,6 +275,9 @@ class ManyEditor(FieldEditor):
 
     def focus_target(self) -> QWidget:
         return next(iter(self.boxes.values()), self)
+
+    def option_target(self, option: str | None) -> QWidget:
+        return self.boxes.get(option or "") or self.focus_target()
 
 
 _EDITORS: dict[str, type[FieldEditor]] = {
