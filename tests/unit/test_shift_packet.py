@@ -115,7 +115,7 @@ def test_deadlines_of_the_shift_and_unaccepted_handoffs(engine: Engine) -> None:
     assert "ALICE0-0001 Tue 24 Nov, 6:00 PM Response urgent" in due
     assert "ALICE0-0002 Tue 24 Nov, 8:00 PM Follow-up task non-urgent" in due
     assert "ALICE0-0003" not in due  # overdue from before the shift began
-    assert alice.endswith("Handed to them, not yet accepted None. ")
+    assert "Handed to them, not yet accepted None." in alice
     bob = section(text, "bob Open cases:", "Next shift's queue Cases handed")
     waiting = bob[bob.index("Handed to them, not yet accepted"):]
     assert "HANDED-0001" in waiting and "BOB000-0001" not in waiting
@@ -159,3 +159,20 @@ def test_headers_repeat_and_rows_never_split(store: CaseStore, engine: Engine) -
 def test_an_empty_store_prints_a_packet_that_says_so(engine: Engine) -> None:
     text = whole_text(packet(engine))
     assert "Next shift's queue" in text and "None." in text and "All contacts 0 0" in text
+
+
+@pytest.mark.usefixtures("evening")
+def test_mandated_steps_left_undone_open_the_packet(engine: Engine, store: CaseStore) -> None:
+    assert "Mandated steps outstanding" in whole_text(packet(engine))
+    assert "No mandated" not in whole_text(packet(engine))
+    case = received(store, "alice", "MINOR0-0001", urgency="urgent", status="closed")
+    alice = CaseStore(engine, "alice")
+    alice.add_task(case["id"], "Mandated step not done on the call: Report to child "
+                   "protective services in the state", (NOW + timedelta(hours=2)).isoformat(),
+                   mandated_step="child-protective-services")
+    text = whole_text(packet(engine))
+    mandated = section(text, "Mandated steps outstanding", "Who holds what")
+    assert "Case Step Due (ET) Specialist" in mandated
+    assert ("MINOR0-0001 Mandated step not done on the call: Report to child protective "
+            "services in the state Tue 24 Nov, 7:00 PM alice") in mandated
+    assert text.index("Mandated steps outstanding") < text.index("Who holds what")

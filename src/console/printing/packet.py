@@ -40,6 +40,7 @@ CASE_COLUMNS = (1.15, 0.9, 0.95, None, 1.6)
 DUE_COLUMNS = (1.15, 1.6, 1.1, 0.9, None)
 OVERVIEW_COLUMNS = (None, 1.1, 1.1, 1.1, 1.1)
 COUNT_COLUMNS = (1.4, None, 1.3, 1.3)
+MANDATED_COLUMNS = (1.15, None, 1.6, 1.3)
 # Room a section or a table needs left on the page to start there: its heading, the table's
 # header and a few rows.
 SECTION_ROOM = 2 * inch
@@ -107,9 +108,15 @@ class _Packet:
                  if moment is not None]
         if not times:
             return NOT_SET
-        first = min(times)
-        shown = time_words(first, self.zone, self.words, brief=True)
-        return self.say("packet.overdue", time=shown) if first < self.now else shown
+        return self._when(min(times).isoformat())
+
+    def _when(self, iso: str | None) -> str:
+        """A time owed, brief; one already past says overdue."""
+        moment = parse_time(iso)
+        if moment is None:
+            return NOT_SET
+        shown = time_words(moment, self.zone, self.words, brief=True)
+        return self.say("packet.overdue", time=shown) if moment < self.now else shown
 
     def columns(self, *names: str) -> list[str]:
         """Column titles; times in the cells are brief, so the due column names the zone."""
@@ -159,6 +166,19 @@ class _Packet:
                   len(holder.handoffs)] for holder in (*holders, queue)]
         table = data_table(header, cells, self.sheet, column_widths(OVERVIEW_COLUMNS))
         return self._section(self.words["packet.overview"], [table])
+
+    def mandated(self) -> list[Flowable]:
+        """Mandated steps left undone on calls: first in the packet, they come before all."""
+        steps = self.summary.mandated_outstanding
+        parts = [para(self.words["packet.mandated_intro"], self.sheet["Body"]), Spacer(1, 6)]
+        if not steps:
+            parts.append(para(self.words["packet.none"], self.sheet["Small"]))
+        else:
+            header = self.columns("case", "step", "due", "specialist")
+            cells = [[step.number or step.case_id, step.text, self._when(step.due_at),
+                      step.assigned_to or NOT_SET] for step in steps]
+            parts.append(data_table(header, cells, self.sheet, column_widths(MANDATED_COLUMNS)))
+        return self._section(self.words["packet.mandated"], parts)
 
     def holder_section(self, holder: _Holder) -> list[Flowable]:
         facts = self.say("packet.holder_facts", open=holder.open_total, urgent=holder.urgent,
@@ -232,7 +252,7 @@ class _Packet:
     def build(self) -> list[Flowable]:
         holders = self.holders()
         queue = replace(self.holder(NEXT_SHIFT), name=self.words["packet.queue"])
-        story = [*self.header(), *self.overview(holders, queue)]
+        story = [*self.header(), *self.mandated(), *self.overview(holders, queue)]
         for holder in holders:
             story += self.holder_section(holder)
         story += self.queue_section(queue)
