@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
+from console import settings
+from console.directory.store import import_path
+from console.models.database import open_directory
+from console.tasks import QuietState
 from console.ui.main_window import MainWindow
 from tests.ui.console import show_console
 from tests.ui.keyboard import Keyboard
@@ -172,3 +179,55 @@ def test_finishing_anyway_leaves_a_task_per_step_carried_on_the_case(
                     and detail.follow_up.table.rowCount() == 2, timeout=5000)
     texts = [detail.follow_up.table.item(row, 0).text() for row in range(2)]
     assert any("child protective services" in text for text in texts)
+
+
+def reporting_line(state: str, name: str, phone: str) -> dict:
+    """A state's child abuse reporting line as the hotline's directory holds it (HSDS 3.0)."""
+    service, organization, term = str(uuid4()), str(uuid4()), str(uuid4())
+    return {
+        "id": service, "organization_id": organization, "name": name, "status": "active",
+        "description": "Takes reports of suspected child abuse and neglect, 24 hours a day.",
+        "organization": {"id": organization, "name": f"{state} Department of Family Services",
+                         "description": "State child protective services."},
+        "phones": [{"id": str(uuid4()), "service_id": service, "number": phone,
+                    "type": "voice"}],
+        "service_areas": [{"id": str(uuid4()), "service_id": service, "name": state,
+                           "extent_type": "state"}],
+        "attributes": [{"id": str(uuid4()), "link_id": service, "link_entity": "service",
+                        "link_type": "service_category", "taxonomy_term_id": term,
+                        "taxonomy_term": {"id": term, "code": "reporting-line",
+                                          "name": "Child abuse reporting line",
+                                          "taxonomy": "Hotline service category"}}]}
+
+
+def test_the_states_reporting_lines_come_from_the_directory(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    export = tmp_path / "lines.json"
+    export.write_text(json.dumps([
+        reporting_line("TX", "Texas Abuse Hotline", "(800) 555-0123"),
+        reporting_line("OK", "Oklahoma Child Abuse Hotline", "(800) 555-0456")]), "utf-8")
+    engine = open_directory(settings.directory_db_path())
+    import_path(engine, export, QuietState())
+    engine.dispose()
+    window.workstation.lookup.reopen()
+
+    keyboard = minor_on_a_crisis_call(qtbot, window)
+    lines = window.call_page.reporting_lines
+    keyboard.press(Qt.Key.Key_1, ALT)
+    assert lines.isVisible() and "choose the state" in lines.text()
+    keyboard.press(Qt.Key.Key_3, ALT)
+    editor = window.call_page.form.pages["situation"].editors["situation_state"]
+    checklist = window.call_page.form.pages["safety"].editors["mandatory_reporting"]
+    qtbot.mouseClick(editor.focus_target(), Qt.MouseButton.LeftButton)
+    keyboard.press(Qt.Key.Key_Escape)  # close the list the click opened; type to choose
+    keyboard.type("TX")
+    assert window.call_page.form.answer("situation_state") == "TX"
+    keyboard.press(Qt.Key.Key_1, ALT)
+    qtbot.waitUntil(lambda: "Texas Abuse Hotline" in lines.text(), timeout=5000)
+    assert "Reporting lines for Texas" in lines.text() and "(800) 555-0123" in lines.text()
+    assert "Oklahoma" not in lines.text()
+    # Beside the checklist, never above it: showing the lines moved no field.
+    def on_window(widget: QWidget) -> QRect:
+        return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+    assert on_window(lines).left() >= on_window(checklist).right()

@@ -159,6 +159,14 @@ def _unknown_time_zone(data: Raw) -> None:
     data["service_chart"]["timezone"] = "Mars/Olympus"
 
 
+def _reporting_lines_not_a_checklist(data: Raw) -> None:
+    data["reporting_lines"]["checklist"] = "summary"
+
+
+def _reporting_lines_unknown_category(data: Raw) -> None:
+    data["reporting_lines"]["category"] = "cps-line"
+
+
 def _safety_first_unknown_field(data: Raw) -> None:
     data["safety_first"]["ask_first"] = ["safe_to_talk", "is_safe"]
 
@@ -189,6 +197,9 @@ def _safety_first_impossible_answer(data: Raw) -> None:
     (_safety_first_unknown_field, "$.safety_first.ask_first[1]", "unknown field 'is_safe'"),
     (_safety_first_on_two_tabs, "$.safety_first.ask_first", "share one tab"),
     (_safety_first_impossible_answer, "$.safety_first.not_safe.equals", "'nope'"),
+    (_reporting_lines_not_a_checklist, "$.reporting_lines.checklist", "not a checklist"),
+    (_reporting_lines_unknown_category, "$.reporting_lines.category",
+     "'cps-line' is not a directory category"),
 ])
 def test_a_broken_protocol_names_the_file_and_the_place(
         tmp_path: Path, change: Callable[[Raw], None], where: str, what: str) -> None:

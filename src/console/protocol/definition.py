@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from console.cases.changes import case_vocabulary
+from console.directory.vocabulary import vocabulary
 from console.protocol.calendar import ServiceChart, us_states
 from console.settings import resources_dir
 
@@ -178,6 +179,16 @@ class SafetyFirst:
 
 
 @dataclass(frozen=True)
+class ReportingLines:
+    """While ``checklist`` is up, the directory's services of ``category`` in the state of the
+    first of ``state_fields`` answered are the lines to report to (data, never numbers in code)."""
+
+    checklist: str
+    category: str
+    state_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Protocol:
     """A loaded, checked intake protocol."""
 
@@ -189,6 +200,7 @@ class Protocol:
     service_chart: ServiceChart
     urgency_rules: tuple[UrgencyRule, ...] = ()
     safety_first: SafetyFirst | None = None
+    reporting_lines: ReportingLines | None = None
 
     @property
     def label(self) -> str:
@@ -324,6 +336,10 @@ def _protocol_from_json(data: dict[str, Any]) -> Protocol:
                         tuple(raw.get("alerts", ())))
             for raw in data["urgency_rules"]),
         safety_first=_safety_first_from_json(data.get("safety_first")),
+        reporting_lines=(ReportingLines(data["reporting_lines"]["checklist"],
+                                        data["reporting_lines"]["category"],
+                                        tuple(data["reporting_lines"]["state_fields"]))
+                         if "reporting_lines" in data else None),
     )
 
 
@@ -376,6 +392,8 @@ class _Checker:
         self._check_no_visibility_circle()
         if "safety_first" in self.data:
             self._check_safety_first(self.data["safety_first"])
+        if "reporting_lines" in self.data:
+            self._check_reporting_lines(self.data["reporting_lines"])
         try:
             ServiceChart.from_json(self.data["service_chart"])
         except ValueError as error:
@@ -458,6 +476,18 @@ class _Checker:
         if len(tabs) > 1:
             self.fail(f"{path}.ask_first", "the questions asked first must share one tab")
         self._check_field_test(f"{path}.not_safe", safety["not_safe"])
+
+    def _check_reporting_lines(self, lines: dict[str, Any]) -> None:
+        path = "$.reporting_lines"
+        checklist = self.fields.get(lines["checklist"])
+        if checklist is None or checklist[1]["kind"] != "checklist":
+            self.fail(f"{path}.checklist", f"{lines['checklist']!r} is not a checklist field")
+        for index, name in enumerate(lines["state_fields"]):
+            if name not in self.fields or self.fields[name][1]["kind"] != "state":
+                self.fail(f"{path}.state_fields[{index}]", f"{name!r} is not a state field")
+        if lines["category"] not in vocabulary().categories:
+            self.fail(f"{path}.category", f"{lines['category']!r} is not a directory category "
+                                          "(resources/taxonomy/hotline.json)")
 
     def _check_no_visibility_circle(self) -> None:
         shown_after = {name: fields_named(condition_from_json(raw["when"])) if "when" in raw

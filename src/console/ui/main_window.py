@@ -45,7 +45,8 @@ class MainWindow(QMainWindow):
         self.triage = TriagePage(workstation.protocol)
         self.referrals = ReferralSearchPanel(tasks, workstation.lookup.search)
         self.repeats = RepeatStrip(self.case_services, tasks)
-        self.call_page = CallPage(workstation.desk, tasks, self.referrals, self.repeats)
+        self.call_page = CallPage(workstation.desk, tasks, self.referrals, self.repeats,
+                                  workstation.lookup.search)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.triage)
         self.pages.addWidget(self.call_page)

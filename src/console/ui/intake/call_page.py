@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import Case
+from console.directory.search import SearchQuery, SearchResult
 from console.intake.desk import URGENT, Call, CallDesk, Position
+from console.intake.reporting import reporting_line_query, reporting_lines_text
 from console.protocol import Evaluation
 from console.protocol.calendar import caller_zone
 from console.ui.intake.form import IntakeForm
@@ -33,6 +35,8 @@ SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much 
 REFERRALS_TAB = "referrals"
 ZIP_FIELD, STATE_FIELDS = "caller_zip", ("caller_state", "situation_state")
 NOT_SAFE_KEY = "F9"  # the window's "Caller not safe to talk" shortcut
+REPORTING_NO_STATE = ("Reporting lines: choose the state where the child is (Situation tab) to "
+                      "see the state's lines from the directory.")
 
 
 class CallPage(QWidget):
@@ -48,9 +52,13 @@ class CallPage(QWidget):
     """A save failed; the message says what happened (the form keeps every answer)."""
 
     def __init__(self, desk: CallDesk, tasks: TaskManager, referrals: ReferralSearchPanel,
-                 repeats: RepeatStrip, parent: QWidget | None = None) -> None:
+                 repeats: RepeatStrip,
+                 directory: Callable[[SearchQuery], list[SearchResult]] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk, self.tasks, self.referrals, self.repeats = desk, tasks, referrals, repeats
+        self._directory = directory
+        self._reporting_for: SearchQuery | None = None
         self.call: Call | None = None
         self.header = CallHeader(desk.protocol.service_chart)
         self.banner = QLabel()
@@ -66,8 +74,19 @@ class CallPage(QWidget):
         sheet_label.setBuddy(self.sheet)
         column.addWidget(sheet_label)
         column.addWidget(self.sheet)
-        self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals},
-                               {REFERRALS_TAB: sheet_box})
+        # The state's reporting lines sit beside the checklist, under the script, so showing
+        # them never moves the field being worked on.
+        self.reporting_lines = QLabel()
+        self.reporting_lines.setObjectName("reportingLines")
+        self.reporting_lines.setAccessibleName("Reporting lines")
+        self.reporting_lines.setWordWrap(True)
+        self.reporting_lines.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reporting_lines.hide()
+        sides: dict[str, QWidget] = {REFERRALS_TAB: sheet_box}
+        if desk.protocol.reporting_lines is not None:
+            sides[self._tab_id(desk.protocol.reporting_lines.checklist)] = self.reporting_lines
+        self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals}, sides)
         safety = desk.protocol.safety_first
         if safety is not None:
             first = desk.protocol.field(safety.not_safe.plan[0]).label.lower()
@@ -93,6 +112,8 @@ class CallPage(QWidget):
 
     def open(self, call: Call) -> None:
         self.call = call
+        self._reporting_for = None
+        self.reporting_lines.setText(REPORTING_NO_STATE)
         self._position = call.position or Position(
             *self.desk.protocol.opening(call.request_type))
         kind = self.desk.protocol.request_type(call.request_type)
@@ -140,7 +161,34 @@ class CallPage(QWidget):
             reasons = ("Raised during this call; it stays urgent",)
         self.header.show_urgency(urgency, reasons, self.desk.due(self.call, urgency))
         self._show_alerts(evaluation)
+        self._look_up_reporting_lines(evaluation)
         return evaluation
+
+    def _look_up_reporting_lines(self, evaluation: Evaluation) -> None:
+        """While the reporting checklist is up, the state's lines from the directory."""
+        if self.call is None:
+            return
+        protocol = self.desk.protocol
+        checklist_up = protocol.reporting_lines is not None and any(
+            field.id == protocol.reporting_lines.checklist for field in evaluation.checklists)
+        self.reporting_lines.setVisible(checklist_up)
+        query = reporting_line_query(protocol, self.call.answers, evaluation)
+        if query == self._reporting_for:
+            return
+        self._reporting_for = query
+        if query is None or self._directory is None:
+            self.reporting_lines.setText(REPORTING_NO_STATE)
+            return
+        search, state = self._directory, query.state or ""
+        self.tasks.run_latest("reporting-lines", lambda: search(query),
+                              lambda found: self._show_reporting_lines(query, state, found),
+                              lambda error: self.reporting_lines.setText(
+                                  f"Reporting lines could not be looked up: {error}"))
+
+    def _show_reporting_lines(self, query: SearchQuery, state: str,
+                              found: list[SearchResult]) -> None:
+        if query == self._reporting_for:  # still the state on screen
+            self.reporting_lines.setText(reporting_lines_text(state, found))
 
     def _show_alerts(self, evaluation: Evaluation) -> None:
         if self.call is None or (self.call.recovered and not evaluation.alerts):
