@@ -231,3 +231,19 @@ def test_the_states_reporting_lines_come_from_the_directory(
         return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
 
     assert on_window(lines).left() >= on_window(checklist).right()
+
+
+def test_a_tip_at_night_is_taken_live_and_turns_urgent_from_its_answers(
+        qtbot: QtBot, window: MainWindow) -> None:
+    keyboard = start(qtbot, window, "2")  # Saturday, 10 pm
+    header = window.call_page.header
+    assert header.urgency.text() == "Non-urgent"
+    assert header.due.text().startswith("Taken live (24/7)")
+    assert "message" not in header.due.text()
+    keyboard.choose("Safe to talk", "Yes")
+    keyboard.choose("Immediate danger", "Yes")
+    assert header.urgency.text() == "URGENT"
+    assert header.due.text() == "Urgent: respond now (24/7)"
+    keyboard.press(Qt.Key.Key_S, CTRL)
+    case = saved_case(window)
+    assert case["taken_as_message"] is False and case["urgency"] == "urgent"
