@@ -22,6 +22,7 @@ from console.protocol.calendar import us_states
 
 EASTERN = ZoneInfo("America/New_York")
 SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=EASTERN)
+URGENT_HOURS = timedelta(hours=12)  # the service chart's urgent_email_hours
 MONDAY_MORNING = datetime(2026, 11, 30, 10, 0, tzinfo=EASTERN)
 CALL_TYPES = ("crisis", "tip", "referral-urgent", "referral-non-urgent", "ta-urgent",
               "ta-non-urgent", "general-information")
@@ -72,7 +73,7 @@ def alert_notes(case: dict[str, Any]) -> list[str]:
 
 # --- starting --------------------------------------------------------------------------------
 
-def test_a_crisis_call_opens_an_urgent_case_due_at_once(desk: CallDesk,
+def test_a_crisis_call_opens_an_urgent_case_owing_a_call_back_if_it_drops(desk: CallDesk,
                                                         protocol: Protocol) -> None:
     call = desk.start("crisis")
 
@@ -82,7 +83,10 @@ def test_a_crisis_call_opens_an_urgent_case_due_at_once(desk: CallDesk,
     assert case["call_type"] == "crisis"
     assert case["request_type"] == "crisis"
     assert case["protocol"] == protocol.label == "national-intake@2026.12.1"
-    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT
+    # Answered on the call itself; the case owes a call back within the urgent hours should
+    # the call end unfinished, so it is never "overdue" while the specialist is on the line.
+    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT + URGENT_HOURS
+    assert desk.due(call).explanation == "Urgent: respond now (24/7)"
     assert case["taken_as_message"] is False
     assert call.started_at == SATURDAY_NIGHT
     assert call.position == Position("safety", "safe_to_talk")  # safety is asked first
@@ -149,7 +153,7 @@ def test_answers_that_make_a_tip_urgent_raise_it_and_alert_once(
 
     case = stored(desk, call)
     assert case["urgency"] == "urgent"
-    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT  # urgent: due at once
+    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT + URGENT_HOURS
     assert case["taken_as_message"] is False
     assert sorted(first) == reasons
     assert again == []
@@ -173,7 +177,7 @@ def test_a_specialist_can_raise_urgency_but_never_lower_it(desk: CallDesk) -> No
     tip.answers["caller_zip"] = "10001"
     desk.save(tip)
     assert stored(desk, tip)["urgency"] == "urgent"
-    assert datetime.fromisoformat(stored(desk, tip)["due_at"]) == SATURDAY_NIGHT
+    assert datetime.fromisoformat(stored(desk, tip)["due_at"]) == SATURDAY_NIGHT + URGENT_HOURS
 
     crisis = desk.start("crisis")
     crisis.raised_urgency = "non-urgent"

@@ -89,6 +89,14 @@ class CallDesk:
             call.raised_urgency = URGENT
         return urgency
 
+    def case_due(self, call: Call, urgency: str) -> Due:
+        """When the case itself is owed: an urgent call is answered on the call, so what its
+        case owes is a call back within the chart's urgent hours should the call end
+        unfinished — it is never overdue while the specialist is still on the line."""
+        if urgency == URGENT:
+            return self.protocol.service_chart.due(URGENT, call.started_at, EMAIL_CHANNEL)
+        return self.due(call, urgency)
+
     def due(self, call: Call, urgency: str | None = None) -> Due:
         kind = self.protocol.request_type(call.request_type)
         return self.protocol.service_chart.due(urgency or self.urgency(call), call.started_at,
@@ -102,7 +110,7 @@ class CallDesk:
         kind = self.protocol.request_type(request_type)
         call = Call(case_id="", request_type=kind.id, started_at=self.clock())
         urgency = self.urgency(call)
-        due = self.due(call, urgency)
+        due = self.case_due(call, urgency)
         case = self.store.create_case(
             kind.call_type, urgency, status="closed" if kind.no_data else "open",
             summary=kind.label if kind.no_data else "", request_type=kind.id,
@@ -117,7 +125,7 @@ class CallDesk:
         """Store the call's answers, urgency and due time as one edit (only what changed), and
         where the specialist is. Nothing here refuses a half-filled form."""
         urgency = self.urgency(call)
-        due = self.due(call, urgency)
+        due = self.case_due(call, urgency)
         fields: dict[str, Any] = {f"answers.{name}": value for name, value in call.answers.items()}
         fields.update(urgency=urgency, due_at=due.due_at.isoformat(),
                       taken_as_message=due.taken_as_message)

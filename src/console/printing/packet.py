@@ -20,6 +20,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, parse_time
+from console.cases.index import owed_at
 from console.cases.listing import CaseList, CaseQuery, CaseRow
 from console.cases.report import DIMENSIONS, Counts, ShiftPlan, ShiftSummary, shift_summary
 from console.printing.base import PageSetup, data_table, para, render, styles, texts
@@ -104,11 +105,7 @@ class _Packet:
 
     def due_text(self, row: CaseRow) -> str:
         """The earliest time something is owed on the case; past ones say overdue."""
-        times = [moment for moment in (parse_time(row.due_at), parse_time(row.next_task_due))
-                 if moment is not None]
-        if not times:
-            return NOT_SET
-        return self._when(min(times).isoformat())
+        return self._when(owed_at(row.status, row.due_at, row.next_task_due))
 
     def _when(self, iso: str | None) -> str:
         """A time owed, brief; one already past says overdue."""

@@ -56,7 +56,7 @@ from console.cases.report import (
     write_csv,
 )
 from console.protocol.calendar import clock_text
-from console.ui.cases.case_list import due_of
+from console.ui.cases.case_list import due_of, row_overdue
 from console.ui.cases.services import HOTLINE_LOCALE, NOT_SET, CaseServices, answer_text
 from console.ui.labels import describe
 from console.ui.taskman import TaskManager
@@ -503,7 +503,7 @@ class SupervisorPanel(QWidget):
         cells = []
         for row in rows:
             due = due_of(row)
-            late = (parse_time(due) or now) < now
+            late = row_overdue(row, now)
             time_cell = self._time_cell(due, now.date())
             cells.append((Cell(row.number or NOT_SET),
                           Cell(f"Overdue · {time_cell.text}" if late else time_cell.text,
