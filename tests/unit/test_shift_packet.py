@@ -176,3 +176,21 @@ def test_mandated_steps_left_undone_open_the_packet(engine: Engine, store: CaseS
     assert ("MINOR0-0001 Mandated step not done on the call: Report to child protective "
             "services in the state Tue 24 Nov, 7:00 PM alice") in mandated
     assert text.index("Mandated steps outstanding") < text.index("Who holds what")
+
+
+@pytest.mark.usefixtures("evening")
+def test_urgent_cases_come_first_then_by_time_owed(engine: Engine) -> None:
+    alice = section(whole_text(packet(engine)), "alice Open cases:", "Due before this shift")
+    positions = [alice.index(number) for number in ("ALICE0-0001", "ALICE0-0003",
+                                                    "ALICE0-0002")]
+    assert positions == sorted(positions)  # urgent, then overdue, then due tomorrow
+
+
+def test_handoff_notes_are_printed_with_their_cases(engine: Engine, store: CaseStore) -> None:
+    received(store, "alice", "CPS000-0001", urgency="urgent", handed_to="bob",
+             summary="Minor at a motel")
+    alice = CaseStore(engine, "alice")
+    case = alice.list_cases()[0]
+    alice.hand_off(case["id"], "bob", "CPS report NOT yet made — do first")
+    bob = section(whole_text(packet(engine)), "bob Open cases:", "Next shift's queue")
+    assert "Minor at a motel · TX — Handoff note: CPS report NOT yet made — do first" in bob

@@ -21,7 +21,13 @@ from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, parse_time
 from console.cases.index import owed_at
-from console.cases.listing import CaseList, CaseQuery, CaseRow
+from console.cases.listing import (
+    CaseList,
+    CaseQuery,
+    CaseRow,
+    handoff_notes,
+    most_urgent_first,
+)
 from console.cases.report import DIMENSIONS, Counts, ShiftPlan, ShiftSummary, shift_summary
 from console.printing.base import PageSetup, data_table, para, render, styles, texts
 from console.printing.casefile import (
@@ -74,6 +80,7 @@ class _Packet:
         self.zone = summary.generated_at.tzinfo or UTC
         self.zone_name = zone_abbreviation(summary.generated_at)
         self.term = CaseWords(protocol, self.words).term
+        self.notes: dict[str, str] = {}  # case id -> its newest handoff note
 
     def say(self, text_key: str, **values: object) -> str:
         return self.words[text_key].format(**values)
@@ -94,12 +101,18 @@ class _Packet:
         line = next((line for line in self.summary.queue if line.specialist == name), None)
         rows = self.listing.list(CaseQuery(view="all_open", assigned_to=name, limit=ROW_LIMIT),
                                  name, self.now)
-        return _Holder(
+        holder = _Holder(
             name=name, open_total=line.total if line else len(rows),
-            urgent=line.by_urgency.get(URGENT, 0) if line else 0, open_rows=rows,
-            due=[row for row in self.summary.due_this_shift if row.assigned_to == name],
-            handoffs=[row for row in self.summary.unacknowledged_handoffs
-                      if row.pending_handoff_to == name])
+            urgent=line.by_urgency.get(URGENT, 0) if line else 0,
+            open_rows=most_urgent_first(rows),
+            due=most_urgent_first([row for row in self.summary.due_this_shift
+                                   if row.assigned_to == name]),
+            handoffs=most_urgent_first([row for row in self.summary.unacknowledged_handoffs
+                                        if row.pending_handoff_to == name]))
+        self.notes.update(handoff_notes(self.listing.engine, (
+            row.id for row in (*holder.open_rows, *holder.handoffs)
+            if row.id not in self.notes)))
+        return holder
 
     # -- tables ----------------------------------------------------------------------------
 
@@ -138,13 +151,16 @@ class _Packet:
             return self.words["packet.due.task"]
         return self.words["packet.due.response"]
 
-    @staticmethod
-    def _title(row: CaseRow) -> str:
-        """The case's title and place, the place left out when the title already names it."""
+    def _title(self, row: CaseRow) -> str:
+        """The case's title and place (the place left out when the title already names it),
+        and the handoff note the sender left, which is often what must be done first."""
         town = row.place.split(",")[0].strip().casefold()
         if not row.place or (town and town in row.title.casefold()):
-            return row.title or row.place or NOT_SET
-        return " · ".join(part for part in (row.title, row.place) if part)
+            title = row.title or row.place or NOT_SET
+        else:
+            title = " · ".join(part for part in (row.title, row.place) if part)
+        note = self.notes.get(row.id)
+        return self.say("packet.handoff_note", title=title, note=note) if note else title
 
     # -- sections --------------------------------------------------------------------------
 
