@@ -32,8 +32,10 @@ def window(qtbot: QtBot) -> Iterator[MainWindow]:
 def list_texts(qtbot: QtBot, window: MainWindow) -> list[str]:
     """Every cell of the case list (all open cases), once it has been read afresh."""
     listing = window.cases_tab.list
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
     with qtbot.waitSignal(listing.sig_rows_shown, timeout=5000):
-        Keyboard(qtbot).press(Qt.Key.Key_F3)
+        qtbot.keyClick(window, Qt.Key.Key_F3)
         listing.refresh()
     model = listing._model
     return [str(model.index(row, column).data()) for row in range(model.rowCount())
@@ -87,3 +89,38 @@ def test_a_crisis_call_handled_live_is_never_overdue(qtbot: QtBot, window: MainW
     assert not any("Overdue" in text for text in list_texts(qtbot, window))
     assert not any("Overdue" in text for text in supervisor_texts(qtbot, window))
     assert "Overdue" not in packet_text(window)
+
+
+def test_after_a_handoff_the_list_never_selects_another_case_beside_it(
+        qtbot: QtBot, window: MainWindow) -> None:
+    cases = window.workstation.cases
+    first = cases.create_case("tip", "non-urgent", summary="Van behind the motel",
+                              status="open", request_type="tip")
+    cases.create_case("tip", "non-urgent", summary="Salon workers sleep on site",
+                      status="open", request_type="tip")
+    texts = list_texts(qtbot, window)
+    assert "Van behind the motel" in " ".join(texts)
+    tab = window.cases_tab
+    row = tab.list._model.row_of(first["id"])
+    table = tab.list._table
+    rect = table.visualRect(tab.list._model.index(row, 0))
+    with qtbot.waitSignal(tab.detail.sig_shown, timeout=5000):
+        # A double-click is a press, a release, then the second press.
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert tab.detail.case_id == first["id"] == tab.list.selected_case_id()
+
+    dialog = tab.detail.open_handoff()
+    assert dialog is not None
+    window.tasks.wait_idle()
+    dialog.to_queue.setFocus()
+    qtbot.keyClick(dialog.to_queue, Qt.Key.Key_Space)
+    assert dialog.to_queue.isChecked()
+    qtbot.keyClicks(dialog.note, "CPS report NOT yet made, do first")
+    with qtbot.waitSignal(dialog.sig_handed_off, timeout=5000):
+        qtbot.mouseClick(dialog.hand_off, Qt.MouseButton.LeftButton)
+    assert "Van behind the motel" not in " ".join(list_texts(qtbot, window))
+    # The handed case left "my cases"; the detail still shows it, so nothing else is selected.
+    assert tab.detail.case_id == first["id"]
+    assert tab.list.selected_case_id() in (None, first["id"])
+    assert not table.selectionModel().hasSelection()

@@ -226,6 +226,7 @@ class CaseListPanel(QWidget):
         self._views = tuple(view for view in VIEWS
                             if services.is_supervisor or not view.supervisors_only)
         self._model = CaseRowsModel(services, self)
+        self._open_case_id: str | None = None  # the case open beside the list, if any
         # Several changes in one turn of the event loop (a view and a search) become one listing.
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self._list)
@@ -390,6 +391,17 @@ class CaseListPanel(QWidget):
                                lambda rows: self._show_rows(query, rows, now),
                                self._show_error, lane="background")
 
+    def keep_in_step_with(self, case_id: str | None) -> None:
+        """The case open beside the list: the selection follows it, and never moves to another
+        case on its own (a case handed on leaves the list with nothing selected)."""
+        self._open_case_id = case_id
+        row = self._model.row_of(case_id) if case_id else None
+        if row is None:
+            self._table.setCurrentIndex(QModelIndex())
+            self._table.clearSelection()
+        else:
+            self._table.setCurrentIndex(self._model.index(row, 0))
+
     def _show_rows(self, query: CaseQuery, rows: list[CaseRow], now: datetime) -> None:
         chosen = self.selected_case_id()
         shown = rows[:SHOWN_CASES]
@@ -398,7 +410,9 @@ class CaseListPanel(QWidget):
         self._count.setText(self._count_text(len(rows)))
         self._empty.setText(self._empty_text(query))
         self._stack.setCurrentIndex(0 if shown else 1)
-        if shown:
+        if shown and self._open_case_id is not None:
+            self.keep_in_step_with(self._open_case_id)
+        elif shown:
             row = self._model.row_of(chosen) if chosen else None
             self._table.setCurrentIndex(self._model.index(row or 0, 0))
         self.sig_rows_shown.emit(len(shown))
