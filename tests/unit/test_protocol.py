@@ -191,7 +191,7 @@ def _safety_first_impossible_answer(data: Raw) -> None:
     (_unknown_call_type, "$.request_types[1].call_type", "'tip-off'"),
     (_unknown_request_type, "$.urgency_rules[3].when.all[0].request_type[0]", "'crisis-call'"),
     (_fields_hide_each_other, "$.tabs[2].fields[5].when", "circle"),
-    (_text_compared_with_number, "$.tabs[2].fields[9].when.equals", "takes numbers"),
+    (_text_compared_with_number, "$.tabs[2].fields[10].when.equals", "takes numbers"),
     (_closes_before_opening, "$.service_chart", "closes at 19:00"),
     (_unknown_time_zone, "$.service_chart", "Mars/Olympus"),
     (_safety_first_unknown_field, "$.safety_first.ask_first[1]", "unknown field 'is_safe'"),

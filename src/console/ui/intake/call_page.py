@@ -22,18 +22,27 @@ from PySide6.QtWidgets import (
 from console.cases.changes import Case
 from console.directory.search import SearchQuery, SearchResult
 from console.intake.desk import URGENT, Call, CallDesk, Position
+from console.intake.fit import (
+    GENDER_FIELD,
+    LANGUAGE_FIELD,
+    MINORS_FIELD,
+    NEEDS_FIELD,
+    fit_checks,
+    intake_filters,
+)
 from console.intake.reporting import reporting_line_query, reporting_lines_text
 from console.protocol import Evaluation
 from console.protocol.calendar import caller_zone
 from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
 from console.ui.intake.repeat_strip import RepeatStrip
-from console.ui.referral_search import ReferralSearchPanel
+from console.ui.referral_search import ReferralSearchPanel, sheet_line
 from console.ui.taskman import TaskManager
 
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
 REFERRALS_TAB = "referrals"
 ZIP_FIELD, STATE_FIELDS = "caller_zip", ("caller_state", "situation_state")
+SEARCH_FIELDS = (NEEDS_FIELD, LANGUAGE_FIELD, MINORS_FIELD, GENDER_FIELD)
 NOT_SAFE_KEY = "F9"  # the window's "Caller not safe to talk" shortcut
 REPORTING_NO_STATE = ("Reporting lines: choose the state where the child is (Situation tab) to "
                       "see the state's lines from the directory.")
@@ -104,6 +113,9 @@ class CallPage(QWidget):
         self._save_timer.timeout.connect(self.save_now)
         self._position = Position(desk.protocol.tabs[0].id)
         self._zone_for: tuple[Any, Any] | None = None
+        # Services added during this call, as found (the sheet names their organization and
+        # town) with why each may not fit the person.
+        self._on_sheet: dict[str, tuple[SearchResult, tuple[str, ...]]] = {}
         self.form.sig_answer_changed.connect(self._on_answer)
         self.form.sig_position_changed.connect(self._on_position)
         referrals.sig_add_referral.connect(self.add_referral)
@@ -114,6 +126,10 @@ class CallPage(QWidget):
         self.call = call
         self._reporting_for = None
         self.reporting_lines.setText(REPORTING_NO_STATE)
+        # Nothing of the last caller carries over: search, filters, selection, sheet.
+        self._zone_for = None
+        self._on_sheet = {}
+        self.referrals.reset()
         self._position = call.position or Position(
             *self.desk.protocol.opening(call.request_type))
         kind = self.desk.protocol.request_type(call.request_type)
@@ -124,6 +140,7 @@ class CallPage(QWidget):
         self.banner.setVisible(call.recovered)
         self._reevaluate()
         self._follow_caller_place()
+        self._follow_intake()
         self.repeats.check(call.case_id, call.answers)
         self._show_sheet(self.desk.referrals(call))
         self.form.go_to(self._position.tab_id, self._position.field_id)
@@ -137,6 +154,8 @@ class CallPage(QWidget):
         self._reevaluate()
         if field_id == ZIP_FIELD or field_id in STATE_FIELDS:
             self._follow_caller_place()
+        if field_id in SEARCH_FIELDS:
+            self._follow_intake()
         self.repeats.check(self.call.case_id, self.call.answers)
         self._save_timer.start()
 
@@ -235,6 +254,12 @@ class CallPage(QWidget):
                               lambda zone: self.header.show_caller_zone(zone, source))
         self.referrals.set_caller_location(zip_code)
 
+    def _follow_intake(self) -> None:
+        """The referral search follows what the intake knows (needs, a minor, language)."""
+        if self.call is not None:
+            answers = self.call.answers
+            self.referrals.follow_intake(intake_filters(answers), fit_checks(answers))
+
     # --- saving ----------------------------------------------------------------------------
 
     def save_now(self) -> None:
@@ -329,6 +354,7 @@ class CallPage(QWidget):
         if self.call is None:
             return
         call = self.call
+        self._on_sheet[result.service_id] = (result, self.referrals.misfit(result.service_id))
         self.tasks.run(lambda: self.desk.add_referral(call, result.service_id,
                                                       result.service_name),
                        lambda case: (self._show_sheet(case["referrals"]), self.sig_saved.emit()),
@@ -337,7 +363,8 @@ class CallPage(QWidget):
     def _show_sheet(self, referrals: list[dict[str, Any]]) -> None:
         self.sheet.clear()
         for referral in referrals:
-            self.sheet.addItem(referral["service_name"])
+            result, misfit = self._on_sheet.get(referral["service_id"], (None, ()))
+            self.sheet.addItem(sheet_line(referral["service_name"], result, misfit))
         self.referrals.set_added({referral["service_id"] for referral in referrals})
 
     def focus_search(self) -> None:
