@@ -108,3 +108,29 @@ def test_the_intake_sets_the_filters_and_flags_what_may_not_fit(
     qtbot.waitUntil(lambda: window.call_page.sheet.count() == 1)
     line = window.call_page.sheet.item(0).text()
     assert "⚠ May not serve minors" in line and " — " in line and ", " in line
+
+
+def test_the_callers_place_fills_and_checks_the_state_and_sets_the_clock(
+        qtbot: QtBot, window: MainWindow) -> None:
+    keyboard = start(qtbot, window, "4")
+    page = window.call_page
+    keyboard.press(Qt.Key.Key_3, ALT)
+    keyboard.answer("State", "Calif")  # where the situation is: not the caller's clock
+    assert page.form.answer("situation_state") == "CA"
+    assert "time unknown" in page.header.caller_clock.text()
+    keyboard.press(Qt.Key.Key_2, ALT)
+    keyboard.answer("Caller's ZIP code", "10001")
+    qtbot.waitUntil(lambda: page.form.answer("caller_state") == "NY", timeout=10_000)
+    assert "ZIP 10001" in page.header.caller_clock.text()
+
+    # A state typed in full picks it (not NE at "Ne"); one the ZIP contradicts is flagged.
+    note = page.form.editor("caller_state").note
+    keyboard.answer("Caller's state", "New Jersey")
+    assert page.form.answer("caller_state") == "NJ"
+    qtbot.waitUntil(lambda: note.isVisible(), timeout=10_000)
+    assert note.text() == "⚠ ZIP 10001 is in NY: check with the caller"
+    keyboard.press(Qt.Key.Key_Escape)
+    qtbot.wait(1100)  # a pause ends one typed word, as in any list
+    keyboard.type("New York")
+    assert page.form.answer("caller_state") == "NY"
+    qtbot.waitUntil(lambda: not note.isVisible(), timeout=10_000)

@@ -159,6 +159,35 @@ def us_states() -> tuple[tuple[str, str], ...]:
     return tuple((row["code"], row["name"]) for row in _state_rows())
 
 
+def find_state(typed: str) -> str | None:
+    """The state a person means by what they typed: its code ("ny", "NY") or the start of its
+    name ("New Y", "new york"); None when nothing matches."""
+    wanted = " ".join(typed.split()).casefold()
+    if not wanted:
+        return None
+    states = us_states()
+    exact = next((code for code, name in states
+                  if wanted in (code.casefold(), name.casefold())), None)
+    if exact is not None:
+        return exact
+    return next((code for code, name in states if name.casefold().startswith(wanted)), None)
+
+
+def zip_state(zip_code: str | None) -> str | None:
+    """The state a 5-digit ZIP code is in, or None (unknown or not a ZIP). The first call
+    loads the ZIP tables (about a second): keep it off a window's thread."""
+    match = _ZIP.fullmatch((zip_code or "").strip())
+    if match is None:
+        return None
+    import zipcodes
+
+    try:
+        places = zipcodes.matching(match.group(1))
+    except (ValueError, TypeError):
+        return None
+    return places[0].get("state") if places else None
+
+
 @lru_cache(maxsize=64)
 def _holiday_dates(country: str, year: int) -> frozenset[date]:
     # The calendar includes observed days: a holiday on a Saturday closes the Friday before.

@@ -32,7 +32,8 @@ from console.intake.fit import (
 )
 from console.intake.reporting import reporting_line_query, reporting_lines_text
 from console.protocol import Evaluation
-from console.protocol.calendar import caller_zone
+from console.protocol.calendar import caller_zone, zip_state
+from console.ui.intake.fields import ChoiceEditor
 from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
 from console.ui.intake.repeat_strip import RepeatStrip
@@ -41,7 +42,7 @@ from console.ui.taskman import TaskManager
 
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
 REFERRALS_TAB = "referrals"
-ZIP_FIELD, STATE_FIELDS = "caller_zip", ("caller_state", "situation_state")
+ZIP_FIELD, CALLER_STATE_FIELD = "caller_zip", "caller_state"
 SEARCH_FIELDS = (NEEDS_FIELD, LANGUAGE_FIELD, MINORS_FIELD, GENDER_FIELD)
 NOT_SAFE_KEY = "F9"  # the window's "Caller not safe to talk" shortcut
 REPORTING_NO_STATE = ("Reporting lines: choose the state where the child is (Situation tab) to "
@@ -152,7 +153,7 @@ class CallPage(QWidget):
             return
         self.call.answers[field_id] = self.form.answer(field_id)
         self._reevaluate()
-        if field_id == ZIP_FIELD or field_id in STATE_FIELDS:
+        if field_id in (ZIP_FIELD, CALLER_STATE_FIELD):
             self._follow_caller_place()
         if field_id in SEARCH_FIELDS:
             self._follow_intake()
@@ -238,21 +239,37 @@ class CallPage(QWidget):
         self.form.go_to(self._tab_id(first), first)
 
     def _follow_caller_place(self) -> None:
-        """Caller's clock and the referral search follow the ZIP (or state) as it is typed."""
+        """Caller's clock and the referral search follow the caller's ZIP (or the caller's
+        state) as it is typed — never where the situation is, which may be far away. The
+        caller's state is filled in from the ZIP, or flagged when the two disagree."""
         if self.call is None:
             return
         zip_code = self.call.answers.get(ZIP_FIELD)
-        state = next((self.call.answers.get(f) for f in STATE_FIELDS if self.call.answers.get(f)),
-                     None)
+        state = self.call.answers.get(CALLER_STATE_FIELD) or None
         zip_code = zip_code if isinstance(zip_code, str) and len(zip_code) == 5 else None
         if self._zone_for == (zip_code, state):
             return
         self._zone_for = (zip_code, state)
         source = f"ZIP {zip_code}" if zip_code else f"{state}" if state else ""
         # The ZIP tables take about a second to load the first time: never on the GUI thread.
-        self.tasks.run_latest("caller-zone", lambda: caller_zone(zip_code, state),
-                              lambda zone: self.header.show_caller_zone(zone, source))
+        self.tasks.run_latest("caller-zone",
+                              lambda: (caller_zone(zip_code, state), zip_state(zip_code)),
+                              lambda found: self._show_caller_place(source, state, *found))
         self.referrals.set_caller_location(zip_code)
+
+    def _show_caller_place(self, source: str, state: str | None, zone: Any,
+                           state_of_zip: str | None) -> None:
+        self.header.show_caller_zone(zone, source)
+        editor = self.form.editor(CALLER_STATE_FIELD)
+        if self.call is None or self._zone_for is None or not isinstance(editor, ChoiceEditor):
+            return
+        zip_code = self._zone_for[0]
+        if state_of_zip is not None and not state:
+            self.form.set_answer(CALLER_STATE_FIELD, state_of_zip)  # filled from the ZIP
+        elif state_of_zip is not None and state != state_of_zip:
+            editor.show_note(f"⚠ ZIP {zip_code} is in {state_of_zip}: check with the caller")
+            return
+        editor.show_note("")
 
     def _follow_intake(self) -> None:
         """The referral search follows what the intake knows (needs, a minor, language)."""

@@ -221,6 +221,10 @@ class IntakeForm(QTabWidget):
         self.setCurrentIndex((self.currentIndex() + offset) % self.count())
         self.go_to(self.current_tab_id())
 
+    def editor(self, field_id: str) -> FieldEditor:
+        """The editor of a field (for notes the window shows beside it)."""
+        return self._editor(field_id)
+
     def _editor(self, field_id: str) -> FieldEditor:
         tab = self.protocol.tab_of(field_id)
         return self.pages[tab.id].editors[field_id]
