@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import NEXT_SHIFT, case_vocabulary
-from console.cases.index import is_overdue, owed_at
+from console.cases.index import CLOSED, is_overdue, owed_at
 from console.cases.listing import CaseQuery, CaseRow
 from console.ui.cases.services import NOT_SET, CaseServices
 from console.ui.labels import buddy, describe
@@ -90,7 +90,10 @@ VIEWS = (
              "Nothing is overdue."),
     CaseView("all_open", "All open", "Every open case on the hotline (supervisors)",
              "There are no open cases.", supervisors_only=True),
+    CaseView("all", "All cases", "Every case you may see, closed ones too: find a past "
+             "contact by its number, phone, name or place", "There are no cases yet."),
 )
+CLOSED_HINT = "Closed cases are listed under “All cases”."
 
 
 def _plural(count: int, noun: str) -> str:
@@ -425,6 +428,8 @@ class CaseListPanel(QWidget):
 
     def _empty_text(self, query: CaseQuery) -> str:
         view = next(view for view in self._views if view.key == query.view)
+        if query.status == CLOSED and query.view != "all":
+            return CLOSED_HINT  # the other views list open cases only
         if query.text or query.status:
             return f"No cases in “{view.title}” match this search or status."
         return view.empty
