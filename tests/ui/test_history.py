@@ -48,3 +48,43 @@ def test_a_closed_case_is_found_under_all_cases(qtbot: QtBot, window: MainWindow
         listing.focus_search()
         keyboard.press(Qt.Key.Key_Return)
     assert window.cases_tab.detail.case_id == case["id"]
+
+
+def test_a_one_key_contact_can_be_taken_back_within_ten_seconds(
+        qtbot: QtBot, window: MainWindow) -> None:
+    keyboard = Keyboard(qtbot)
+    keyboard.type("h")  # the caller was speaking: wrong key
+    qtbot.waitUntil(lambda: "Ctrl+Z within 10 seconds" in window.triage.notice.text())
+    assert window.tasks.wait_idle()
+    (logged,) = window.workstation.cases.list_cases()
+    keyboard.press(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "Which kind of contact was it?" in window.triage.notice.text()
+    keyboard.type("1")
+    qtbot.waitUntil(window.call_page.is_open)
+    page = window.call_page
+    assert page.call is not None and page.call.case_id == logged["id"]
+    assert page.header.title.text() == "Crisis call"
+    assert page.form.current_tab_id() == "safety"
+    assert window.tasks.wait_idle()
+    case = window.workstation.cases.get(logged["id"])
+    assert (case["request_type"], case["status"], case["number"]) == (
+        "crisis", "open", logged["number"])
+    assert [note["text"] for note in case["notes"]] == [
+        "Contact type changed from Hang-up to Crisis call"]
+    events = window.workstation.audit.pending()
+    assert ("case.retype", logged["id"]) in [(e["action"], e["case_id"]) for e in events]
+    assert len(window.workstation.cases.list_cases()) == 1  # corrected, not a second case
+
+
+def test_after_ten_seconds_the_one_key_contact_stands(qtbot: QtBot, window: MainWindow) -> None:
+    keyboard = Keyboard(qtbot)
+    keyboard.type("s")
+    qtbot.waitUntil(lambda: "Ctrl+Z" in window.triage.notice.text())
+    window.triage._undo_window.timeout.emit()  # the ten seconds pass
+    assert window.triage.notice.text() == "Logged: Silent call. Ready for the next contact."
+    keyboard.press(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    keyboard.type("1")  # an ordinary new contact now
+    qtbot.waitUntil(window.call_page.is_open)
+    assert window.tasks.wait_idle()
+    kinds = sorted(case["request_type"] for case in window.workstation.cases.list_cases())
+    assert kinds == ["crisis", "silent"]

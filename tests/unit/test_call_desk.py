@@ -439,3 +439,27 @@ def test_a_tip_turns_urgent_from_its_answers(desk: CallDesk) -> None:
     call.answers["immediate_danger"] = "yes"
     assert desk.urgency(call) == "urgent"
     assert desk.due(call).explanation == "Urgent: respond now (24/7)"
+
+
+def test_a_hang_up_key_pressed_by_mistake_becomes_the_call(desk: CallDesk) -> None:
+    logged = desk.start("hang-up")
+    assert logged.request_type == "hang-up"
+    call = desk.retype(logged.case_id, "crisis")
+    assert call is not None and call.case_id == logged.case_id
+    assert call.position == Position("safety", "safe_to_talk")
+    case = stored(desk, call)
+    assert (case["request_type"], case["call_type"], case["status"], case["urgency"]) == (
+        "crisis", "crisis", "open", "urgent")
+    assert case["due_at"] is not None
+    assert [note["text"] for note in case["notes"]] == [
+        "Contact type changed from Hang-up to Crisis call"]
+    assert json.loads(desk.store.get_state(OPEN_CALL_KEY))["case_id"] == call.case_id
+
+
+def test_a_correction_never_lowers_urgency(desk: CallDesk) -> None:
+    call = desk.start("crisis")
+    assert desk.retype(call.case_id, "ta-non-urgent") is not None
+    case = stored(desk, call)
+    assert case["request_type"] == "ta-non-urgent" and case["urgency"] == "urgent"
+    assert desk.retype(call.case_id, "wrong-number") is None
+    assert stored(desk, call)["status"] == "closed"

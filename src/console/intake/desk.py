@@ -28,7 +28,9 @@ NO_FOLLOW_UP = "none"
 ALERT_NOTE = "Supervisor alert: {reason}"
 MANDATED_TASK = "Mandated step not done on the call: {step}"
 MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
-AWAITING_FOLLOW_UP, REFERRED, CLOSED = "awaiting follow-up", "referred", "closed"
+RETYPE_NOTE = "Contact type changed from {old} to {new}"
+OPEN, AWAITING_FOLLOW_UP, REFERRED = "open", "awaiting follow-up", "referred"
+CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,39 @@ class CallDesk:
         # open with every answer saved, never a closed case reopened as a call in progress.
         self.store.set_state(OPEN_CALL_KEY, "")
         return self.store.edit(call.case_id, **fields)
+
+    def retype(self, case_id: str, request_type: str) -> Call | None:
+        """Correct what kind of contact a case is (a hang-up key pressed for a caller who was
+        speaking, a tip that was really a crisis). The case keeps its number, time and every
+        answer; urgency follows the new type but never drops; a note says what changed. A
+        contact that is no longer no-data comes back as the call in progress."""
+        kind = self.protocol.request_type(request_type)
+        case = self.store.get(case_id)
+        if case is None:
+            raise UnknownCase(case_id)
+        old = case.get("request_type") or ""
+        try:
+            old_label = self.protocol.request_type(old).label
+        except KeyError:
+            old_label = old or "not recorded"
+        call = Call(case_id=case_id, request_type=kind.id,
+                    started_at=_parse_time(case["created_at"]),
+                    answers=dict(case.get("answers") or {}),
+                    raised_urgency=case.get("urgency"))
+        urgency = self.urgency(call)
+        due = self.case_due(call, urgency)
+        # A closed no-data contact that was really a call is open again.
+        reopened = OPEN if case["status"] == CLOSED else case["status"]
+        status = CLOSED if kind.no_data else reopened
+        self.store.edit(case_id, request_type=kind.id, call_type=kind.call_type,
+                        urgency=urgency, status=status,
+                        due_at=None if kind.no_data else due.due_at.isoformat(),
+                        taken_as_message=due.taken_as_message and not kind.no_data)
+        self.store.add_note(case_id, RETYPE_NOTE.format(old=old_label, new=kind.label))
+        if kind.no_data:
+            return None
+        self.remember_position(call, Position(*self.protocol.opening(kind.id)))
+        return call
 
     def remember_position(self, call: Call, position: Position) -> None:
         call.position = position

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self._last_pull: object = None
         self._build_menus()
         self.triage.sig_chosen.connect(self.start_contact)
+        self.triage.sig_retype.connect(self.retype_contact)
         self.call_page.sig_saved.connect(self._after_save)
         self.call_page.sig_failed.connect(self._show_failure)
         self.call_page.sig_finished.connect(self._call_finished)
@@ -214,10 +215,21 @@ class MainWindow(QMainWindow):
         self.tasks.run(lambda: desk.start(request_type), self._contact_started,
                        self._show_failure, lane="writes")
 
+    def retype_contact(self, case_id: str, request_type: str) -> None:
+        """A one-key contact logged by mistake becomes what it really was (audited)."""
+        desk, label = self.workstation.desk, self.workstation.protocol.request_type(
+            request_type).label
+        self._record_audit("case.retype", case_id, request_type)
+        self.tasks.run(lambda: desk.retype(case_id, request_type),
+                       lambda call: self.open_call(call) if call is not None else
+                       self.show_triage(f"Changed to {label}. Ready for the next contact."),
+                       self._show_failure, lane="writes")
+
     def _contact_started(self, call: Call) -> None:
         kind = self.workstation.protocol.request_type(call.request_type)
         if kind.no_data:
-            self.show_triage(f"Logged: {kind.label}. Ready for the next contact.")
+            self.show_triage()
+            self.triage.offer_undo(call.case_id, kind.label)
             self._after_save()
             return
         self.open_call(call)
