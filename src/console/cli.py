@@ -197,12 +197,16 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
 
 def _cmd_sheet(args: argparse.Namespace) -> int:
     from console.directory.store import open_local_directory
+    from console.printing import PrintError
     from console.printing.sheet import ReferralSheetOptions, referral_sheet, sheet_services
 
     service_ids = [part for part in args.services.split(",") if part.strip()]
     services = sheet_services(open_local_directory(), service_ids, caller_zip=args.zip)
+    if args.no_hotline and not args.discreet:
+        raise PrintError("--no-hotline needs --discreet (a plain sheet always gives the "
+                         "hotline's number)")
     options = ReferralSheetOptions(language=args.language, discreet=args.discreet,
-                                   large_print=args.large)
+                                   large_print=args.large, without_hotline=args.no_hotline)
     referral_sheet(services, options, Path(args.out))
     print(f"wrote a referral sheet of {len(services)} services to {args.out}")
     return 0
@@ -216,6 +220,8 @@ def _add_sheet_command(commands: argparse._SubParsersAction) -> None:  # type: i
     sheet.add_argument("--language", choices=("en", "es"), default="en")
     sheet.add_argument("--discreet", action="store_true",
                        help="neutral title, no mention of trafficking or the hotline's name")
+    sheet.add_argument("--no-hotline", action="store_true",
+                       help="with --discreet: leave out the hotline's number")
     sheet.add_argument("--large", action="store_true", help="large print")
     sheet.add_argument("--out", required=True, metavar="FILE.pdf")
     sheet.set_defaults(handler=_cmd_sheet)

@@ -49,18 +49,21 @@ def finish(qtbot: QtBot, window: MainWindow, keyboard: Keyboard) -> None:
 
 def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindow) -> None:
     keyboard = start(qtbot, window, "1")
+    page = window.call_page
+    # Safety before anything else: the call opens on "is it safe to talk?".
+    assert page.form.current_tab_id() == "safety"
+    assert keyboard.focus().accessibleName() == "Safe to talk: Yes"
+    keyboard.choose("Safe to talk", "Yes")
+    keyboard.choose("Immediate danger", "Yes")
+    assert page.header.urgency.text() == "URGENT"
+    assert "supervisor" in page.banner.text() and page.banner.isVisible()
+    keyboard.press(Qt.Key.Key_2, ALT)
     assert keyboard.focus().accessibleName() == "Caller type"
     keyboard.type("Potential")
     keyboard.answer("Caller's ZIP code", "77002")
-    keyboard.press(Qt.Key.Key_2, ALT)
+    keyboard.press(Qt.Key.Key_3, ALT)
     keyboard.type("Works at a restaurant; the owner keeps her passport.")
     keyboard.choose("Minors involved", "No")
-    keyboard.press(Qt.Key.Key_3, ALT)
-    keyboard.choose("Safe to talk", "Yes")
-    keyboard.choose("Immediate danger", "Yes")
-    page = window.call_page
-    assert page.header.urgency.text() == "URGENT"
-    assert "supervisor" in page.banner.text() and page.banner.isVisible()
 
     keyboard.press(Qt.Key.Key_F, CTRL)
     assert keyboard.focus().accessibleName() == "Search services"
@@ -86,7 +89,9 @@ def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindo
     assert answers["caller_zip"] == "77002" and answers["immediate_danger"] == "yes"
     assert answers["minors_involved"] == "no" and answers["safe_to_talk"] == "yes"
     assert case["summary"].startswith("Restaurant worker")
-    assert [r["service_name"] for r in case["referrals"]] == [page.sheet.item(0).text()]
+    (referral,) = case["referrals"]
+    # The sheet names the organization and town, so two programmes of one name differ.
+    assert page.sheet.item(0).text().startswith(f"{referral['service_name']} — ")
     assert any(n["text"] == "Supervisor alert: Immediate danger" for n in case["notes"])
     assert window.workstation.cases.get_state("open_call") == ""
 
@@ -94,8 +99,11 @@ def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindo
 def test_a_tip_about_a_minor_turns_urgent_and_shows_the_reporting_checklist(
         qtbot: QtBot, window: MainWindow) -> None:
     keyboard = start(qtbot, window, "2")
-    keyboard.type("Community")
+    keyboard.choose("Safe to talk", "Yes")
+    keyboard.choose("Immediate danger", "No")
     keyboard.press(Qt.Key.Key_2, ALT)
+    keyboard.type("Community")
+    keyboard.press(Qt.Key.Key_3, ALT)
     keyboard.type("Teen girls brought to a motel by an older man every weekend.")
     page = window.call_page
     assert page.header.urgency.text() == "Non-urgent"
@@ -104,11 +112,14 @@ def test_a_tip_about_a_minor_turns_urgent_and_shows_the_reporting_checklist(
     assert "A minor is involved" in page.header.reasons.text()
     keyboard.answer("Venue", "Motel on the highway")
     keyboard.answer("Vehicle", "Grey sedan")
-    keyboard.press(Qt.Key.Key_3, ALT)
+    keyboard.press(Qt.Key.Key_1, ALT)
     checklist = page.form.pages["safety"].editors["mandatory_reporting"]
     assert checklist.isVisible()
-    keyboard.choose("Immediate danger", "No")
-    keyboard.choose("Mandatory reporting", "Notify shift supervisor")
+    for step in ("Explain limits of confidentiality",
+                 "Report to child protective services in the state",
+                 "Notify law enforcement per hotline policy", "Notify shift supervisor"):
+        keyboard.choose("Mandatory reporting", step)
+    keyboard.answer("Child protective services report number", "CPS-TX-118822")
     keyboard.press(Qt.Key.Key_5, ALT)
     keyboard.type("Tip: minors at a motel on weekends; reported per checklist.")
     finish(qtbot, window, keyboard)
@@ -116,8 +127,9 @@ def test_a_tip_about_a_minor_turns_urgent_and_shows_the_reporting_checklist(
     case = saved_case(window)
     assert case["call_type"] == "tip" and case["urgency"] == "urgent"
     assert case["answers"]["venue"] == "Motel on the highway"
-    assert case["answers"]["mandatory_reporting"] == ["shift-supervisor"]
-    assert case["status"] == "closed"  # no follow-up chosen
+    assert len(case["answers"]["mandatory_reporting"]) == 4
+    assert case["answers"]["cps_report_reference"] == "CPS-TX-118822"
+    assert case["status"] == "closed" and case["tasks"] == []  # nothing owed
 
 
 def test_a_non_urgent_ta_request_after_hours_is_taken_as_a_message(
@@ -159,10 +171,10 @@ def test_finishing_with_answers_missing_explains_and_never_blocks(
     start(qtbot, window, "1")
     page = window.call_page
     asked: list[list[str]] = []
-    assert not page.finish(confirm=lambda missing: asked.append(missing) or False)
+    assert not page.finish(confirm=lambda missing, _steps: asked.append(missing) or False)
     assert any("Caller type" in line for line in asked[0])
-    assert page.is_open() and page.form.current_tab_id() == "caller"
-    assert page.finish(confirm=lambda missing: True)
+    assert page.is_open() and page.form.current_tab_id() == "safety"  # asked first
+    assert page.finish(confirm=lambda _missing, _steps: True)
     assert saved_case(window)["status"] == "closed"
 
 
@@ -177,11 +189,14 @@ def test_urgency_can_be_raised_but_never_lowered(qtbot: QtBot, window: MainWindo
 def test_tab_shortcuts_move_through_the_protocol(qtbot: QtBot, window: MainWindow) -> None:
     keyboard = start(qtbot, window, "4")
     form = window.call_page.form
+    assert form.current_tab_id() == "safety"
     keyboard.press(Qt.Key.Key_PageDown, CTRL)
-    assert form.current_tab_id() == "situation"
+    assert form.current_tab_id() == "caller"
     keyboard.press(Qt.Key.Key_PageUp, CTRL, times=2)
     assert form.current_tab_id() == "summary"
     keyboard.press(Qt.Key.Key_3, ALT)
+    assert form.current_tab_id() == "situation"
+    keyboard.press(Qt.Key.Key_1, ALT)
     assert form.current_tab_id() == "safety"
     assert keyboard.focus().accessibleName().startswith("Safe to talk")
 

@@ -167,6 +167,26 @@ def test_changing_an_option_makes_the_document_again(open_dialog: OpenDialog,
     assert dialog.preview.page_count() == 2
 
 
+def test_only_a_discreet_sheet_may_leave_out_the_hotlines_number(
+        open_dialog: OpenDialog, qtbot: QtBot) -> None:
+    opened = open_dialog()
+    dialog, asked = opened.dialog, opened.builder.asked
+    without = dialog.without_hotline
+    assert without is not None and dialog.discreet is not None
+    assert not without.isEnabled()
+    with qtbot.waitSignal(dialog.sig_previewed):
+        qtbot.mouseClick(dialog.discreet, Qt.MouseButton.LeftButton,
+                         pos=dialog.discreet.rect().center())
+    assert without.isEnabled()
+    with qtbot.waitSignal(dialog.sig_previewed):
+        without.setFocus()
+        qtbot.keyClick(without, Qt.Key.Key_Space)
+    assert asked[-1] == PrintOptions(discreet=True, without_hotline=True)
+    with qtbot.waitSignal(dialog.sig_previewed):
+        dialog.discreet.setChecked(False)  # back to a plain sheet: the number is printed
+    assert asked[-1] == PrintOptions() and not without.isEnabled()
+
+
 def test_a_document_without_options_shows_none(open_dialog: OpenDialog) -> None:
     opened = open_dialog(spec=OptionsSpec())
     dialog = opened.dialog
@@ -334,7 +354,7 @@ def test_every_control_is_named_and_escape_closes(open_dialog: OpenDialog) -> No
     controls = [widget for widget in dialog.findChildren(QWidget) if widget.isVisible()
                 and isinstance(widget, QAbstractButton | QComboBox | QAbstractScrollArea)]
 
-    assert len(controls) == 7  # three options, the preview, three buttons
+    assert len(controls) == 8  # four options, the preview, three buttons
     assert all(widget.accessibleName() for widget in controls)
     press(dialog, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
     assert not dialog.isVisible()

@@ -90,9 +90,9 @@ else:
     QTest.keyClick(window.triage, Qt.Key.Key_1)
     wait_for(window.call_page.is_open)
     QTest.keyClicks(editor("caller_zip"), CALLER_ZIP)
-    QTest.keyClick(window, Qt.Key.Key_2, ALT)
-    QTest.keyClicks(editor("what_is_happening"), HALF_TYPED)
     QTest.keyClick(window, Qt.Key.Key_3, ALT)
+    QTest.keyClicks(editor("what_is_happening"), HALF_TYPED)
+    QTest.keyClick(window, Qt.Key.Key_1, ALT)
     QTest.keyClick(app.focusWidget(), Qt.Key.Key_Space)  # "Yes", the first choice, has focus
     wait_for(call_saved_on_safety_tab)  # the save comes once the typing pauses
 window.tasks.wait_idle(10_000)
@@ -171,7 +171,7 @@ def test_a_call_killed_mid_typing_reopens_where_it_was(
     qtbot.waitUntil(lambda: QApplication.focusWidget() is safe_to_talk, timeout=5_000)
 
     with qtbot.waitSignal(page.sig_finished, timeout=10_000):
-        assert page.finish(confirm=lambda _missing: True)
+        assert page.finish(confirm=lambda _missing, _steps: True)
     window.tasks.wait_idle()
 
     cases = window.workstation.cases.list_cases()

@@ -239,6 +239,30 @@ def test_enter_or_double_click_on_a_handoff_or_due_case_opens_it(shift, services
     assert opened.args == [shift.due_later["id"]]
 
 
+def test_mandated_steps_left_undone_are_listed_until_done(shift, engine, services, open_panel,
+                                                         qtbot) -> None:
+    maria = CaseStore(engine, MARIA)
+    case = shift.overdue
+    task = maria.add_task(case["id"], "Mandated step not done on the call: Report to child "
+                          "protective services in the state", hotline(22),
+                          mandated_step="child-protective-services")["tasks"][-1]
+    panel = open_panel(services)
+    assert panel.mandated_table.texts() == [[
+        case["number"], "Mandated step not done on the call: Report to child protective "
+        "services in the state", "10:00 PM", MARIA]]
+    table = panel.mandated_table
+    rect = table.visualRect(table.model().index(0, 1))
+    with qtbot.waitSignal(panel.sig_open_case) as opened:
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert opened.args == [case["id"]]
+
+    maria.complete_task(case["id"], task["id"])
+    with qtbot.waitSignal(panel.sig_refreshed):
+        qtbot.mouseClick(control(panel, "Refresh"), Qt.MouseButton.LeftButton)
+    assert panel.mandated_table.texts() == []
+
+
 def test_export_writes_the_counts_as_csv_and_is_audited(shift, services, open_panel, qtbot,
                                                         tmp_path) -> None:
     panel = open_panel(services)
@@ -297,13 +321,13 @@ def test_tab_moves_through_the_buttons_and_tables(shift, services, open_panel, q
     qtbot.waitActive(panel)
     control(panel, "Refresh").setFocus()
     order = []
-    for _ in range(9):
+    for _ in range(10):
         order.append(panel.focusWidget().accessibleName())
         qtbot.keyClick(panel.focusWidget(), Qt.Key.Key_Tab)
 
     assert order == ["Refresh", "Export CSV", "Queue by specialist", "Handoffs not yet accepted",
-                     "Due this shift", "Contacts by request type", "Contacts by urgency",
-                     "Contacts by caller type", "Contacts by state"]
+                     "Due this shift", "Mandated steps outstanding", "Contacts by request type",
+                     "Contacts by urgency", "Contacts by caller type", "Contacts by state"]
 
 
 def test_the_shift_packet_button_is_in_place_but_waits_for_printing(services,
@@ -317,7 +341,7 @@ def test_the_shift_packet_button_is_in_place_but_waits_for_printing(services,
 
 def test_every_control_has_an_accessible_name(shift, services, open_panel) -> None:
     panel = open_panel(services)
-    tables = [panel.queue_table, panel.handoff_table, panel.due_table,
+    tables = [panel.queue_table, panel.handoff_table, panel.due_table, panel.mandated_table,
               *panel.count_tables.values()]
     names = [table.accessibleName() for table in tables]
 

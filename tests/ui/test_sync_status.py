@@ -73,7 +73,7 @@ def test_status_follows_the_server_and_work_goes_on_offline(qtbot: QtBot,
     embedded.stop()
     qtbot.keyClick(window.triage, "2")
     qtbot.waitUntil(window.call_page.is_open, timeout=SYNC_MS)
-    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)  # Situation
     qtbot.keyClicks(QApplication.focusWidget(), "Van parked behind the motel every night")
     tip_id = window.call_page.call.case_id
     qtbot.waitUntil(lambda: (cases.get(tip_id) or {}).get("answers", {}).get(

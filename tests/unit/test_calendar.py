@@ -146,3 +146,20 @@ def test_non_urgent_due_is_closing_time_on_the_third_business_day_after(
     between = [day + timedelta(days=n) for n in range(1, (local_due.date() - day).days + 1)]
     assert sum(CHART.is_business_day(each) for each in between) == 3
     assert due.taken_as_message == (not CHART.is_open(received))
+
+
+def test_a_state_is_found_by_its_code_or_its_name() -> None:
+    from console.protocol.calendar import find_state
+
+    assert find_state("New York") == find_state("new york") == find_state("NY") == "NY"
+    assert find_state("new y") == "NY"  # the start of a name, as it is typed
+    assert find_state("ne") == "NE"  # a code typed in full is that state
+    assert find_state("  Rhode   Island ") == "RI"
+    assert find_state("Atlantis") is None and find_state("") is None
+
+
+def test_a_zips_state() -> None:
+    from console.protocol.calendar import zip_state
+
+    assert zip_state("10001") == "NY" and zip_state("77002-1234") == "TX"
+    assert zip_state("00000") is None and zip_state("1234") is None and zip_state(None) is None

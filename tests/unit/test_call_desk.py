@@ -22,6 +22,7 @@ from console.protocol.calendar import us_states
 
 EASTERN = ZoneInfo("America/New_York")
 SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=EASTERN)
+URGENT_HOURS = timedelta(hours=12)  # the service chart's urgent_email_hours
 MONDAY_MORNING = datetime(2026, 11, 30, 10, 0, tzinfo=EASTERN)
 CALL_TYPES = ("crisis", "tip", "referral-urgent", "referral-non-urgent", "ta-urgent",
               "ta-non-urgent", "general-information")
@@ -72,7 +73,7 @@ def alert_notes(case: dict[str, Any]) -> list[str]:
 
 # --- starting --------------------------------------------------------------------------------
 
-def test_a_crisis_call_opens_an_urgent_case_due_at_once(desk: CallDesk,
+def test_a_crisis_call_opens_an_urgent_case_owing_a_call_back_if_it_drops(desk: CallDesk,
                                                         protocol: Protocol) -> None:
     call = desk.start("crisis")
 
@@ -81,11 +82,14 @@ def test_a_crisis_call_opens_an_urgent_case_due_at_once(desk: CallDesk,
     assert case["urgency"] == "urgent"
     assert case["call_type"] == "crisis"
     assert case["request_type"] == "crisis"
-    assert case["protocol"] == protocol.label == "national-intake@2026.11.1"
-    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT
+    assert case["protocol"] == protocol.label == "national-intake@2026.12.1"
+    # Answered on the call itself; the case owes a call back within the urgent hours should
+    # the call end unfinished, so it is never "overdue" while the specialist is on the line.
+    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT + URGENT_HOURS
+    assert desk.due(call).explanation == "Urgent: respond now (24/7)"
     assert case["taken_as_message"] is False
     assert call.started_at == SATURDAY_NIGHT
-    assert call.position == Position(protocol.tabs[0].id)
+    assert call.position == Position("safety", "safe_to_talk")  # safety is asked first
 
 
 def test_a_hang_up_is_one_closed_case_with_nothing_to_resume(desk: CallDesk) -> None:
@@ -149,7 +153,7 @@ def test_answers_that_make_a_tip_urgent_raise_it_and_alert_once(
 
     case = stored(desk, call)
     assert case["urgency"] == "urgent"
-    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT  # urgent: due at once
+    assert datetime.fromisoformat(case["due_at"]) == SATURDAY_NIGHT + URGENT_HOURS
     assert case["taken_as_message"] is False
     assert sorted(first) == reasons
     assert again == []
@@ -173,7 +177,7 @@ def test_a_specialist_can_raise_urgency_but_never_lower_it(desk: CallDesk) -> No
     tip.answers["caller_zip"] = "10001"
     desk.save(tip)
     assert stored(desk, tip)["urgency"] == "urgent"
-    assert datetime.fromisoformat(stored(desk, tip)["due_at"]) == SATURDAY_NIGHT
+    assert datetime.fromisoformat(stored(desk, tip)["due_at"]) == SATURDAY_NIGHT + URGENT_HOURS
 
     crisis = desk.start("crisis")
     crisis.raised_urgency = "non-urgent"
@@ -256,13 +260,13 @@ def test_resume_returns_the_call_where_it_was(desk: CallDesk) -> None:
     assert desk.urgency(resumed) == "urgent"
 
 
-def test_resume_after_start_opens_the_first_tab(desk: CallDesk, protocol: Protocol) -> None:
+def test_resume_after_start_opens_the_safety_questions(desk: CallDesk) -> None:
     call = desk.start("crisis")
 
     resumed = desk.resume()
 
     assert resumed is not None and resumed.case_id == call.case_id
-    assert resumed.position == Position(protocol.tabs[0].id)
+    assert resumed.position == Position("safety", "safe_to_talk")
     assert resumed.answers == {}
 
 
@@ -376,3 +380,86 @@ def test_an_urgent_call_awaiting_follow_up_is_due_within_the_urgent_hours(
     case = desk.finish(call)
     due = datetime.fromisoformat(case["due_at"])
     assert due == SATURDAY_NIGHT + timedelta(hours=12)  # the call was the immediate response
+
+
+# --- mandated reporting and tips ------------------------------------------------------------
+
+
+def test_finishing_with_mandated_steps_undone_leaves_a_task_for_each(
+        desk: CallDesk, clock: Clock) -> None:
+    call = desk.start("tip")
+    call.answers.update(minors_involved="yes", mandatory_reporting=["shift-supervisor"],
+                        summary="Minors at a motel")
+    case = desk.finish(call)
+
+    assert case["status"] == "awaiting follow-up"
+    open_tasks = [task for task in case["tasks"] if task["done_at"] is None]
+    assert [task["mandated_step"] for task in open_tasks] == [
+        "confidentiality-explained", "child-protective-services", "law-enforcement"]
+    assert open_tasks[1]["text"] == ("Mandated step not done on the call: Report to child "
+                                     "protective services in the state")
+    within_urgent_hours = (SATURDAY_NIGHT + timedelta(hours=12)).astimezone(UTC).isoformat()
+    assert {task["due_at"] for task in open_tasks} == {within_urgent_hours}
+    assert case["due_at"] == within_urgent_hours
+    assert any(note["text"].startswith("Finished with mandated steps outstanding: Explain")
+               for note in case["notes"])
+
+
+def test_finishing_twice_never_doubles_the_mandated_tasks(desk: CallDesk) -> None:
+    call = desk.start("crisis")
+    call.answers.update(minors_involved="yes")
+    desk.finish(call)
+    case = desk.finish(call)
+    steps = [task["mandated_step"] for task in case["tasks"]]
+    assert len(steps) == len(set(steps)) == 4
+
+
+def test_every_mandated_step_done_leaves_no_task(desk: CallDesk) -> None:
+    call = desk.start("crisis")
+    call.answers.update(minors_involved="yes", mandatory_reporting=[
+        "confidentiality-explained", "child-protective-services", "law-enforcement",
+        "shift-supervisor"], cps_report_reference="CPS-2026-118")
+    case = desk.finish(call)
+    assert case["tasks"] == [] and case["status"] == "closed"
+    assert case["answers"]["cps_report_reference"] == "CPS-2026-118"
+
+
+def test_a_tip_at_night_is_taken_live_never_as_a_message(desk: CallDesk) -> None:
+    call = desk.start("tip")  # Saturday 10 pm: outside the chart's hours
+    case = stored(desk, call)
+    assert case["urgency"] == "non-urgent" and case["taken_as_message"] is False
+    assert desk.due(call).explanation.startswith("Taken live (24/7)")
+    # A training request at the same hour still waits as a message.
+    assert stored(desk, desk.start("ta-non-urgent"))["taken_as_message"] is True
+
+
+def test_a_tip_turns_urgent_from_its_answers(desk: CallDesk) -> None:
+    call = desk.start("tip")
+    assert desk.urgency(call) == "non-urgent"
+    call.answers["immediate_danger"] = "yes"
+    assert desk.urgency(call) == "urgent"
+    assert desk.due(call).explanation == "Urgent: respond now (24/7)"
+
+
+def test_a_hang_up_key_pressed_by_mistake_becomes_the_call(desk: CallDesk) -> None:
+    logged = desk.start("hang-up")
+    assert logged.request_type == "hang-up"
+    call = desk.retype(logged.case_id, "crisis")
+    assert call is not None and call.case_id == logged.case_id
+    assert call.position == Position("safety", "safe_to_talk")
+    case = stored(desk, call)
+    assert (case["request_type"], case["call_type"], case["status"], case["urgency"]) == (
+        "crisis", "crisis", "open", "urgent")
+    assert case["due_at"] is not None
+    assert [note["text"] for note in case["notes"]] == [
+        "Contact type changed from Hang-up to Crisis call"]
+    assert json.loads(desk.store.get_state(OPEN_CALL_KEY))["case_id"] == call.case_id
+
+
+def test_a_correction_never_lowers_urgency(desk: CallDesk) -> None:
+    call = desk.start("crisis")
+    assert desk.retype(call.case_id, "ta-non-urgent") is not None
+    case = stored(desk, call)
+    assert case["request_type"] == "ta-non-urgent" and case["urgency"] == "urgent"
+    assert desk.retype(call.case_id, "wrong-number") is None
+    assert stored(desk, call)["status"] == "closed"

@@ -425,9 +425,9 @@ def _acting_user(case: Case, kind: str, payload: dict[str, Any], person: str) ->
 # --- the intake: request type, protocol, due time and one answer per field -----------------------
 
 def test_a_contact_can_be_created_whole_in_one_change() -> None:
-    case = created(request_type="hang_up", protocol="national-intake@2026.11.1",
+    case = created(request_type="hang_up", protocol="national-intake@2026.12.1",
                    due_at=AT, taken_as_message=False, answers={"caller_type": "other"})
-    assert case["request_type"] == "hang_up" and case["protocol"] == "national-intake@2026.11.1"
+    assert case["request_type"] == "hang_up" and case["protocol"] == "national-intake@2026.12.1"
     assert case["answers"] == {"caller_type": "other"} and case["due_at"] == AT
 
 

@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, Case, apply_change, new_change, new_id
-from console.cases.index import LISTING_COLUMNS, listing_values, search_entry
+from console.cases.index import (
+    LISTING_COLUMNS,
+    is_overdue,
+    listing_values,
+    owed_at,
+    search_entry,
+)
 from console.cases.listing import (
     VIEWS,
     CaseList,
@@ -115,6 +121,31 @@ def test_a_closed_case_is_never_due_or_overdue(alice: CaseStore, listing: CaseLi
     alice.edit(case["id"], status="closed")
     assert shown(listing, view="overdue") == shown(listing, view="mine") == []
     assert shown(listing, view="all") == [case["number"]]
+
+
+def test_a_referred_case_owes_only_its_open_tasks(alice: CaseStore, listing: CaseList) -> None:
+    case = tip(alice, due_in_hours=-3)  # its response was due three hours ago
+    alice.edit(case["id"], status="referred")  # …and was given: services, nothing more asked
+    assert shown(listing, view="overdue") == []
+    row = one(listing, case)
+    assert owed_at(row.status, row.due_at, row.next_task_due) is None
+    task = alice.add_task(case["id"], "Ask whether the shelter had a bed", at(-1))["tasks"][0]
+    assert shown(listing, view="overdue") == [case["number"]]
+    row = one(listing, case)
+    assert is_overdue(row.status, row.due_at, row.next_task_due, datetime.now(UTC))
+    alice.complete_task(case["id"], task["id"])
+    assert shown(listing, view="overdue") == []
+
+
+def test_overdue_is_only_work_owed_past_its_time() -> None:
+    now = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    past, future = "2026-11-24T14:00:00+00:00", "2026-11-24T16:00:00+00:00"
+    assert is_overdue("open", past, None, now)
+    assert not is_overdue("open", future, None, now)
+    assert is_overdue("awaiting follow-up", future, past, now)  # a task is late
+    assert not is_overdue("referred", past, future, now)
+    assert not is_overdue("closed", past, past, now)
+    assert owed_at("open", future, past) == "2026-11-24T14:00:00.000+00:00"
 
 
 def test_a_follow_up_task_makes_a_case_due(alice: CaseStore, listing: CaseList) -> None:

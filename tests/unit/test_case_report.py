@@ -207,6 +207,27 @@ def test_handoffs_waiting_and_cases_due_this_shift_are_listed(store: CaseStore,
     assert shift_summary(engine, now, PLAN).unacknowledged_handoffs == ()
 
 
+def test_mandated_steps_left_undone_are_carried_until_done(store: CaseStore,
+                                                           engine: Engine) -> None:
+    now = datetime.now(UTC)
+    case = store.create_case("crisis", "urgent", status="closed")
+    store.add_task(case["id"], "Call the family back", (now + timedelta(hours=2)).isoformat())
+    later, sooner = (now + timedelta(hours=12)).isoformat(), (now + timedelta(hours=1)).isoformat()
+    store.add_task(case["id"], "Report to child protective services", later,
+                   mandated_step="child-protective-services")
+    police = store.add_task(case["id"], "Notify law enforcement", sooner,
+                            mandated_step="law-enforcement")["tasks"][-1]
+    outstanding = shift_summary(engine, now, PLAN).mandated_outstanding
+    # Even on a closed case, earliest first; the ordinary task is not a mandated step.
+    assert [(step.case_id, step.text, step.due_at) for step in outstanding] == [
+        (case["id"], "Notify law enforcement", sooner),
+        (case["id"], "Report to child protective services", later)]
+    assert outstanding[0].number == case["number"]
+    store.complete_task(case["id"], police["id"])
+    assert [step.text for step in shift_summary(engine, now, PLAN).mandated_outstanding] == [
+        "Report to child protective services"]
+
+
 # --- CSV ----------------------------------------------------------------------------------------
 
 def read_csv(path: Path) -> list[list[str]]:

@@ -89,9 +89,12 @@ def test_the_form_follows_the_protocol(protocol: Protocol,
 def test_the_triage_block_and_the_hotline(protocol: Protocol,
                                           texas: tuple[PdfReader, str]) -> None:
     _, text = texas
-    triage = text[text.index("Triage: what kind of contact is this?"):text.index("1. Caller")]
+    triage = text[text.index("Triage: what kind of contact is this?"):text.index("1. Safety")]
     for kind in protocol.request_types:
         assert f"{CHECKBOX} {kind.label} {kind.key}" in flat(triage), kind.id
+    # The chart takes tips live at any hour: the paper form says so too.
+    tip_row = flat(triage).split(f"{CHECKBOX} Tip 2 ")[1].split(CHECKBOX)[0]
+    assert "taken live 24/7, never as a message" in tip_row
     assert "National Human Trafficking Hotline: 1-888-373-7888" in text
     assert "Urgent help: 24 hours a day, 7 days a week." in text
     assert "Non-urgent requests: answered Mon–Fri, 9 AM – 7 PM (ET), within 3 business days." \
@@ -158,7 +161,7 @@ def test_cli_writes_the_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["downtime-pack", "--state", "TX", "--out", str(target)]) == 0
     assert capsys.readouterr().out.strip() == f"wrote the downtime pack for Texas to {target}"
     text = " ".join(page.extract_text() for page in PdfReader(target).pages)
-    assert "Referrals in Texas" in text and "1. Caller" in text
+    assert "Referrals in Texas" in text and "1. Safety" in text
     assert [path.name for path in target.parent.iterdir()] == ["texas.pdf"]
 
 

@@ -57,8 +57,9 @@ def missing_ids(request_type: str, answers: dict[str, Any]) -> list[str]:
 
 def test_shipped_protocol_loads_with_its_label() -> None:
     protocol = shipped()
-    assert protocol.label == "national-intake@2026.11.1"
-    assert [tab.id for tab in protocol.tabs] == ["caller", "situation", "safety", "referrals",
+    assert protocol.label == "national-intake@2026.12.1"
+    # Safety is asked first: the first tab, and where a crisis, tip or referral call opens.
+    assert [tab.id for tab in protocol.tabs] == ["safety", "caller", "situation", "referrals",
                                                  "summary"]
     assert [tab.key for tab in protocol.tabs] == ["1", "2", "3", "4", "5"]
     assert all(1 <= len(tab.prompts) <= 3 for tab in protocol.tabs)
@@ -158,21 +159,47 @@ def _unknown_time_zone(data: Raw) -> None:
     data["service_chart"]["timezone"] = "Mars/Olympus"
 
 
+def _reporting_lines_not_a_checklist(data: Raw) -> None:
+    data["reporting_lines"]["checklist"] = "summary"
+
+
+def _reporting_lines_unknown_category(data: Raw) -> None:
+    data["reporting_lines"]["category"] = "cps-line"
+
+
+def _safety_first_unknown_field(data: Raw) -> None:
+    data["safety_first"]["ask_first"] = ["safe_to_talk", "is_safe"]
+
+
+def _safety_first_on_two_tabs(data: Raw) -> None:
+    data["safety_first"]["ask_first"] = ["safe_to_talk", "caller_type"]
+
+
+def _safety_first_impossible_answer(data: Raw) -> None:
+    data["safety_first"]["not_safe"]["equals"] = "nope"
+
+
 @pytest.mark.parametrize(("change", "where", "what"), [
-    (_unknown_field_in_condition, "$.tabs[1].fields[5].when.field", "unknown field"),
-    (_unknown_option_in_condition, "$.tabs[1].fields[5].when.in[0]", "'labour'"),
+    (_unknown_field_in_condition, "$.tabs[2].fields[5].when.field", "unknown field"),
+    (_unknown_option_in_condition, "$.tabs[2].fields[5].when.in[0]", "'labour'"),
     (_duplicate_field_id, "$.tabs[4].fields[2].id", "duplicate id 'summary'"),
     (_duplicate_request_key, "$.request_types[1].key", "duplicate key '1'"),
-    (_wrong_type, "$.tabs[0].fields[0].required", "is not of type 'boolean'"),
-    (_unknown_property, "$.tabs[0].fields[0]", "'colour' was unexpected"),
-    (_options_on_text, "$.tabs[0].fields[1].options", "not allowed for this kind of field"),
-    (_misspelt_condition, "$.tabs[2].fields[7].when.any[0]", "not a valid condition"),
+    (_wrong_type, "$.tabs[1].fields[0].required", "is not of type 'boolean'"),
+    (_unknown_property, "$.tabs[1].fields[0]", "'colour' was unexpected"),
+    (_options_on_text, "$.tabs[1].fields[1].options", "not allowed for this kind of field"),
+    (_misspelt_condition, "$.tabs[0].fields[10].when.any[0]", "not a valid condition"),
     (_unknown_call_type, "$.request_types[1].call_type", "'tip-off'"),
     (_unknown_request_type, "$.urgency_rules[3].when.all[0].request_type[0]", "'crisis-call'"),
-    (_fields_hide_each_other, "$.tabs[1].fields[5].when", "circle"),
-    (_text_compared_with_number, "$.tabs[1].fields[9].when.equals", "takes numbers"),
+    (_fields_hide_each_other, "$.tabs[2].fields[5].when", "circle"),
+    (_text_compared_with_number, "$.tabs[2].fields[10].when.equals", "takes numbers"),
     (_closes_before_opening, "$.service_chart", "closes at 19:00"),
     (_unknown_time_zone, "$.service_chart", "Mars/Olympus"),
+    (_safety_first_unknown_field, "$.safety_first.ask_first[1]", "unknown field 'is_safe'"),
+    (_safety_first_on_two_tabs, "$.safety_first.ask_first", "share one tab"),
+    (_safety_first_impossible_answer, "$.safety_first.not_safe.equals", "'nope'"),
+    (_reporting_lines_not_a_checklist, "$.reporting_lines.checklist", "not a checklist"),
+    (_reporting_lines_unknown_category, "$.reporting_lines.category",
+     "'cps-line' is not a directory category"),
 ])
 def test_a_broken_protocol_names_the_file_and_the_place(
         tmp_path: Path, change: Callable[[Raw], None], where: str, what: str) -> None:
@@ -254,11 +281,11 @@ def test_a_hidden_answer_no_longer_counts() -> None:
 def test_missing_fields_come_in_tab_order_with_messages() -> None:
     result = evaluate(shipped(), "crisis", {})
     assert [item.field_id for item in result.missing] == [
-        "caller_type", "what_is_happening", "minors_involved", "safe_to_talk",
-        "immediate_danger", "summary"]
+        "safe_to_talk", "immediate_danger", "caller_type", "what_is_happening",
+        "minors_involved", "summary"]
     assert [item.tab_id for item in result.missing] == [
-        "caller", "situation", "situation", "safety", "safety", "summary"]
-    assert result.missing[3].message == "Safety: Safe to talk is required"
+        "safety", "safety", "caller", "situation", "situation", "summary"]
+    assert result.missing[0].message == "Safety: Safe to talk is required"
     assert result.required == {item.field_id for item in result.missing}
 
 
@@ -272,13 +299,15 @@ def test_required_when_follows_the_answers() -> None:
 
 def test_required_fields_depend_on_the_request_type() -> None:
     assert "what_is_happening" in missing_ids("tip", {})
-    assert "safe_to_talk" not in missing_ids("tip", {})
+    for asked_first in ("crisis", "tip", "referral-urgent", "referral-non-urgent"):
+        assert missing_ids(asked_first, {})[:2] == ["safe_to_talk", "immediate_danger"]
+    assert "safe_to_talk" not in missing_ids("ta-urgent", {})
     assert missing_ids("general-information", {}) == ["caller_type", "summary"]
 
 
 def test_blank_answers_are_unanswered_and_unknown_is_an_answer() -> None:
     answers = {"caller_type": "community-member", "summary": "   ", "minors_involved": "unknown",
-               "what_is_happening": "", "immediate_danger": "unknown"}
+               "what_is_happening": "", "immediate_danger": "unknown", "safe_to_talk": "yes"}
     assert missing_ids("tip", answers) == ["what_is_happening", "summary"]
 
 
@@ -320,6 +349,31 @@ def test_a_caller_not_safe_to_talk_in_a_crisis() -> None:
     assert crisis.urgency_reasons == ("Crisis call", "Caller is not safe to talk")
     tip = evaluate(shipped(), "tip", {"safe_to_talk": "no"})
     assert tip.urgency == "non-urgent"
+
+
+def test_safety_is_asked_first_on_crisis_tip_and_referral_calls() -> None:
+    protocol = shipped()
+    for kind in ("crisis", "tip", "referral-urgent", "referral-non-urgent"):
+        assert protocol.opening(kind) == ("safety", "safe_to_talk"), kind
+    # A professional's training request opens on the caller, not on safety questions.
+    assert protocol.opening("ta-non-urgent") == ("caller", None)
+    assert protocol.safety_first is not None
+    assert protocol.safety_first.not_safe.plan == (
+        "safe_callback_number", "callback_window", "code_word", "hang_up_plan")
+
+
+def test_mandated_steps_not_ticked_are_outstanding() -> None:
+    minor = {"minors_involved": "yes", "mandatory_reporting": ["shift-supervisor"]}
+    steps = evaluate(shipped(), "tip", minor).outstanding_steps
+    assert [step.value for step in steps] == [
+        "confidentiality-explained", "child-protective-services", "law-enforcement"]
+    assert steps[1].label == "Report to child protective services in the state"
+    done = {**minor, "mandatory_reporting": [
+        "confidentiality-explained", "child-protective-services", "law-enforcement",
+        "shift-supervisor"]}
+    assert evaluate(shipped(), "tip", done).outstanding_steps == ()
+    # No minor: the checklist is hidden and nothing is owed.
+    assert evaluate(shipped(), "tip", {"minors_involved": "no"}).outstanding_steps == ()
 
 
 def test_effective_urgency_may_rise_but_never_fall() -> None:

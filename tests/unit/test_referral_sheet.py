@@ -62,6 +62,9 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine
                            zip_code="77003", hours=(("FR,SA", "21:00", "06:00"),)),
         "crisis": b.service("Crisis Hotline for Women", organization="Gulf Coast Women",
                             zip_code="77004", hours=((EVERY_DAY, "00:00", "23:59"),)),
+        "national": b.service("T-Visa Help Line", organization="Survivor Legal Network",
+                              zip_code="20001", city="Washington", state="DC",
+                              areas=("National",)),
     }
     engine, _ = b.build(tmp_path_factory.mktemp("sheet") / "directory.sqlite")
     yield engine, imported_ids(source_ids)
@@ -155,6 +158,37 @@ def test_discreet_sheet_never_mentions_trafficking_or_the_hotline(
     # Names that would give the sheet away are replaced, the phone numbers stay.
     assert texts(language)["discreet.name"].casefold() in found
     assert "houston legal aid" in found and found.count(PHONE) == 3
+
+
+def test_a_national_service_says_call_instead_of_a_distance(
+        directory: tuple[Engine, dict[str, str]]) -> None:
+    services = services_of(directory, "national", "legal", caller_zip="77002")
+    assert services[0].national and services[0].distance_miles is None
+    text = all_text(pdf(services))
+    national = text[text.index("T-Visa Help Line"):text.index("Immigration Legal Services")]
+    assert "National — call" in national and "miles" not in national
+    assert "less than 1 mile" in text  # the local service keeps its distance
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_discreet_layout_also_hides_visa_names_and_survivor(
+        directory: tuple[Engine, dict[str, str]], language: str) -> None:
+    found = discreet_text(pdf(services_of(directory, "national"), language=language,
+                              discreet=True))
+    for word in ("visa", "survivor"):
+        assert word not in found, word
+    assert texts(language)["discreet.name"].casefold() in found
+
+
+def test_a_discreet_sheet_may_leave_out_the_hotlines_number(
+        directory: tuple[Engine, dict[str, str]]) -> None:
+    services = services_of(directory, "legal")
+    without = all_text(pdf(services, discreet=True, without_hotline=True))
+    assert "1-888-373-7888" not in without and "Help line" not in without
+    assert PHONE in without
+    # Only the discreet layout may leave it out: a plain sheet always says where help is.
+    assert "1-888-373-7888" in all_text(pdf(services, without_hotline=True))
+    assert "1-888-373-7888" in all_text(pdf(services, discreet=True))
 
 
 def test_the_normal_sheet_keeps_directory_names(

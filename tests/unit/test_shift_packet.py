@@ -115,7 +115,7 @@ def test_deadlines_of_the_shift_and_unaccepted_handoffs(engine: Engine) -> None:
     assert "ALICE0-0001 Tue 24 Nov, 6:00 PM Response urgent" in due
     assert "ALICE0-0002 Tue 24 Nov, 8:00 PM Follow-up task non-urgent" in due
     assert "ALICE0-0003" not in due  # overdue from before the shift began
-    assert alice.endswith("Handed to them, not yet accepted None. ")
+    assert "Handed to them, not yet accepted None." in alice
     bob = section(text, "bob Open cases:", "Next shift's queue Cases handed")
     waiting = bob[bob.index("Handed to them, not yet accepted"):]
     assert "HANDED-0001" in waiting and "BOB000-0001" not in waiting
@@ -159,3 +159,38 @@ def test_headers_repeat_and_rows_never_split(store: CaseStore, engine: Engine) -
 def test_an_empty_store_prints_a_packet_that_says_so(engine: Engine) -> None:
     text = whole_text(packet(engine))
     assert "Next shift's queue" in text and "None." in text and "All contacts 0 0" in text
+
+
+@pytest.mark.usefixtures("evening")
+def test_mandated_steps_left_undone_open_the_packet(engine: Engine, store: CaseStore) -> None:
+    assert "Mandated steps outstanding" in whole_text(packet(engine))
+    assert "No mandated" not in whole_text(packet(engine))
+    case = received(store, "alice", "MINOR0-0001", urgency="urgent", status="closed")
+    alice = CaseStore(engine, "alice")
+    alice.add_task(case["id"], "Mandated step not done on the call: Report to child "
+                   "protective services in the state", (NOW + timedelta(hours=2)).isoformat(),
+                   mandated_step="child-protective-services")
+    text = whole_text(packet(engine))
+    mandated = section(text, "Mandated steps outstanding", "Who holds what")
+    assert "Case Step Due (ET) Specialist" in mandated
+    assert ("MINOR0-0001 Mandated step not done on the call: Report to child protective "
+            "services in the state Tue 24 Nov, 7:00 PM alice") in mandated
+    assert text.index("Mandated steps outstanding") < text.index("Who holds what")
+
+
+@pytest.mark.usefixtures("evening")
+def test_urgent_cases_come_first_then_by_time_owed(engine: Engine) -> None:
+    alice = section(whole_text(packet(engine)), "alice Open cases:", "Due before this shift")
+    positions = [alice.index(number) for number in ("ALICE0-0001", "ALICE0-0003",
+                                                    "ALICE0-0002")]
+    assert positions == sorted(positions)  # urgent, then overdue, then due tomorrow
+
+
+def test_handoff_notes_are_printed_with_their_cases(engine: Engine, store: CaseStore) -> None:
+    received(store, "alice", "CPS000-0001", urgency="urgent", handed_to="bob",
+             summary="Minor at a motel")
+    alice = CaseStore(engine, "alice")
+    case = alice.list_cases()[0]
+    alice.hand_off(case["id"], "bob", "CPS report NOT yet made — do first")
+    bob = section(whole_text(packet(engine)), "bob Open cases:", "Next shift's queue")
+    assert "Minor at a motel · TX — Handoff note: CPS report NOT yet made — do first" in bob

@@ -22,7 +22,7 @@ from console.models.cases import AuditOutbox
 from console.models.database import WRITE_LOCK
 
 # Events about one case, and events about a list of cases (no case id).
-CASE_ACTIONS = ("case.view", "case.print", "case.export")
+CASE_ACTIONS = ("case.view", "case.print", "case.export", "case.retype")
 LIST_ACTIONS = ("cases.export", "cases.print")
 ACTIONS = CASE_ACTIONS + LIST_ACTIONS
 MAX_DETAIL = 1_000

@@ -373,7 +373,10 @@ def _task(payload: dict[str, Any], actor: str, at: str) -> dict[str, Any]:
     due_at = payload.get("due_at")
     if due_at is not None:
         _check_time(due_at, "due_at")
+    # A task made for a mandated step left undone on the call names that step, so the case,
+    # the packet and the supervisor view can carry it until someone marks it done.
     return {"text": _text(payload, "text", "short_text"), "due_at": due_at,
+            "mandated_step": _text(payload, "mandated_step", "short_text", required=False),
             "created_by": actor, "created_at": at, "done_at": None, "done_by": None}
 
 

@@ -31,6 +31,9 @@ COPIED_FIELDS = ("call_type", "urgency", "status", "assigned_to", "created_at", 
 LISTING_COLUMNS = (*COPIED_FIELDS, "due_at", "next_task_due", "due_order", "pending_handoff_to",
                    "title", "place")
 CLOSED = "closed"
+# Services given and nothing more asked: the case's own response is no longer owed (its open
+# follow-up tasks still are).
+REFERRED = "referred"
 PHONE_REGION = "US"
 # Fewer digits than a local number is a fragment, not a phone number.
 MIN_PHONE_DIGITS = 7
@@ -176,17 +179,34 @@ def next_task_due(case: Case) -> str | None:
     return min((time for time in due if time), default=None)
 
 
+def owed_at(status: str | None, due_at: str | None, task_due: str | None) -> str | None:
+    """When work is next owed on a case (ISO UTC text), or None when nothing is: the case's own
+    response until it is referred or closed, and its open follow-up tasks until it is closed.
+    The one rule behind "due" and "overdue" in the case list, the supervisor view and the
+    packet."""
+    if status == CLOSED:
+        return None
+    owed = [utc_text(time) for time in (None if status == REFERRED else due_at, task_due)]
+    return min((time for time in owed if time), default=None)
+
+
+def is_overdue(status: str | None, due_at: str | None, task_due: str | None,
+               now: datetime) -> bool:
+    """Whether work owed on a case is past its due time at ``now``."""
+    owed = owed_at(status, due_at, task_due)
+    return owed is not None and owed < utc_text(now.isoformat())
+
+
 def listing_values(case: Case) -> dict[str, Any]:
     """The ``local_case`` columns beside the document, all derived from it."""
     values = {name: case.get(name) for name in COPIED_FIELDS}
     for name in ("created_at", "updated_at"):
         values[name] = utc_text(case.get(name)) or str(case.get(name) or "")
     due_at, task_due = utc_text(case.get("due_at")), next_task_due(case)
-    owed = [time for time in (due_at, task_due) if time]
     place = place_of(case)
     values.update(
         due_at=due_at, next_task_due=task_due,
-        due_order=min(owed) if owed and case.get("status") != CLOSED else NO_DUE,
+        due_order=owed_at(case.get("status"), due_at, task_due) or NO_DUE,
         pending_handoff_to=pending_handoff_to(case), title=title_of(case, place), place=place)
     return values
 

@@ -12,8 +12,9 @@ its beginning ("K7QD"), or a phone number in any format ("(713) 555 0150", "555-
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,9 +22,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Select, func, select, text
 
 from console.cases.changes import NEXT_SHIFT
-from console.cases.index import CLOSED
+from console.cases.index import CLOSED, owed_at
 from console.models.cases import SEARCH_TABLE, LocalCase
 
+URGENT = "urgent"
+_IDS_PER_QUERY = 500  # well under SQLite's limit on the values of one IN (...)
 VIEWS = ("mine", "handed_to_me", "queue", "all_open", "due_soon", "overdue", "all")
 DUE_SOON = timedelta(hours=24)
 # Past this many words the rest of a search adds nothing a specialist meant.
@@ -177,6 +180,36 @@ def row_select(conditions: Sequence[ColumnElement[bool]], limit: int) -> Select[
 def fetch_rows(connection: Connection, conditions: Sequence[ColumnElement[bool]],
                limit: int) -> list[CaseRow]:
     return [CaseRow(*row) for row in connection.execute(row_select(conditions, limit))]
+
+
+def most_urgent_first(rows: Sequence[CaseRow]) -> list[CaseRow]:
+    """Urgent cases before the others, each group by the time work is next owed (nothing owed
+    last): the order a handoff is read out in."""
+    def key(row: CaseRow) -> tuple[bool, bool, str]:
+        owed = owed_at(row.status, row.due_at, row.next_task_due)
+        return row.urgency != URGENT, owed is None, owed or ""
+
+    return sorted(rows, key=key)
+
+
+def handoff_notes(engine: Engine, case_ids: Iterable[str]) -> dict[str, str]:
+    """The newest handoff note written on each of these cases (cases without one are left
+    out): what the sender said the receiver must do first."""
+    wanted = list(dict.fromkeys(case_ids))
+    notes: dict[str, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start:start + _IDS_PER_QUERY]
+            rows = connection.execute(select(LocalCase.id, LocalCase.doc)
+                                      .where(LocalCase.id.in_(chunk)))
+            for case_id, doc in rows:
+                handoffs = json.loads(doc).get("handoffs") or []
+                written = [h.get("note") for h in handoffs
+                           if isinstance(h, dict) and isinstance(h.get("note"), str)
+                           and h["note"].strip()]
+                if written:
+                    notes[case_id] = written[-1].strip()
+    return notes
 
 
 class CaseList:

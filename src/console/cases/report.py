@@ -205,6 +205,18 @@ class QueueLine:
 
 
 @dataclass(frozen=True)
+class OutstandingStep:
+    """A mandated step (a report to child protective services…) left undone on a call: its
+    follow-up task, carried until someone marks it done, even on a closed case."""
+
+    case_id: str
+    number: str | None
+    assigned_to: str | None
+    text: str
+    due_at: str | None  # ISO UTC text
+
+
+@dataclass(frozen=True)
 class ShiftSummary:
     """Everything the supervisor view shows, as of ``generated_at``."""
 
@@ -216,6 +228,7 @@ class ShiftSummary:
     queue: tuple[QueueLine, ...]  # most urgent open cases first
     unacknowledged_handoffs: tuple[CaseRow, ...]
     due_this_shift: tuple[CaseRow, ...]
+    mandated_outstanding: tuple[OutstandingStep, ...] = ()  # earliest due first
 
 
 def shift_summary(engine: Engine, now: datetime | None = None, shifts: ShiftPlan | None = None,
@@ -233,7 +246,25 @@ def shift_summary(engine: Engine, now: datetime | None = None, shifts: ShiftPlan
                 connection, [LocalCase.pending_handoff_to.is_not(None)], limit)),
             due_this_shift=tuple(fetch_rows(
                 connection, [LocalCase.due_order >= time_text(shift.start),
-                             LocalCase.due_order < time_text(shift.end)], limit)))
+                             LocalCase.due_order < time_text(shift.end)], limit)),
+            mandated_outstanding=_mandated_outstanding(connection, limit))
+
+
+# Only cases with an open task (``next_task_due`` set) are opened up, so the supervisor view
+# stays quick with tens of thousands of cases.
+_MANDATED_SQL = text(
+    "SELECT local_case.id, local_case.number, local_case.assigned_to, "
+    "json_extract(task.value, '$.text'), json_extract(task.value, '$.due_at') "
+    "FROM local_case, json_each(local_case.doc, '$.tasks') AS task "
+    "WHERE local_case.next_task_due IS NOT NULL "
+    "AND json_type(task.value, '$.mandated_step') = 'text' "
+    "AND json_extract(task.value, '$.done_at') IS NULL "
+    "ORDER BY json_extract(task.value, '$.due_at'), local_case.number LIMIT :limit")
+
+
+def _mandated_outstanding(connection: Connection, limit: int) -> tuple[OutstandingStep, ...]:
+    rows = connection.execute(_MANDATED_SQL, {"limit": limit}).all()
+    return tuple(OutstandingStep(*row) for row in rows)
 
 
 def _answer_text(answer: str) -> str:

@@ -186,8 +186,11 @@ class CaseStore:
         payload = {"handoff_id": handoff_id, "reason": reason}
         return self._change(case_id, "return_handoff", _payload(payload))
 
-    def add_task(self, case_id: str, text: str, due_at: str | None = None) -> Case:
+    def add_task(self, case_id: str, text: str, due_at: str | None = None,
+                 mandated_step: str | None = None) -> Case:
         payload = {"id": new_id(), "text": text, "due_at": due_at}
+        if mandated_step is not None:
+            payload["mandated_step"] = mandated_step
         return self._change(case_id, "add_task", _payload(payload))
 
     def complete_task(self, case_id: str, task_id: str) -> Case:

@@ -26,7 +26,11 @@ URGENT, NON_URGENT = "urgent", "non-urgent"
 SUMMARY_FIELD = "summary"
 NO_FOLLOW_UP = "none"
 ALERT_NOTE = "Supervisor alert: {reason}"
-AWAITING_FOLLOW_UP, REFERRED, CLOSED = "awaiting follow-up", "referred", "closed"
+MANDATED_TASK = "Mandated step not done on the call: {step}"
+MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
+RETYPE_NOTE = "Contact type changed from {old} to {new}"
+OPEN, AWAITING_FOLLOW_UP, REFERRED = "open", "awaiting follow-up", "referred"
+CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,18 @@ class CallDesk:
             call.raised_urgency = URGENT
         return urgency
 
+    def case_due(self, call: Call, urgency: str) -> Due:
+        """When the case itself is owed: an urgent call is answered on the call, so what its
+        case owes is a call back within the chart's urgent hours should the call end
+        unfinished — it is never overdue while the specialist is still on the line."""
+        if urgency == URGENT:
+            return self.protocol.service_chart.due(URGENT, call.started_at, EMAIL_CHANNEL)
+        return self.due(call, urgency)
+
     def due(self, call: Call, urgency: str | None = None) -> Due:
-        return self.protocol.service_chart.due(urgency or self.urgency(call), call.started_at)
+        kind = self.protocol.request_type(call.request_type)
+        return self.protocol.service_chart.due(urgency or self.urgency(call), call.started_at,
+                                               around_the_clock=kind.around_the_clock)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -98,7 +112,7 @@ class CallDesk:
         kind = self.protocol.request_type(request_type)
         call = Call(case_id="", request_type=kind.id, started_at=self.clock())
         urgency = self.urgency(call)
-        due = self.due(call, urgency)
+        due = self.case_due(call, urgency)
         case = self.store.create_case(
             kind.call_type, urgency, status="closed" if kind.no_data else "open",
             summary=kind.label if kind.no_data else "", request_type=kind.id,
@@ -106,14 +120,14 @@ class CallDesk:
             taken_as_message=due.taken_as_message and not kind.no_data)
         call.case_id = case["id"]
         if not kind.no_data:
-            self.remember_position(call, Position(self.protocol.tabs[0].id))
+            self.remember_position(call, Position(*self.protocol.opening(kind.id)))
         return call
 
     def save(self, call: Call, position: Position | None = None) -> Case:
         """Store the call's answers, urgency and due time as one edit (only what changed), and
         where the specialist is. Nothing here refuses a half-filled form."""
         urgency = self.urgency(call)
-        due = self.due(call, urgency)
+        due = self.case_due(call, urgency)
         fields: dict[str, Any] = {f"answers.{name}": value for name, value in call.answers.items()}
         fields.update(urgency=urgency, due_at=due.due_at.isoformat(),
                       taken_as_message=due.taken_as_message)
@@ -126,25 +140,70 @@ class CallDesk:
 
     def finish(self, call: Call) -> Case:
         """Save and end the call: awaiting follow-up while something is owed (next steps, a
-        message to answer), referred when services were given and nothing more, else closed."""
+        message to answer, a mandated step left undone), referred when services were given and
+        nothing more, else closed. Each mandated step left undone becomes a follow-up task due
+        within the chart's urgent hours, and a note says which steps were outstanding."""
         case = self.save(call)
+        outstanding = self.evaluation(call).outstanding_steps
         steps = [step for step in call.answers.get("next_steps") or [] if step != NO_FOLLOW_UP]
-        if steps or case.get("taken_as_message"):
+        if steps or case.get("taken_as_message") or outstanding:
             status = AWAITING_FOLLOW_UP
         elif case["referrals"]:
             status = REFERRED
         else:
             status = CLOSED
         fields: dict[str, Any] = {"status": status}
-        if status == AWAITING_FOLLOW_UP and case["urgency"] == URGENT:
-            # The call itself was the immediate response; what is owed now is the follow-up,
-            # due like an urgent written request (within the chart's urgent hours).
-            due = self.protocol.service_chart.due(URGENT, self.clock(), EMAIL_CHANNEL)
-            fields["due_at"] = due.due_at.isoformat()
+        # The call itself was the immediate response; what is owed now is the follow-up, due
+        # like an urgent written request (within the chart's urgent hours).
+        urgent_follow_up = self.protocol.service_chart.due(URGENT, self.clock(), EMAIL_CHANNEL)
+        if status == AWAITING_FOLLOW_UP and (case["urgency"] == URGENT or outstanding):
+            fields["due_at"] = urgent_follow_up.due_at.isoformat()
+        already = {task.get("mandated_step") for task in case.get("tasks") or []
+                   if not task.get("done_at")}
+        for step in outstanding:
+            if step.value not in already:
+                self.store.add_task(call.case_id, MANDATED_TASK.format(step=step.label),
+                                    urgent_follow_up.due_at.isoformat(), mandated_step=step.value)
+        if outstanding:
+            self.store.add_note(call.case_id, MANDATED_NOTE.format(
+                steps="; ".join(step.label for step in outstanding)))
         # Forget the call on screen first: stopped between the two, the case is merely left
         # open with every answer saved, never a closed case reopened as a call in progress.
         self.store.set_state(OPEN_CALL_KEY, "")
         return self.store.edit(call.case_id, **fields)
+
+    def retype(self, case_id: str, request_type: str) -> Call | None:
+        """Correct what kind of contact a case is (a hang-up key pressed for a caller who was
+        speaking, a tip that was really a crisis). The case keeps its number, time and every
+        answer; urgency follows the new type but never drops; a note says what changed. A
+        contact that is no longer no-data comes back as the call in progress."""
+        kind = self.protocol.request_type(request_type)
+        case = self.store.get(case_id)
+        if case is None:
+            raise UnknownCase(case_id)
+        old = case.get("request_type") or ""
+        try:
+            old_label = self.protocol.request_type(old).label
+        except KeyError:
+            old_label = old or "not recorded"
+        call = Call(case_id=case_id, request_type=kind.id,
+                    started_at=_parse_time(case["created_at"]),
+                    answers=dict(case.get("answers") or {}),
+                    raised_urgency=case.get("urgency"))
+        urgency = self.urgency(call)
+        due = self.case_due(call, urgency)
+        # A closed no-data contact that was really a call is open again.
+        reopened = OPEN if case["status"] == CLOSED else case["status"]
+        status = CLOSED if kind.no_data else reopened
+        self.store.edit(case_id, request_type=kind.id, call_type=kind.call_type,
+                        urgency=urgency, status=status,
+                        due_at=None if kind.no_data else due.due_at.isoformat(),
+                        taken_as_message=due.taken_as_message and not kind.no_data)
+        self.store.add_note(case_id, RETYPE_NOTE.format(old=old_label, new=kind.label))
+        if kind.no_data:
+            return None
+        self.remember_position(call, Position(*self.protocol.opening(kind.id)))
+        return call
 
     def remember_position(self, call: Call, position: Position) -> None:
         call.position = position

@@ -51,7 +51,7 @@ from console.printing.casefile import (
     column_widths,
 )
 from console.printing.sheet import SheetService, _Words, sheet_services
-from console.protocol import Protocol
+from console.protocol import Protocol, RequestType
 from console.protocol.calendar import ServiceChart, us_states, zone_abbreviation
 from console.protocol.definition import (
     AllOf,
@@ -188,13 +188,18 @@ class _Pack:
     def triage(self) -> list[Flowable]:
         header = [self.text[f"downtime.triage.{name}"]
                   for name in ("request", "key", "urgency", "description")]
-        term = CaseWords(self.protocol, self.text).term
-        rows = [[f"{CHECKBOX} {kind.label}", kind.key, term(kind.urgency), kind.description]
+        rows = [[f"{CHECKBOX} {kind.label}", kind.key, self.starts_as(kind), kind.description]
                 for kind in self.protocol.request_types]
         table = data_table(header, rows, self.sheet, column_widths(TRIAGE_COLUMNS))
         return [KeepTogether([para(self.text["downtime.triage"], self.sheet["Heading"]),
                               para(self.text["downtime.triage_intro"], self.sheet["Body"]),
                               Spacer(1, 4), table]), Spacer(1, 10)]
+
+    def starts_as(self, kind: RequestType) -> str:
+        """A request type's first urgency, and that the chart takes it live at any hour."""
+        urgency = CaseWords(self.protocol, self.text).term(kind.urgency)
+        return (self.say("downtime.triage.around_the_clock", urgency=urgency)
+                if kind.around_the_clock else urgency)
 
     # -- the intake form ---------------------------------------------------------------------
 

@@ -20,7 +20,14 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, parse_time
-from console.cases.listing import CaseList, CaseQuery, CaseRow
+from console.cases.index import owed_at
+from console.cases.listing import (
+    CaseList,
+    CaseQuery,
+    CaseRow,
+    handoff_notes,
+    most_urgent_first,
+)
 from console.cases.report import DIMENSIONS, Counts, ShiftPlan, ShiftSummary, shift_summary
 from console.printing.base import PageSetup, data_table, para, render, styles, texts
 from console.printing.casefile import (
@@ -40,6 +47,7 @@ CASE_COLUMNS = (1.15, 0.9, 0.95, None, 1.6)
 DUE_COLUMNS = (1.15, 1.6, 1.1, 0.9, None)
 OVERVIEW_COLUMNS = (None, 1.1, 1.1, 1.1, 1.1)
 COUNT_COLUMNS = (1.4, None, 1.3, 1.3)
+MANDATED_COLUMNS = (1.15, None, 1.6, 1.3)
 # Room a section or a table needs left on the page to start there: its heading, the table's
 # header and a few rows.
 SECTION_ROOM = 2 * inch
@@ -72,6 +80,7 @@ class _Packet:
         self.zone = summary.generated_at.tzinfo or UTC
         self.zone_name = zone_abbreviation(summary.generated_at)
         self.term = CaseWords(protocol, self.words).term
+        self.notes: dict[str, str] = {}  # case id -> its newest handoff note
 
     def say(self, text_key: str, **values: object) -> str:
         return self.words[text_key].format(**values)
@@ -92,24 +101,32 @@ class _Packet:
         line = next((line for line in self.summary.queue if line.specialist == name), None)
         rows = self.listing.list(CaseQuery(view="all_open", assigned_to=name, limit=ROW_LIMIT),
                                  name, self.now)
-        return _Holder(
+        holder = _Holder(
             name=name, open_total=line.total if line else len(rows),
-            urgent=line.by_urgency.get(URGENT, 0) if line else 0, open_rows=rows,
-            due=[row for row in self.summary.due_this_shift if row.assigned_to == name],
-            handoffs=[row for row in self.summary.unacknowledged_handoffs
-                      if row.pending_handoff_to == name])
+            urgent=line.by_urgency.get(URGENT, 0) if line else 0,
+            open_rows=most_urgent_first(rows),
+            due=most_urgent_first([row for row in self.summary.due_this_shift
+                                   if row.assigned_to == name]),
+            handoffs=most_urgent_first([row for row in self.summary.unacknowledged_handoffs
+                                        if row.pending_handoff_to == name]))
+        self.notes.update(handoff_notes(self.listing.engine, (
+            row.id for row in (*holder.open_rows, *holder.handoffs)
+            if row.id not in self.notes)))
+        return holder
 
     # -- tables ----------------------------------------------------------------------------
 
     def due_text(self, row: CaseRow) -> str:
         """The earliest time something is owed on the case; past ones say overdue."""
-        times = [moment for moment in (parse_time(row.due_at), parse_time(row.next_task_due))
-                 if moment is not None]
-        if not times:
+        return self._when(owed_at(row.status, row.due_at, row.next_task_due))
+
+    def _when(self, iso: str | None) -> str:
+        """A time owed, brief; one already past says overdue."""
+        moment = parse_time(iso)
+        if moment is None:
             return NOT_SET
-        first = min(times)
-        shown = time_words(first, self.zone, self.words, brief=True)
-        return self.say("packet.overdue", time=shown) if first < self.now else shown
+        shown = time_words(moment, self.zone, self.words, brief=True)
+        return self.say("packet.overdue", time=shown) if moment < self.now else shown
 
     def columns(self, *names: str) -> list[str]:
         """Column titles; times in the cells are brief, so the due column names the zone."""
@@ -134,13 +151,16 @@ class _Packet:
             return self.words["packet.due.task"]
         return self.words["packet.due.response"]
 
-    @staticmethod
-    def _title(row: CaseRow) -> str:
-        """The case's title and place, the place left out when the title already names it."""
+    def _title(self, row: CaseRow) -> str:
+        """The case's title and place (the place left out when the title already names it),
+        and the handoff note the sender left, which is often what must be done first."""
         town = row.place.split(",")[0].strip().casefold()
         if not row.place or (town and town in row.title.casefold()):
-            return row.title or row.place or NOT_SET
-        return " · ".join(part for part in (row.title, row.place) if part)
+            title = row.title or row.place or NOT_SET
+        else:
+            title = " · ".join(part for part in (row.title, row.place) if part)
+        note = self.notes.get(row.id)
+        return self.say("packet.handoff_note", title=title, note=note) if note else title
 
     # -- sections --------------------------------------------------------------------------
 
@@ -159,6 +179,19 @@ class _Packet:
                   len(holder.handoffs)] for holder in (*holders, queue)]
         table = data_table(header, cells, self.sheet, column_widths(OVERVIEW_COLUMNS))
         return self._section(self.words["packet.overview"], [table])
+
+    def mandated(self) -> list[Flowable]:
+        """Mandated steps left undone on calls: first in the packet, they come before all."""
+        steps = self.summary.mandated_outstanding
+        parts = [para(self.words["packet.mandated_intro"], self.sheet["Body"]), Spacer(1, 6)]
+        if not steps:
+            parts.append(para(self.words["packet.none"], self.sheet["Small"]))
+        else:
+            header = self.columns("case", "step", "due", "specialist")
+            cells = [[step.number or step.case_id, step.text, self._when(step.due_at),
+                      step.assigned_to or NOT_SET] for step in steps]
+            parts.append(data_table(header, cells, self.sheet, column_widths(MANDATED_COLUMNS)))
+        return self._section(self.words["packet.mandated"], parts)
 
     def holder_section(self, holder: _Holder) -> list[Flowable]:
         facts = self.say("packet.holder_facts", open=holder.open_total, urgent=holder.urgent,
@@ -232,7 +265,7 @@ class _Packet:
     def build(self) -> list[Flowable]:
         holders = self.holders()
         queue = replace(self.holder(NEXT_SHIFT), name=self.words["packet.queue"])
-        story = [*self.header(), *self.overview(holders, queue)]
+        story = [*self.header(), *self.mandated(), *self.overview(holders, queue)]
         for holder in holders:
             story += self.holder_section(holder)
         story += self.queue_section(queue)

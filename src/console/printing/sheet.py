@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from console.directory import geo
 from console.directory.hours import FULL_DAY, rule_hours_on
+from console.directory.index import facet
 from console.directory.vocabulary import vocabulary
 from console.printing.base import (
     CONTENT_WIDTH,
@@ -56,6 +57,9 @@ class ReferralSheetOptions:
     language: str = "en"
     discreet: bool = False
     large_print: bool = False
+    # Some callers must not carry the hotline's number at all; only a discreet sheet may omit
+    # it (a plain sheet always says where help is).
+    without_hotline: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class SheetService:
     maximum_age: float | None = None
     hours_listed: bool = True  # False: the directory has no schedule, which is not "closed"
     distance_miles: float | None = None
+    national: bool = False  # serves the whole country, by phone: a distance would mislead
 
 
 # -- reading the directory ------------------------------------------------------------------
@@ -90,12 +95,15 @@ _SERVICE_SQL = (
     "CASE WHEN s.confidential THEN NULL ELSE s.city END, "
     "CASE WHEN s.confidential THEN NULL ELSE s.state END, "
     "s.latitude, s.longitude, s.languages, s.minimum_age, s.maximum_age, "
-    "v.eligibility_description "
+    "v.eligibility_description, s.facets "
     "FROM search_service s LEFT JOIN service v ON v.id = s.service_id "
     "WHERE s.service_id IN ({marks})"
 )
 _HOURS_SQL = ("SELECT service_rowid, day, opens, closes, valid_from, valid_to, rule "
               "FROM search_hours WHERE service_rowid IN ({marks})")
+
+
+_NATIONAL = facet("a", "national")
 
 
 def sheet_services(directory_engine: Engine, service_ids: Sequence[str],
@@ -138,12 +146,14 @@ def _caller_place(caller_zip: str | None) -> geo.Place | None:
 def _sheet_service(row: Sequence[Any], hours: list[Sequence[Any]], week: list[date],
                    origin: geo.Place | None) -> SheetService:
     (_rowid, service_id, service_name, organization_name, phone, confidential, address, city,
-     state, latitude, longitude, languages, minimum_age, maximum_age, eligibility) = row
+     state, latitude, longitude, languages, minimum_age, maximum_age, eligibility, facets) = row
     confidential = bool(confidential)
+    national = _NATIONAL in (facets or "").split()
     distance = None
     # A confidential service's point is its ZIP's centre: a distance from the caller would
     # still narrow down where it is, so only public places get one.
-    if origin and not confidential and latitude is not None and longitude is not None:
+    if origin and not confidential and not national and latitude is not None \
+            and longitude is not None and (address or city):
         distance = geo.distance_miles(origin.latitude, origin.longitude, latitude, longitude)
     return SheetService(
         service_id=service_id, service_name=service_name or "",
@@ -153,6 +163,7 @@ def _sheet_service(row: Sequence[Any], hours: list[Sequence[Any]], week: list[da
         languages=tuple(name for name in (languages or "").split(", ") if name),
         eligibility=(eligibility or "").strip(), minimum_age=minimum_age,
         maximum_age=maximum_age, distance_miles=distance, hours_listed=bool(hours),
+        national=national,
     )
 
 
@@ -375,6 +386,20 @@ def _label_width(language: str, large_print: bool) -> float:
 def _header(layout: _Layout, options: ReferralSheetOptions, chart: ServiceChart,
             title: str) -> list[Flowable]:
     words, sheet = layout.words, layout.sheet
+    gap = Spacer(0, sheet["Body"].fontSize * 0.8)
+    head = [para(title, sheet["Title"]),
+            para(words["sheet.printed"].format(date=words.long_date(layout.today)),
+                 sheet["Subtitle"]), gap]
+    if not (options.discreet and options.without_hotline):
+        head += [_hotline_box(layout, options, chart), gap]
+    return [*head, para(words["sheet.intro"], sheet["Body"]),
+            Spacer(0, sheet["Body"].fontSize)]
+
+
+def _hotline_box(layout: _Layout, options: ReferralSheetOptions, chart: ServiceChart
+                 ) -> Flowable:
+    """The hotline's (or, discreetly, the help line's) number and hours, shaded."""
+    words, sheet = layout.words, layout.sheet
     name = words["sheet.helpline"] if options.discreet else words["hotline.name"]
     hours = words["hours.range"].format(opens=words.clock(_minutes(chart.opens)),
                                         closes=words.clock(_minutes(chart.closes)))
@@ -391,16 +416,7 @@ def _header(layout: _Layout, options: ReferralSheetOptions, chart: ServiceChart,
                                  ("LEFTPADDING", (0, 0), (-1, -1), 8),
                                  ("TOPPADDING", (0, 0), (0, 0), 6),
                                  ("BOTTOMPADDING", (0, -1), (-1, -1), 8)))
-    return [
-        para(title, sheet["Title"]),
-        para(words["sheet.printed"].format(date=words.long_date(layout.today)),
-             sheet["Subtitle"]),
-        Spacer(0, sheet["Body"].fontSize * 0.8),
-        contact,
-        Spacer(0, sheet["Body"].fontSize * 0.8),
-        para(words["sheet.intro"], sheet["Body"]),
-        Spacer(0, sheet["Body"].fontSize),
-    ]
+    return contact
 
 
 def _block(number: int, service: SheetService, layout: _Layout) -> Flowable:
@@ -449,10 +465,19 @@ def _facts(service: SheetService, layout: _Layout) -> list[tuple[str, str]]:
         ("sheet.eligibility", " ".join(part for part in (
             words.ages(service.minimum_age, service.maximum_age, eligibility),
             eligibility) if part)),
-        ("sheet.distance", words.miles(service.distance_miles)
-         if service.distance_miles is not None else ""),
+        ("sheet.distance", _distance_words(service, words)),
     ]
     return [(key, value) for key, value in facts if value]
+
+
+def _distance_words(service: SheetService, words: _Words) -> str:
+    """Miles from the caller; a national service, or one reached only by phone, says so
+    instead ("2,563 miles" to a national line's office would only mislead)."""
+    if service.national:
+        return words["sheet.national_call"]
+    if not service.address and not service.confidential:
+        return words["sheet.phone_only"]
+    return words.miles(service.distance_miles) if service.distance_miles is not None else ""
 
 
 def referral_sheet(services: Sequence[SheetService], options: ReferralSheetOptions,

@@ -14,7 +14,14 @@ from console.protocol.definition import (
     UrgencyRule,
     load_protocol,
 )
-from console.protocol.engine import Answers, Evaluation, Missing, effective_urgency, evaluate
+from console.protocol.engine import (
+    Answers,
+    Evaluation,
+    Missing,
+    Step,
+    effective_urgency,
+    evaluate,
+)
 
 __all__ = [
     "Answers",
@@ -26,6 +33,7 @@ __all__ = [
     "Protocol",
     "ProtocolError",
     "RequestType",
+    "Step",
     "Tab",
     "UrgencyRule",
     "effective_urgency",

@@ -98,13 +98,15 @@ class ServiceChart:
         local = self.hotline_time(at)
         return self.is_business_day(local.date()) and self.opens <= local.time() < self.closes
 
-    def due(self, urgency: str, received_at: datetime, channel: str = "call") -> Due:
-        """When a request received at ``received_at`` must be answered."""
+    def due(self, urgency: str, received_at: datetime, channel: str = "call",
+            around_the_clock: bool = False) -> Due:
+        """When a request received at ``received_at`` must be answered. A request the chart
+        takes ``around_the_clock`` (tips) is taken live at any hour, never as a message."""
         _require_aware(received_at)
         if urgency == URGENT:
             return self._urgent_due(received_at, channel)
         if urgency == NON_URGENT:
-            return self._non_urgent_due(received_at)
+            return self._non_urgent_due(received_at, around_the_clock)
         raise ValueError(f"unknown urgency {urgency!r}; expected one of {URGENCIES}")
 
     def _urgent_due(self, received_at: datetime, channel: str) -> Due:
@@ -115,7 +117,7 @@ class ServiceChart:
         return Due(due_at, False, f"Urgent email: answer by {self.time_text(due_at)} "
                                   f"(within {self.urgent_email_hours} hours)")
 
-    def _non_urgent_due(self, received_at: datetime) -> Due:
+    def _non_urgent_due(self, received_at: datetime, around_the_clock: bool = False) -> Due:
         day = self.hotline_time(received_at).date()
         for _ in range(self.business_days):
             day = self._next_business_day(day)
@@ -125,6 +127,8 @@ class ServiceChart:
                   f"({self.business_days} business day{plural})")
         if self.is_open(received_at):
             return Due(due_at, False, f"Non-urgent: {answer}")
+        if around_the_clock:
+            return Due(due_at, False, f"Taken live (24/7); follow-up: {answer}")
         return Due(due_at, True, f"After hours: taken as a message; {answer}")
 
     def _next_business_day(self, day: date) -> date:
@@ -153,6 +157,35 @@ def caller_zone(zip_code: str | None = None, state: str | None = None) -> ZoneIn
 def us_states() -> tuple[tuple[str, str], ...]:
     """(code, name) of every state, the District of Columbia and the territories."""
     return tuple((row["code"], row["name"]) for row in _state_rows())
+
+
+def find_state(typed: str) -> str | None:
+    """The state a person means by what they typed: its code ("ny", "NY") or the start of its
+    name ("New Y", "new york"); None when nothing matches."""
+    wanted = " ".join(typed.split()).casefold()
+    if not wanted:
+        return None
+    states = us_states()
+    exact = next((code for code, name in states
+                  if wanted in (code.casefold(), name.casefold())), None)
+    if exact is not None:
+        return exact
+    return next((code for code, name in states if name.casefold().startswith(wanted)), None)
+
+
+def zip_state(zip_code: str | None) -> str | None:
+    """The state a 5-digit ZIP code is in, or None (unknown or not a ZIP). The first call
+    loads the ZIP tables (about a second): keep it off a window's thread."""
+    match = _ZIP.fullmatch((zip_code or "").strip())
+    if match is None:
+        return None
+    import zipcodes
+
+    try:
+        places = zipcodes.matching(match.group(1))
+    except (ValueError, TypeError):
+        return None
+    return places[0].get("state") if places else None
 
 
 @lru_cache(maxsize=64)

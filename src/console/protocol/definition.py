@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from console.cases.changes import case_vocabulary
+from console.directory.vocabulary import vocabulary
 from console.protocol.calendar import ServiceChart, us_states
 from console.settings import resources_dir
 
@@ -35,11 +36,13 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """One answer to pick, or one checklist item; ``key`` is its one-key shortcut."""
+    """One answer to pick, or one checklist item; ``key`` is its one-key shortcut. A
+    ``required`` checklist item is a step that must be done (mandated reporting)."""
 
     value: str
     label: str
     key: str | None = None
+    required: bool = False
 
 
 YESNO_OPTIONS = (Option("yes", "Yes", "y"), Option("no", "No", "n"),
@@ -142,6 +145,7 @@ class RequestType:
     call_type: str
     urgency: str
     no_data: bool = False
+    around_the_clock: bool = False  # taken live at any hour, never as a message
     description: str = ""
     group: str = ""
 
@@ -157,6 +161,34 @@ class UrgencyRule:
 
 
 @dataclass(frozen=True)
+class NotSafe:
+    """The answer meaning the caller cannot talk safely, and the plan then asked."""
+
+    field: str
+    equals: str
+    plan: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SafetyFirst:
+    """On ``request_types``, the ``ask_first`` questions come before anything else."""
+
+    request_types: tuple[str, ...]
+    ask_first: tuple[str, ...]
+    not_safe: NotSafe
+
+
+@dataclass(frozen=True)
+class ReportingLines:
+    """While ``checklist`` is up, the directory's services of ``category`` in the state of the
+    first of ``state_fields`` answered are the lines to report to (data, never numbers in code)."""
+
+    checklist: str
+    category: str
+    state_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Protocol:
     """A loaded, checked intake protocol."""
 
@@ -167,6 +199,8 @@ class Protocol:
     tabs: tuple[Tab, ...]
     service_chart: ServiceChart
     urgency_rules: tuple[UrgencyRule, ...] = ()
+    safety_first: SafetyFirst | None = None
+    reporting_lines: ReportingLines | None = None
 
     @property
     def label(self) -> str:
@@ -180,6 +214,22 @@ class Protocol:
 
     def request_type(self, id: str) -> RequestType:
         return self._request_types_by_id[id]
+
+    def asks_safety_first(self, request_type: str) -> bool:
+        return self.safety_first is not None and request_type in self.safety_first.request_types
+
+    def opening(self, request_type: str) -> tuple[str, str | None]:
+        """Where a new contact's form opens (tab id, field id): on the safety questions when
+        the protocol asks them first for this request type, else on the first tab that does
+        not hold them."""
+        if self.safety_first is not None:
+            first = self.safety_first.ask_first[0]
+            if self.asks_safety_first(request_type):
+                return self.tab_of(first).id, first
+            safety_tab = self.tab_of(first).id
+            return next((tab.id for tab in self.tabs if tab.id != safety_tab),
+                        self.tabs[0].id), None
+        return self.tabs[0].id, None
 
     def field(self, id: str) -> Field:
         return self._fields_by_id[id]
@@ -285,7 +335,20 @@ def _protocol_from_json(data: dict[str, Any]) -> Protocol:
             UrgencyRule(condition_from_json(raw["when"]), raw["urgency"], raw["reason"],
                         tuple(raw.get("alerts", ())))
             for raw in data["urgency_rules"]),
+        safety_first=_safety_first_from_json(data.get("safety_first")),
+        reporting_lines=(ReportingLines(data["reporting_lines"]["checklist"],
+                                        data["reporting_lines"]["category"],
+                                        tuple(data["reporting_lines"]["state_fields"]))
+                         if "reporting_lines" in data else None),
     )
+
+
+def _safety_first_from_json(data: dict[str, Any] | None) -> SafetyFirst | None:
+    if data is None:
+        return None
+    raw = data["not_safe"]
+    return SafetyFirst(tuple(data["request_types"]), tuple(data["ask_first"]),
+                       NotSafe(raw["field"], raw["equals"], tuple(raw["plan"])))
 
 
 def _tab_from_json(data: dict[str, Any]) -> Tab:
@@ -327,6 +390,10 @@ class _Checker:
         for index, rule in enumerate(self.data["urgency_rules"]):
             self._check_condition(f"$.urgency_rules[{index}].when", rule["when"])
         self._check_no_visibility_circle()
+        if "safety_first" in self.data:
+            self._check_safety_first(self.data["safety_first"])
+        if "reporting_lines" in self.data:
+            self._check_reporting_lines(self.data["reporting_lines"])
         try:
             ServiceChart.from_json(self.data["service_chart"])
         except ValueError as error:
@@ -391,6 +458,36 @@ class _Checker:
             problem = _answer_problem(field, value)
             if problem:
                 self.fail(value_path, problem)
+
+    def _check_safety_first(self, safety: dict[str, Any]) -> None:
+        path = "$.safety_first"
+        for index, kind in enumerate(safety["request_types"]):
+            if kind not in self.request_type_ids:
+                self.fail(f"{path}.request_types[{index}]", f"unknown request type {kind!r}")
+        named = [(f"{path}.ask_first[{index}]", name)
+                 for index, name in enumerate(safety["ask_first"])]
+        named += [(f"{path}.not_safe.plan[{index}]", name)
+                  for index, name in enumerate(safety["not_safe"]["plan"])]
+        named.append((f"{path}.not_safe.field", safety["not_safe"]["field"]))
+        for where, name in named:
+            if name not in self.fields:
+                self.fail(where, f"unknown field {name!r}")
+        tabs = {self.fields[name][0].split(".fields")[0] for name in safety["ask_first"]}
+        if len(tabs) > 1:
+            self.fail(f"{path}.ask_first", "the questions asked first must share one tab")
+        self._check_field_test(f"{path}.not_safe", safety["not_safe"])
+
+    def _check_reporting_lines(self, lines: dict[str, Any]) -> None:
+        path = "$.reporting_lines"
+        checklist = self.fields.get(lines["checklist"])
+        if checklist is None or checklist[1]["kind"] != "checklist":
+            self.fail(f"{path}.checklist", f"{lines['checklist']!r} is not a checklist field")
+        for index, name in enumerate(lines["state_fields"]):
+            if name not in self.fields or self.fields[name][1]["kind"] != "state":
+                self.fail(f"{path}.state_fields[{index}]", f"{name!r} is not a state field")
+        if lines["category"] not in vocabulary().categories:
+            self.fail(f"{path}.category", f"{lines['category']!r} is not a directory category "
+                                          "(resources/taxonomy/hotline.json)")
 
     def _check_no_visibility_circle(self) -> None:
         shown_after = {name: fields_named(condition_from_json(raw["when"])) if "when" in raw

@@ -44,6 +44,15 @@ class Missing:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A required checklist step not yet done (e.g. the report to child protective services)."""
+
+    field_id: str
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """What the protocol says about a contact's answers right now."""
 
@@ -55,6 +64,7 @@ class Evaluation:
     alerts: tuple[str, ...]
     alert_reasons: tuple[str, ...]  # why: the reasons of the rules that raised an alert
     checklists: tuple[Field, ...]  # checklists a rule has brought up, e.g. mandatory reporting
+    outstanding_steps: tuple[Step, ...] = ()  # required steps of those checklists not ticked
 
 
 def evaluate(protocol: Protocol, request_type: str, answers: Answers) -> Evaluation:
@@ -70,6 +80,8 @@ def evaluate(protocol: Protocol, request_type: str, answers: Answers) -> Evaluat
                 f"{protocol.tab_of(field.id).title}: {field.label} is required")
         for field in required if not context.values(field.id))
     urgency, reasons, alerts, alert_reasons = _urgency(protocol, kind, context)
+    checklists = tuple(field for field in visible
+                       if field.kind == "checklist" and field.when is not None)
     return Evaluation(
         visible=frozenset(field.id for field in visible),
         required=frozenset(field.id for field in required),
@@ -78,8 +90,11 @@ def evaluate(protocol: Protocol, request_type: str, answers: Answers) -> Evaluat
         urgency_reasons=reasons,
         alerts=alerts,
         alert_reasons=alert_reasons,
-        checklists=tuple(field for field in visible
-                         if field.kind == "checklist" and field.when is not None),
+        checklists=checklists,
+        outstanding_steps=() if kind.no_data else tuple(
+            Step(field.id, option.value, option.label) for field in checklists
+            for option in field.options
+            if option.required and option.value not in context.values(field.id)),
     )
 
 

@@ -27,7 +27,7 @@ from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import SupervisorPanel
 from console.ui.cases.workspace import CasesTab
 from console.ui.help import HelpActions
-from console.ui.intake.call_page import CallPage
+from console.ui.intake.call_page import NOT_SAFE_KEY, CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
 from console.ui.lock import LockPage, WindowLock
@@ -61,7 +61,8 @@ class MainWindow(QMainWindow):
         self.triage = TriagePage(workstation.protocol)
         self.referrals = ReferralSearchPanel(tasks, workstation.lookup.search)
         self.repeats = RepeatStrip(self.case_services, tasks)
-        self.call_page = CallPage(workstation.desk, tasks, self.referrals, self.repeats)
+        self.call_page = CallPage(workstation.desk, tasks, self.referrals, self.repeats,
+                                  workstation.lookup.search)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.triage)
         self.pages.addWidget(self.call_page)
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self._last_pull: object = None
         self._build_menus()
         self.triage.sig_chosen.connect(self.start_contact)
+        self.triage.sig_retype.connect(self.retype_contact)
         self.call_page.sig_saved.connect(self._after_save)
         self.call_page.sig_failed.connect(self._show_failure)
         self.call_page.sig_finished.connect(self._call_finished)
@@ -147,6 +149,8 @@ class MainWindow(QMainWindow):
         self._action("urgent", "Raise to &urgent", "Ctrl+U", self.call_page.raise_urgency,
                      "call")
         self._action("finish", "&Finish call", "Ctrl+Return", self.finish_call, "call")
+        self._action("not-safe", "Caller &not safe to talk", NOT_SAFE_KEY,
+                     self.call_page.caller_not_safe, "call")
         self._action("print", "&Print…", QKeySequence.StandardKey.Print, self.print_current,
                      "call")
         self._menus["call"].addSeparator()
@@ -176,7 +180,8 @@ class MainWindow(QMainWindow):
         if self.locker.locked:
             return  # everything stays off until the person unlocks
         on_call = self.call_page.is_open()
-        for name in ("save", "urgent", "finish", "next", "previous", "search", "add"):
+        for name in ("save", "urgent", "finish", "not-safe", "next", "previous", "search",
+                     "add"):
             self.actions_by_name[name].setEnabled(on_call)
         for tab in self.workstation.protocol.tabs:
             self.actions_by_name[f"tab-{tab.id}"].setEnabled(on_call)
@@ -252,10 +257,21 @@ class MainWindow(QMainWindow):
         self.tasks.run(lambda: desk.start(request_type), self._contact_started,
                        self._show_failure, lane="writes")
 
+    def retype_contact(self, case_id: str, request_type: str) -> None:
+        """A one-key contact logged by mistake becomes what it really was (audited)."""
+        desk, label = self.workstation.desk, self.workstation.protocol.request_type(
+            request_type).label
+        self._record_audit("case.retype", case_id, request_type)
+        self.tasks.run(lambda: desk.retype(case_id, request_type),
+                       lambda call: self.open_call(call) if call is not None else
+                       self.show_triage(f"Changed to {label}. Ready for the next contact."),
+                       self._show_failure, lane="writes")
+
     def _contact_started(self, call: Call) -> None:
         kind = self.workstation.protocol.request_type(call.request_type)
         if kind.no_data:
-            self.show_triage(f"Logged: {kind.label}. Ready for the next contact.")
+            self.show_triage()
+            self.triage.offer_undo(call.case_id, kind.label)
             self._after_save()
             return
         self.open_call(call)

@@ -60,6 +60,7 @@ from PySide6.QtWidgets import (
 
 from console.directory.search import SearchError, SearchQuery, SearchResult
 from console.directory.vocabulary import vocabulary
+from console.intake.fit import FitCheck, IntakeFilters, misfits
 from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager
 
@@ -119,13 +120,30 @@ def _where(result: SearchResult) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def row_lines(result: SearchResult) -> tuple[str, str, str]:
-    """A result as three short lines: who, how to reach them and when, where."""
+def row_lines(result: SearchResult, misfit: tuple[str, ...] = ()) -> tuple[str, str, str]:
+    """A result as three short lines: who, how to reach them and when, where (after a warning
+    when it may not fit the person, e.g. "⚠ May not serve minors")."""
     reach = [result.phone or "No phone listed", _status(result)]
     if not result.open_24h and result.hours_listed:
         reach.append(f"Today: {result.hours_today}")
-    return (f"{result.service_name} — {result.organization_name}", " · ".join(reach),
-            _where(result))
+    where = _where(result)
+    if misfit:
+        where = f"{fit_warning(misfit)} · {where}"
+    return (f"{result.service_name} — {result.organization_name}", " · ".join(reach), where)
+
+
+def fit_warning(misfit: tuple[str, ...]) -> str:
+    """ "⚠ May not serve minors; may not serve men and boys"."""
+    text = "; ".join(misfit)
+    return f"⚠ {text[:1].upper()}{text[1:]}"
+
+
+def sheet_line(name: str, result: SearchResult | None, misfit: tuple[str, ...] = ()) -> str:
+    """A service on the caller's sheet: name, organization and town, so two programmes of the
+    same name are told apart, and a warning when it may not fit the person."""
+    line = name if result is None else \
+        f"{result.service_name} — {result.organization_name}, {_town(result) or 'no town'}"
+    return f"{line}  {fit_warning(misfit)}" if misfit else line
 
 
 def _category_names(codes: Iterable[str]) -> str:
@@ -198,6 +216,7 @@ class _ResultsModel(QAbstractListModel):
         super().__init__(parent)
         self._results: list[SearchResult] = []
         self._added: set[str] = set()
+        self._misfits: dict[str, tuple[str, ...]] = {}
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _LIST_ROOT) -> int:
         return 0 if parent.isValid() else len(self._results)
@@ -212,19 +231,25 @@ class _ResultsModel(QAbstractListModel):
             return result
         if role == ON_SHEET_ROLE:
             return on_sheet
+        misfit = self._misfits.get(result.service_id, ())
         if role == LINES_ROLE:
-            return row_lines(result)
-        lines = ((ON_SHEET_MARK,) if on_sheet else ()) + row_lines(result)
+            return row_lines(result, misfit)
+        lines = ((ON_SHEET_MARK,) if on_sheet else ()) + row_lines(result, misfit)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(lines)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return ". ".join(lines)
         return None
 
-    def set_results(self, results: list[SearchResult]) -> None:
+    def set_results(self, results: list[SearchResult],
+                    misfits: dict[str, tuple[str, ...]] | None = None) -> None:
         self.beginResetModel()
         self._results = results
+        self._misfits = misfits or {}
         self.endResetModel()
+
+    def misfit(self, service_id: str) -> tuple[str, ...]:
+        return self._misfits.get(service_id, ())
 
     def set_added(self, service_ids: set[str]) -> None:
         self._added = set(service_ids)
@@ -351,6 +376,7 @@ class ReferralSearchPanel(QWidget):
         super().__init__(parent)
         self._tasks = tasks
         self._search = search
+        self._intake, self._checks = IntakeFilters(), ()  # what the intake last asked for
         self._model = _ResultsModel(self)
         # Several changes in one turn of the event loop (a ZIP filled in by the intake, say)
         # become one search.
@@ -368,6 +394,38 @@ class ReferralSearchPanel(QWidget):
         """Put the cursor in the search field, its text selected so typing replaces it."""
         self._search_field.selectAll()
         self._search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def reset(self) -> None:
+        """A new call starts clean: no words, filters, ZIP, selection or flags of the last."""
+        self._intake, self._checks = IntakeFilters(), ()
+        for widget in (self._category, self._population, self._language):
+            widget.setCurrentIndex(0)
+        for box in (self._open_now, self._only_24h):
+            box.setChecked(False)
+        self._search_field.clear()
+        self._zip_field.clear()
+        self._radius.setValue(DEFAULT_RADIUS_MILES)
+        self._model.set_results([])
+        self._results_view.setCurrentIndex(QModelIndex())
+        self._show_selected()
+        self.refresh()
+
+    def follow_intake(self, filters: IntakeFilters, checks: tuple[FitCheck, ...]) -> None:
+        """Set the filters the intake's answers call for. Only a filter whose answer changed
+        is set, so one the specialist chose stays until the intake says something new."""
+        for name, combo in (("category", self._category), ("population", self._population),
+                            ("language", self._language)):
+            wanted = getattr(filters, name)
+            if wanted != getattr(self._intake, name):
+                combo.setCurrentIndex(max(combo.findData(wanted), 0))
+        self._intake = filters
+        if checks != self._checks:
+            self._checks = checks
+            self.refresh()
+
+    def misfit(self, service_id: str) -> tuple[str, ...]:
+        """Why a service listed may not fit the person (empty when it fits)."""
+        return self._model.misfit(service_id)
 
     @Slot(object)
     def set_caller_location(self, zip_code: str | None) -> None:
@@ -572,15 +630,21 @@ class ReferralSearchPanel(QWidget):
 
     @Slot()
     def _run_search(self) -> None:
-        query = self.query()
-        self._tasks.run_latest(SEARCH_KEY, lambda: self._search(query),
-                               lambda results: self._show_results(query, results),
+        query, search, checks = self.query(), self._search, self._checks
+
+        def run() -> tuple[list[SearchResult], dict[str, tuple[str, ...]]]:
+            results = search(query)
+            return results, misfits(search, query, results[:SHOWN_RESULTS], checks)
+
+        self._tasks.run_latest(SEARCH_KEY, run,
+                               lambda found: self._show_results(query, *found),
                                self._show_error, lane="search")
 
-    def _show_results(self, query: SearchQuery, results: list[SearchResult]) -> None:
+    def _show_results(self, query: SearchQuery, results: list[SearchResult],
+                      flags: dict[str, tuple[str, ...]] | None = None) -> None:
         chosen = self.selected_result()
         shown = results[:SHOWN_RESULTS]
-        self._model.set_results(shown)
+        self._model.set_results(shown, flags)
         self._message.hide()
         self._count.setText(self._count_text(query, len(results)))
         self._results_view.set_empty_message(EMPTY_MESSAGE)

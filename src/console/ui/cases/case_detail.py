@@ -53,6 +53,7 @@ from console.cases.changes import (
     is_answered,
     parse_time,
 )
+from console.cases.index import is_overdue
 from console.cases.store import CaseStore
 from console.intake.desk import SUMMARY_FIELD
 from console.protocol.calendar import NON_URGENT, URGENT, ServiceChart, clock_text
@@ -405,7 +406,7 @@ class _CaseHeader(QFrame):
         due = parse_time(case.get("due_at"))
         if due is None:
             return "No due time"
-        overdue = due < now and case.get("status") != CLOSED
+        overdue = is_overdue(case.get("status"), case["due_at"], None, now)
         return f"{'OVERDUE — was due' if overdue else 'Due'} {self._words.when(case['due_at'])}"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
@@ -42,7 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.cases.changes import NEXT_SHIFT, case_vocabulary, parse_time
+from console.cases.changes import NEXT_SHIFT, case_vocabulary
+from console.cases.index import CLOSED, is_overdue, owed_at
 from console.cases.listing import CaseQuery, CaseRow
 from console.ui.cases.services import NOT_SET, CaseServices
 from console.ui.labels import buddy, describe
@@ -51,7 +52,6 @@ from console.ui.taskman import TaskManager
 LIST_KEY, COUNTS_KEY = "case-list", "case-list-counts"
 SHOWN_CASES = 200
 URGENT = "urgent"
-CLOSED = "closed"
 URGENT_MARK = "URGENT"
 OVERDUE_MARK = "Overdue"
 URGENT_BACKGROUND, URGENT_TEXT, OVERDUE_TEXT = "#b3261e", "#ffffff", "#b3261e"
@@ -60,7 +60,6 @@ COMPACT_WIDTH = 1000  # narrower than this, the list leaves out the columns belo
 MINIMUM_WIDTH = 560  # the title column keeps room to be read beside number, urgency and due
 COMPACT_HIDDEN = ("Status", "Type", "Place", "Assigned to")
 
-LATEST = datetime.max.replace(tzinfo=UTC)  # where a time that cannot be read sorts
 CASE_ID_ROLE = Qt.ItemDataRole.UserRole
 _TABLE_ROOT = QModelIndex()
 
@@ -91,7 +90,10 @@ VIEWS = (
              "Nothing is overdue."),
     CaseView("all_open", "All open", "Every open case on the hotline (supervisors)",
              "There are no open cases.", supervisors_only=True),
+    CaseView("all", "All cases", "Every case you may see, closed ones too: find a past "
+             "contact by its number, phone, name or place", "There are no cases yet."),
 )
+CLOSED_HINT = "Closed cases are listed under “All cases”."
 
 
 def _plural(count: int, noun: str) -> str:
@@ -99,14 +101,12 @@ def _plural(count: int, noun: str) -> str:
 
 
 def due_of(row: CaseRow) -> str | None:
-    """The earlier of the case's own due time and its next open follow-up task's."""
-    times = [time for time in (row.due_at, row.next_task_due) if time]
-    return min(times, key=lambda text: parse_time(text) or LATEST) if times else None
+    """When work is next owed on the case (its response, or its next open follow-up task)."""
+    return owed_at(row.status, row.due_at, row.next_task_due)
 
 
-def is_overdue(row: CaseRow, now: datetime) -> bool:
-    due = parse_time(due_of(row))
-    return row.status != CLOSED and due is not None and due < now
+def row_overdue(row: CaseRow, now: datetime) -> bool:
+    return is_overdue(row.status, row.due_at, row.next_task_due, now)
 
 
 # -- the rows -------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ class CaseRowsModel(QAbstractTableModel):
     def _emphasis(self, row: CaseRow, column: int, role: int) -> Any:
         """Urgent cases get a red badge, overdue due times red text (both also say so)."""
         urgent = column == self.URGENCY and row.urgency == URGENT
-        overdue = column == self.DUE and is_overdue(row, self._now)
+        overdue = column == self.DUE and row_overdue(row, self._now)
         if role == Qt.ItemDataRole.BackgroundRole and urgent:
             return QBrush(QColor(URGENT_BACKGROUND))
         if role == Qt.ItemDataRole.ForegroundRole and (urgent or overdue):
@@ -190,7 +190,7 @@ class CaseRowsModel(QAbstractTableModel):
 
     def _due_text(self, row: CaseRow) -> str:
         due = self._services.time_text(due_of(row), zone=False)
-        return f"{OVERDUE_MARK} · {due}" if is_overdue(row, self._now) else due
+        return f"{OVERDUE_MARK} · {due}" if row_overdue(row, self._now) else due
 
     def _tooltip(self, row: CaseRow) -> str:
         return "\n".join(f"{title}: {text(row)}" for title, text in
@@ -229,6 +229,7 @@ class CaseListPanel(QWidget):
         self._views = tuple(view for view in VIEWS
                             if services.is_supervisor or not view.supervisors_only)
         self._model = CaseRowsModel(services, self)
+        self._open_case_id: str | None = None  # the case open beside the list, if any
         # Several changes in one turn of the event loop (a view and a search) become one listing.
         self._pending = QTimer(self, singleShot=True, interval=0)
         self._pending.timeout.connect(self._list)
@@ -393,6 +394,17 @@ class CaseListPanel(QWidget):
                                lambda rows: self._show_rows(query, rows, now),
                                self._show_error, lane="background")
 
+    def keep_in_step_with(self, case_id: str | None) -> None:
+        """The case open beside the list: the selection follows it, and never moves to another
+        case on its own (a case handed on leaves the list with nothing selected)."""
+        self._open_case_id = case_id
+        row = self._model.row_of(case_id) if case_id else None
+        if row is None:
+            self._table.setCurrentIndex(QModelIndex())
+            self._table.clearSelection()
+        else:
+            self._table.setCurrentIndex(self._model.index(row, 0))
+
     def _show_rows(self, query: CaseQuery, rows: list[CaseRow], now: datetime) -> None:
         chosen = self.selected_case_id()
         shown = rows[:SHOWN_CASES]
@@ -401,7 +413,9 @@ class CaseListPanel(QWidget):
         self._count.setText(self._count_text(len(rows)))
         self._empty.setText(self._empty_text(query))
         self._stack.setCurrentIndex(0 if shown else 1)
-        if shown:
+        if shown and self._open_case_id is not None:
+            self.keep_in_step_with(self._open_case_id)
+        elif shown:
             row = self._model.row_of(chosen) if chosen else None
             self._table.setCurrentIndex(self._model.index(row or 0, 0))
         self.sig_rows_shown.emit(len(shown))
@@ -414,6 +428,8 @@ class CaseListPanel(QWidget):
 
     def _empty_text(self, query: CaseQuery) -> str:
         view = next(view for view in self._views if view.key == query.view)
+        if query.status == CLOSED and query.view != "all":
+            return CLOSED_HINT  # the other views list open cases only
         if query.text or query.status:
             return f"No cases in “{view.title}” match this search or status."
         return view.empty

@@ -49,13 +49,14 @@ from console.cases.listing import CaseQuery, CaseRow
 from console.cases.report import (
     DIMENSIONS,
     Counts,
+    OutstandingStep,
     Period,
     ShiftSummary,
     shift_summary,
     write_csv,
 )
 from console.protocol.calendar import clock_text
-from console.ui.cases.case_list import due_of
+from console.ui.cases.case_list import due_of, row_overdue
 from console.ui.cases.services import HOTLINE_LOCALE, NOT_SET, CaseServices, answer_text
 from console.ui.labels import describe
 from console.ui.taskman import TaskManager
@@ -344,13 +345,19 @@ class SupervisorPanel(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self._build_queue(), 2)
         row.addWidget(self._build_handoffs(), 3)
+        owed = QWidget()
+        row = QHBoxLayout(owed)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self._build_due(), 3)
+        row.addWidget(self._build_mandated(), 2)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
-        for band in (holders, self._build_due(), self._build_counts()):
+        for band in (holders, owed, self._build_counts()):
             splitter.addWidget(band)
         layout.addWidget(splitter, stretch=1)
         chain = (self._refresh_button, self._export_button, self.queue_table,
-                 self.handoff_table, self.due_table, *self.count_tables.values())
+                 self.handoff_table, self.due_table, self.mandated_table,
+                 *self.count_tables.values())
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -423,6 +430,14 @@ class SupervisorPanel(QWidget):
             stretch=4)
         return self._box("&Due this shift", self.due_table)
 
+    def _build_mandated(self) -> QGroupBox:
+        self.mandated_table = SummaryTable(
+            "Mandated steps outstanding", "Mandated reporting steps left undone on a call, each "
+            "a follow-up task until someone marks it done. Press Enter or double-click to open "
+            "the case.", ("Case", "Step", "Due", "Assigned to"),
+            "No mandated step is outstanding.", stretch=1)
+        return self._box("&Mandated steps outstanding", self.mandated_table)
+
     def _build_counts(self) -> QGroupBox:
         self.count_tables: dict[str, SummaryTable] = {
             name: SummaryTable(f"Contacts by {title.lower()}",
@@ -439,7 +454,7 @@ class SupervisorPanel(QWidget):
     def _connect(self) -> None:
         self._refresh_button.clicked.connect(self.refresh)
         self._export_button.clicked.connect(lambda: self.export_csv())
-        for table in (self.handoff_table, self.due_table):
+        for table in (self.handoff_table, self.due_table, self.mandated_table):
             table.sig_open_case.connect(self.sig_open_case)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -463,6 +478,7 @@ class SupervisorPanel(QWidget):
         self._show_queue(board)
         self._show_handoffs(board.handoffs, summary.generated_at.date())
         self._show_due(summary.due_this_shift, summary.generated_at)
+        self._show_mandated(summary.mandated_outstanding, summary.generated_at)
         self._show_counts(summary)
         self.sig_refreshed.emit()
 
@@ -487,7 +503,7 @@ class SupervisorPanel(QWidget):
         cells = []
         for row in rows:
             due = due_of(row)
-            late = (parse_time(due) or now) < now
+            late = row_overdue(row, now)
             time_cell = self._time_cell(due, now.date())
             cells.append((Cell(row.number or NOT_SET),
                           Cell(f"Overdue · {time_cell.text}" if late else time_cell.text,
@@ -496,6 +512,13 @@ class SupervisorPanel(QWidget):
                           Cell((row.urgency or NOT_SET).capitalize()),
                           Cell(about(row))))
         self.due_table.set_rows(cells, [row.id for row in rows])
+
+    def _show_mandated(self, steps: tuple[OutstandingStep, ...], now: datetime) -> None:
+        self.mandated_table.set_rows(
+            [(Cell(step.number or NOT_SET), Cell(step.text),
+              self._time_cell(step.due_at, now.date()), Cell(self._holder(step.assigned_to)))
+             for step in steps],
+            [step.case_id for step in steps])
 
     def _show_counts(self, summary: ShiftSummary) -> None:
         shift, day = summary.shift_counts, summary.day_counts

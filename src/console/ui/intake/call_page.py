@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -20,18 +20,33 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import Case
+from console.directory.search import SearchQuery, SearchResult
 from console.intake.desk import URGENT, Call, CallDesk, Position
+from console.intake.fit import (
+    GENDER_FIELD,
+    LANGUAGE_FIELD,
+    MINORS_FIELD,
+    NEEDS_FIELD,
+    fit_checks,
+    intake_filters,
+)
+from console.intake.reporting import reporting_line_query, reporting_lines_text
 from console.protocol import Evaluation
-from console.protocol.calendar import caller_zone
+from console.protocol.calendar import caller_zone, zip_state
+from console.ui.intake.fields import ChoiceEditor
 from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
 from console.ui.intake.repeat_strip import RepeatStrip
-from console.ui.referral_search import ReferralSearchPanel
+from console.ui.referral_search import ReferralSearchPanel, sheet_line
 from console.ui.taskman import TaskManager
 
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
 REFERRALS_TAB = "referrals"
-ZIP_FIELD, STATE_FIELDS = "caller_zip", ("caller_state", "situation_state")
+ZIP_FIELD, CALLER_STATE_FIELD = "caller_zip", "caller_state"
+SEARCH_FIELDS = (NEEDS_FIELD, LANGUAGE_FIELD, MINORS_FIELD, GENDER_FIELD)
+NOT_SAFE_KEY = "F9"  # the window's "Caller not safe to talk" shortcut
+REPORTING_NO_STATE = ("Reporting lines: choose the state where the child is (Situation tab) to "
+                      "see the state's lines from the directory.")
 
 
 class CallPage(QWidget):
@@ -47,9 +62,13 @@ class CallPage(QWidget):
     """A save failed; the message says what happened (the form keeps every answer)."""
 
     def __init__(self, desk: CallDesk, tasks: TaskManager, referrals: ReferralSearchPanel,
-                 repeats: RepeatStrip, parent: QWidget | None = None) -> None:
+                 repeats: RepeatStrip,
+                 directory: Callable[[SearchQuery], list[SearchResult]] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk, self.tasks, self.referrals, self.repeats = desk, tasks, referrals, repeats
+        self._directory = directory
+        self._reporting_for: SearchQuery | None = None
         self.call: Call | None = None
         self.header = CallHeader(desk.protocol.service_chart)
         self.banner = QLabel()
@@ -65,8 +84,25 @@ class CallPage(QWidget):
         sheet_label.setBuddy(self.sheet)
         column.addWidget(sheet_label)
         column.addWidget(self.sheet)
-        self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals},
-                               {REFERRALS_TAB: sheet_box})
+        # The state's reporting lines sit beside the checklist, under the script, so showing
+        # them never moves the field being worked on.
+        self.reporting_lines = QLabel()
+        self.reporting_lines.setObjectName("reportingLines")
+        self.reporting_lines.setAccessibleName("Reporting lines")
+        self.reporting_lines.setWordWrap(True)
+        self.reporting_lines.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reporting_lines.hide()
+        sides: dict[str, QWidget] = {REFERRALS_TAB: sheet_box}
+        if desk.protocol.reporting_lines is not None:
+            sides[self._tab_id(desk.protocol.reporting_lines.checklist)] = self.reporting_lines
+        self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals}, sides)
+        safety = desk.protocol.safety_first
+        if safety is not None:
+            first = desk.protocol.field(safety.not_safe.plan[0]).label.lower()
+            self.form.pages[self._tab_id(safety.ask_first[0])].script.show_note(
+                f"Not safe to talk? Press {NOT_SAFE_KEY}: it records that and goes straight to "
+                f"the {first}, the code word and what to do if the call must end.")
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
@@ -78,6 +114,9 @@ class CallPage(QWidget):
         self._save_timer.timeout.connect(self.save_now)
         self._position = Position(desk.protocol.tabs[0].id)
         self._zone_for: tuple[Any, Any] | None = None
+        # Services added during this call, as found (the sheet names their organization and
+        # town) with why each may not fit the person.
+        self._on_sheet: dict[str, tuple[SearchResult, tuple[str, ...]]] = {}
         self.form.sig_answer_changed.connect(self._on_answer)
         self.form.sig_position_changed.connect(self._on_position)
         referrals.sig_add_referral.connect(self.add_referral)
@@ -86,7 +125,14 @@ class CallPage(QWidget):
 
     def open(self, call: Call) -> None:
         self.call = call
-        self._position = call.position or Position(self.desk.protocol.tabs[0].id)
+        self._reporting_for = None
+        self.reporting_lines.setText(REPORTING_NO_STATE)
+        # Nothing of the last caller carries over: search, filters, selection, sheet.
+        self._zone_for = None
+        self._on_sheet = {}
+        self.referrals.reset()
+        self._position = call.position or Position(
+            *self.desk.protocol.opening(call.request_type))
         kind = self.desk.protocol.request_type(call.request_type)
         self.header.start(kind.label, call.started_at)
         self.form.load(call.answers)
@@ -95,6 +141,7 @@ class CallPage(QWidget):
         self.banner.setVisible(call.recovered)
         self._reevaluate()
         self._follow_caller_place()
+        self._follow_intake()
         self.repeats.check(call.case_id, call.answers)
         self._show_sheet(self.desk.referrals(call))
         self.form.go_to(self._position.tab_id, self._position.field_id)
@@ -106,8 +153,10 @@ class CallPage(QWidget):
             return
         self.call.answers[field_id] = self.form.answer(field_id)
         self._reevaluate()
-        if field_id == ZIP_FIELD or field_id in STATE_FIELDS:
+        if field_id in (ZIP_FIELD, CALLER_STATE_FIELD):
             self._follow_caller_place()
+        if field_id in SEARCH_FIELDS:
+            self._follow_intake()
         self.repeats.check(self.call.case_id, self.call.answers)
         self._save_timer.start()
 
@@ -132,7 +181,34 @@ class CallPage(QWidget):
             reasons = ("Raised during this call; it stays urgent",)
         self.header.show_urgency(urgency, reasons, self.desk.due(self.call, urgency))
         self._show_alerts(evaluation)
+        self._look_up_reporting_lines(evaluation)
         return evaluation
+
+    def _look_up_reporting_lines(self, evaluation: Evaluation) -> None:
+        """While the reporting checklist is up, the state's lines from the directory."""
+        if self.call is None:
+            return
+        protocol = self.desk.protocol
+        checklist_up = protocol.reporting_lines is not None and any(
+            field.id == protocol.reporting_lines.checklist for field in evaluation.checklists)
+        self.reporting_lines.setVisible(checklist_up)
+        query = reporting_line_query(protocol, self.call.answers, evaluation)
+        if query == self._reporting_for:
+            return
+        self._reporting_for = query
+        if query is None or self._directory is None:
+            self.reporting_lines.setText(REPORTING_NO_STATE)
+            return
+        search, state = self._directory, query.state or ""
+        self.tasks.run_latest("reporting-lines", lambda: search(query),
+                              lambda found: self._show_reporting_lines(query, state, found),
+                              lambda error: self.reporting_lines.setText(
+                                  f"Reporting lines could not be looked up: {error}"))
+
+    def _show_reporting_lines(self, query: SearchQuery, state: str,
+                              found: list[SearchResult]) -> None:
+        if query == self._reporting_for:  # still the state on screen
+            self.reporting_lines.setText(reporting_lines_text(state, found))
 
     def _show_alerts(self, evaluation: Evaluation) -> None:
         if self.call is None or (self.call.recovered and not evaluation.alerts):
@@ -149,22 +225,57 @@ class CallPage(QWidget):
     def _tab_title(self, field_id: str) -> str:
         return self.desk.protocol.tab_of(field_id).title
 
+    def _tab_id(self, field_id: str) -> str:
+        return self.desk.protocol.tab_of(field_id).id
+
+    def caller_not_safe(self) -> None:
+        """The caller cannot talk safely: record it and go straight to the plan (safe
+        callback, code word, what to do if the call must end), as the protocol sets out."""
+        safety = self.desk.protocol.safety_first
+        if self.call is None or safety is None:
+            return
+        self.form.set_answer(safety.not_safe.field, safety.not_safe.equals)
+        first = safety.not_safe.plan[0]
+        self.form.go_to(self._tab_id(first), first)
+
     def _follow_caller_place(self) -> None:
-        """Caller's clock and the referral search follow the ZIP (or state) as it is typed."""
+        """Caller's clock and the referral search follow the caller's ZIP (or the caller's
+        state) as it is typed — never where the situation is, which may be far away. The
+        caller's state is filled in from the ZIP, or flagged when the two disagree."""
         if self.call is None:
             return
         zip_code = self.call.answers.get(ZIP_FIELD)
-        state = next((self.call.answers.get(f) for f in STATE_FIELDS if self.call.answers.get(f)),
-                     None)
+        state = self.call.answers.get(CALLER_STATE_FIELD) or None
         zip_code = zip_code if isinstance(zip_code, str) and len(zip_code) == 5 else None
         if self._zone_for == (zip_code, state):
             return
         self._zone_for = (zip_code, state)
         source = f"ZIP {zip_code}" if zip_code else f"{state}" if state else ""
         # The ZIP tables take about a second to load the first time: never on the GUI thread.
-        self.tasks.run_latest("caller-zone", lambda: caller_zone(zip_code, state),
-                              lambda zone: self.header.show_caller_zone(zone, source))
+        self.tasks.run_latest("caller-zone",
+                              lambda: (caller_zone(zip_code, state), zip_state(zip_code)),
+                              lambda found: self._show_caller_place(source, state, *found))
         self.referrals.set_caller_location(zip_code)
+
+    def _show_caller_place(self, source: str, state: str | None, zone: Any,
+                           state_of_zip: str | None) -> None:
+        self.header.show_caller_zone(zone, source)
+        editor = self.form.editor(CALLER_STATE_FIELD)
+        if self.call is None or self._zone_for is None or not isinstance(editor, ChoiceEditor):
+            return
+        zip_code = self._zone_for[0]
+        if state_of_zip is not None and not state:
+            self.form.set_answer(CALLER_STATE_FIELD, state_of_zip)  # filled from the ZIP
+        elif state_of_zip is not None and state != state_of_zip:
+            editor.show_note(f"⚠ ZIP {zip_code} is in {state_of_zip}: check with the caller")
+            return
+        editor.show_note("")
+
+    def _follow_intake(self) -> None:
+        """The referral search follows what the intake knows (needs, a minor, language)."""
+        if self.call is not None:
+            answers = self.call.answers
+            self.referrals.follow_intake(intake_filters(answers), fit_checks(answers))
 
     # --- saving ----------------------------------------------------------------------------
 
@@ -187,16 +298,22 @@ class CallPage(QWidget):
         self.sig_failed.emit(f"Could not save the call: {error}. Your answers are still on "
                              "screen; the console will try again with your next change.")
 
-    def finish(self, confirm: Callable[[list[str]], bool] | None = None) -> bool:
-        """End the call. With required answers missing, ``confirm`` (default: a dialog) decides
-        whether to finish anyway — saving is never blocked, only explained."""
+    def finish(self, confirm: Callable[[list[str], list[str]], bool] | None = None) -> bool:
+        """End the call. With required answers missing or mandated steps undone, ``confirm``
+        (default: a dialog) decides whether to finish anyway — saving is never blocked, only
+        explained; each undone mandated step is left as a follow-up task on the case."""
         if self.call is None:
             return False
         evaluation = self.desk.evaluation(self.call)
         missing = [m.message for m in evaluation.missing]
-        if missing and not (confirm or self._confirm_missing)(missing):
-            first = evaluation.missing[0]
-            self.form.go_to(first.tab_id, first.field_id)
+        steps = [step.label for step in evaluation.outstanding_steps]
+        if (missing or steps) and not (confirm or self._confirm_finish)(missing, steps):
+            if evaluation.outstanding_steps:
+                step = evaluation.outstanding_steps[0]
+                self.form.go_to(self._tab_id(step.field_id), step.field_id, step.value)
+            else:
+                first = evaluation.missing[0]
+                self.form.go_to(first.tab_id, first.field_id)
             return False
         self.save_now()
         call = self.call.copy()
@@ -207,16 +324,32 @@ class CallPage(QWidget):
                        lane="writes")
         return True
 
-    def _confirm_missing(self, missing: list[str]) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "Finish the call?",
-                          "Some answers the protocol asks for are missing:\n\n• "
-                          + "\n• ".join(missing)
-                          + "\n\nFinish anyway? Everything entered is saved either way.",
-                          parent=self)
-        finish = box.addButton("&Finish anyway", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("&Go to the first one", QMessageBox.ButtonRole.RejectRole)
+    def _confirm_finish(self, missing: list[str], steps: list[str]) -> bool:
+        parts = []
+        if steps:
+            parts.append("Mandated steps are not done:\n\n• " + "\n• ".join(steps)
+                         + "\n\nFinishing now leaves a follow-up task for each, due within "
+                         "the urgent hours, and tells the supervisor.")
+        if missing:
+            parts.append("Some answers the protocol asks for are missing:\n\n• "
+                         + "\n• ".join(missing))
+        box = QMessageBox(QMessageBox.Icon.Warning if steps else QMessageBox.Icon.Question,
+                          "Finish the call?", "\n\n".join(parts)
+                          + "\n\nEverything entered is saved either way.", parent=self)
+        box.setAccessibleName("Finish the call?")
+        finish = box.addButton("&Finish and leave follow-up tasks" if steps
+                               else "&Finish anyway", QMessageBox.ButtonRole.AcceptRole)
+        back = box.addButton("&Go back and do them" if steps else "&Go to the first one",
+                             QMessageBox.ButtonRole.RejectRole)
+        # With a mandated step undone, Enter takes the safe choice: back to the checklist.
+        box.setDefaultButton(back if steps else finish)
+        box.setEscapeButton(back)
         box.exec()
-        return box.clickedButton() is finish
+        finishing = box.clickedButton() is finish
+        box.deleteLater()
+        # Some window systems leave the closed dialog active; the form needs the keys back.
+        self.activateWindow()
+        return finishing
 
     def _finished(self, case: Case) -> None:
         self.sig_saved.emit()
@@ -238,6 +371,7 @@ class CallPage(QWidget):
         if self.call is None:
             return
         call = self.call
+        self._on_sheet[result.service_id] = (result, self.referrals.misfit(result.service_id))
         self.tasks.run(lambda: self.desk.add_referral(call, result.service_id,
                                                       result.service_name),
                        lambda case: (self._show_sheet(case["referrals"]), self.sig_saved.emit()),
@@ -246,7 +380,8 @@ class CallPage(QWidget):
     def _show_sheet(self, referrals: list[dict[str, Any]]) -> None:
         self.sheet.clear()
         for referral in referrals:
-            self.sheet.addItem(referral["service_name"])
+            result, misfit = self._on_sheet.get(referral["service_id"], (None, ()))
+            self.sheet.addItem(sheet_line(referral["service_name"], result, misfit))
         self.referrals.set_added({referral["service_id"] for referral in referrals})
 
     def focus_search(self) -> None:

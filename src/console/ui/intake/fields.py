@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import phonenumbers
-from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QElapsedTimer, QRegularExpression, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.protocol import Field
-from console.protocol.calendar import us_states
+from console.protocol.calendar import find_state, us_states
 
 UNANSWERED = "—"
 YES_NO = (("yes", "Yes"), ("no", "No"), ("unknown", "Don't know"))
@@ -66,6 +67,10 @@ class FieldEditor(QWidget):
     def focus_target(self) -> QWidget:
         """The control that takes the keyboard focus when the form jumps to this field."""
         return self
+
+    def option_target(self, option: str | None) -> QWidget:
+        """The control for one option of the field (a checklist step); else ``focus_target``."""
+        return self.focus_target()
 
 
 def _named(widget: QWidget, spec: Field, detail: str = "") -> QWidget:
@@ -177,22 +182,60 @@ class LongTextEditor(FieldEditor):
         return self.text
 
 
+class StateCombo(QComboBox):
+    """A list of states where typing a code ("NY") or a name ("New York") picks that state;
+    a plain list would jump to NE at "Ne" and stay there."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._typed = ""
+        self._since = QElapsedTimer()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if not text or not text.isprintable() or event.modifiers() & ~(
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier):
+            super().keyPressEvent(event)
+            return
+        # Keys typed within the desktop's search interval make one word, as in any list.
+        if not self._since.isValid() or \
+                self._since.elapsed() > QApplication.keyboardInputInterval():
+            self._typed = ""
+        self._since.restart()
+        self._typed += text
+        code = find_state(self._typed)
+        if code is not None:
+            self.setCurrentIndex(self.findData(code))
+        event.accept()
+
+
 class ChoiceEditor(FieldEditor):
-    """One of a list; typing the first letters picks an entry."""
+    """One of a list; typing the first letters picks an entry (for states, their code or
+    their name). A note beside the list can flag an answer to check."""
 
     def __init__(self, spec: Field, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.combo = _named(QComboBox(), spec)
+        self.combo = _named(StateCombo() if spec.kind == "state" else QComboBox(), spec)
         self.combo.addItem(UNANSWERED, None)
         options = us_states() if spec.kind == "state" else [(o.value, o.label)
                                                              for o in spec.options]
         for value, label in options:
             self.combo.addItem(f"{value} — {label}" if spec.kind == "state" else label, value)
+        # Beside the list, not under it: a note that comes and goes never moves the form.
+        self.note = QLabel()
+        self.note.setObjectName("fieldWarning")
+        self.note.setAccessibleName(f"{spec.label}: note")
+        self.note.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
+        layout.addWidget(self.note)
         layout.addStretch(1)
         self.combo.currentIndexChanged.connect(self._changed)
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def value(self) -> Any:
         return self.combo.currentData()
@@ -271,6 +314,9 @@ class ManyEditor(FieldEditor):
 
     def focus_target(self) -> QWidget:
         return next(iter(self.boxes.values()), self)
+
+    def option_target(self, option: str | None) -> QWidget:
+        return self.boxes.get(option or "") or self.focus_target()
 
 
 _EDITORS: dict[str, type[FieldEditor]] = {

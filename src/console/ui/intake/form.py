@@ -43,7 +43,11 @@ class ScriptPanel(QFrame):
         self.field_prompt = QLabel()
         self.field_prompt.setObjectName("fieldPrompt")
         self.field_prompt.setTextFormat(Qt.TextFormat.PlainText)
-        for label in (self.tab_prompts, self.field_prompt):
+        self.note = QLabel()
+        self.note.setObjectName("scriptNote")
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.hide()
+        for label in (self.tab_prompts, self.field_prompt, self.note):
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
@@ -51,6 +55,12 @@ class ScriptPanel(QFrame):
         layout.addWidget(self.tab_prompts)
         layout.addWidget(self.field_prompt)
         layout.addStretch(1)
+        layout.addWidget(self.note)
+
+    def show_note(self, text: str) -> None:
+        """A standing reminder under the prompts (e.g. the key for an unsafe caller)."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def show_field_prompt(self, prompt: str | None) -> None:
         self.field_prompt.setText(prompt or "")
@@ -172,6 +182,11 @@ class IntakeForm(QTabWidget):
     def answer(self, field_id: str) -> Any:
         return self._editor(field_id).value()
 
+    def set_answer(self, field_id: str, value: Any) -> None:
+        """Answer a field for the specialist (a shortcut did it) and report it as an edit."""
+        self._editor(field_id).set_value(value)
+        self.sig_answer_changed.emit(field_id)
+
     def load(self, answers: Answers) -> None:
         for page in self.pages.values():
             for field_id, editor in page.editors.items():
@@ -187,13 +202,16 @@ class IntakeForm(QTabWidget):
         page = self.currentWidget()
         return page.tab.id if isinstance(page, ProtocolTab) else self.protocol.tabs[0].id
 
-    def go_to(self, tab_id: str, field_id: str | None = None) -> None:
+    def go_to(self, tab_id: str, field_id: str | None = None, option: str | None = None
+              ) -> None:
+        """Show a tab and put the cursor in a field (on one of its options, if given)."""
         page = self.pages.get(tab_id)
         if page is None:
             return
         self.setCurrentWidget(page)
         editor = page.editors.get(field_id or "")
-        target = editor.focus_target() if editor is not None and editor.isVisible() else None
+        target = (editor.option_target(option) if editor is not None and editor.isVisible()
+                  else None)
         if target is None:
             target = next((e.focus_target() for e in page.editors.values()
                            if not e.isHidden()), page)
@@ -202,6 +220,10 @@ class IntakeForm(QTabWidget):
     def step(self, offset: int) -> None:
         self.setCurrentIndex((self.currentIndex() + offset) % self.count())
         self.go_to(self.current_tab_id())
+
+    def editor(self, field_id: str) -> FieldEditor:
+        """The editor of a field (for notes the window shows beside it)."""
+        return self._editor(field_id)
 
     def _editor(self, field_id: str) -> FieldEditor:
         tab = self.protocol.tab_of(field_id)

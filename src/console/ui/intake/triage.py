@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -23,12 +23,17 @@ from PySide6.QtWidgets import (
 
 from console.protocol import Protocol, RequestType
 
+UNDO_SECONDS = 10  # how long a one-key log (hang-up, silent…) can be taken back
+
 
 class TriagePage(QScrollArea):
     """The first screen of every contact."""
 
     sig_chosen = Signal(str)
     """The specialist picked a request type (its id), by key or by button."""
+
+    sig_retype = Signal(str, str)
+    """A one-key contact was logged by mistake: (its case id, the request type it really is)."""
 
     COLUMNS = 2
 
@@ -54,6 +59,22 @@ class TriagePage(QScrollArea):
         column.addStretch(1)
         self.setWidget(body)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._undo: tuple[str, str] | None = None  # (case id, label) of the last one-key log
+        self._choosing = False  # Ctrl+Z was pressed: the next key is the right type
+        self._undo_window = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000)
+        self._undo_window.timeout.connect(self._undo_expired)
+
+    def offer_undo(self, case_id: str, label: str) -> None:
+        """A one-key contact was just logged: for a few seconds, Ctrl+Z takes it back."""
+        self._undo, self._choosing = (case_id, label), False
+        self._undo_window.start()
+        self.show_notice(f"Logged: {label}. Wrong key? Press Ctrl+Z within {UNDO_SECONDS} "
+                         "seconds, then the right one.")
+
+    def _undo_expired(self) -> None:
+        if self._undo is not None and not self._choosing:
+            self.show_notice(f"Logged: {self._undo[1]}. Ready for the next contact.")
+            self._undo = None
 
     def _group(self, title: str, kinds: list[RequestType]) -> QGroupBox:
         box = QGroupBox(title)
@@ -72,9 +93,25 @@ class TriagePage(QScrollArea):
         self.notice.setVisible(bool(text))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Undo) and self._undo is not None:
+            self._choosing = True
+            self._undo_window.stop()
+            self.show_notice(f"Which kind of contact was it? Press its key (Esc keeps it as "
+                             f"{self._undo[1]}).")
+            return
+        if event.key() == Qt.Key.Key_Escape and self._choosing and self._undo is not None:
+            self._choosing = False
+            self._undo_expired()
+            return
         kind = self._by_key.get(event.text().lower()) if event.text() else None
         if kind is not None and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
-            self.sig_chosen.emit(kind)
+            undo, self._undo = self._undo if self._choosing else None, None
+            self._choosing = False
+            self._undo_window.stop()
+            if undo is not None:
+                self.sig_retype.emit(undo[0], kind)
+            else:
+                self.sig_chosen.emit(kind)
             return
         super().keyPressEvent(event)
 

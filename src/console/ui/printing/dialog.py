@@ -51,6 +51,8 @@ UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 DISCREET_HINT = ("A neutral title, and no mention of trafficking or of the hotline: safe for the "
                  "caller to carry.")
 LARGE_PRINT_HINT = "Bigger type, for anyone who finds small print hard to read."
+NO_HOTLINE_HINT = ("For a caller who must not be seen with our number: the discreet sheet "
+                   "lists only the services.")
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class PrintOptions:
     language: str = "en"
     discreet: bool = False
     large_print: bool = False
+    without_hotline: bool = False  # discreet only
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,10 @@ class PrintDialog(QDialog):
         spec = self._spec
         self.language = self._language_box() if spec.language else None
         self.discreet = self._check("&Discreet layout", DISCREET_HINT) if spec.discreet else None
+        self.without_hotline = (self._check("Leave out the hotline's &number", NO_HOTLINE_HINT)
+                                if spec.discreet else None)
+        if self.without_hotline is not None:
+            self.without_hotline.setEnabled(False)  # until the layout is discreet
         self.large_print = self._check("Lar&ge print", LARGE_PRINT_HINT) \
             if spec.large_print else None
         self.preview = PagePreview()
@@ -224,7 +231,8 @@ class PrintDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(problem_row)
         layout.addLayout(buttons)
-        order = [widget for widget in (self.language, self.discreet, self.large_print) if widget]
+        order = [widget for widget in (self.language, self.discreet, self.without_hotline,
+                                       self.large_print) if widget]
         order += [self.preview, self.retry, self.save_button, self.print_button,
                   self.close_button]
         for before, after in pairwise(order):
@@ -237,7 +245,9 @@ class PrintDialog(QDialog):
         if self.language:
             column.addWidget(buddy("&Language:", self.language))
             column.addWidget(self.language)
-        for check, hint in ((self.discreet, DISCREET_HINT), (self.large_print, LARGE_PRINT_HINT)):
+        for check, hint in ((self.discreet, DISCREET_HINT),
+                            (self.without_hotline, NO_HOTLINE_HINT),
+                            (self.large_print, LARGE_PRINT_HINT)):
             if check:
                 column.addWidget(check)
                 column.addWidget(self._hint(hint))
@@ -254,9 +264,11 @@ class PrintDialog(QDialog):
     def _connect(self) -> None:
         if self.language:
             self.language.currentIndexChanged.connect(self.refresh)
-        for check in (self.discreet, self.large_print):
+        for check in (self.discreet, self.without_hotline, self.large_print):
             if check:
                 check.toggled.connect(self.refresh)
+        if self.discreet and self.without_hotline:
+            self.discreet.toggled.connect(self.without_hotline.setEnabled)
         self.preview.sig_page_in_sight.connect(self._show_page_in_sight)
         self.retry.clicked.connect(self.refresh)
         self.save_button.clicked.connect(self.save_pdf)
@@ -279,6 +291,9 @@ class PrintDialog(QDialog):
             language=self.language.currentData() if self.language else "en",
             discreet=bool(self.discreet and self.discreet.isChecked()),
             large_print=bool(self.large_print and self.large_print.isChecked()),
+            without_hotline=bool(self.discreet and self.discreet.isChecked()
+                                 and self.without_hotline
+                                 and self.without_hotline.isChecked()),
         )
 
     def refresh(self) -> None:

@@ -60,7 +60,8 @@ class Documents:
             out = BytesIO()
             with _directory() as directory:
                 sheet_for_case(case, directory, ReferralSheetOptions(
-                    options.language, options.discreet, options.large_print), out,
+                    options.language, options.discreet, options.large_print,
+                    options.without_hotline), out,
                     caller_zip=caller_zip, chart=workstation.protocol.service_chart)
             return out.getvalue()
 
