@@ -48,7 +48,7 @@ def take_call(qtbot: QtBot, window: MainWindow) -> Keyboard:
     keyboard = Keyboard(qtbot)
     keyboard.type("1")
     qtbot.waitUntil(window.call_page.is_open)
-    keyboard.press(Qt.Key.Key_2, ALT)
+    keyboard.press(Qt.Key.Key_3, ALT)  # Situation
     keyboard.type(TYPED)
     return keyboard
 
