@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 
 from console.cli import main
+from console.server import auth
 from console.server.auth import create_user
 from console.server.models import AuditEvent, RefreshToken, User
 from tests.live_server import PASSWORD
@@ -176,4 +178,15 @@ def test_a_token_of_a_user_who_is_gone_is_refused(engine: Engine, client: TestCl
     with engine.begin() as connection:
         connection.execute(delete(RefreshToken).where(RefreshToken.user_name == "dan"))
         connection.execute(delete(User).where(User.name == "dan"))
+    assert not _works(client, tokens)
+
+
+def test_a_change_made_by_another_instance_reaches_this_one_within_a_second(
+        engine: Engine, client: TestClient) -> None:
+    create_user(engine, "dan", "specialist", PASSWORD)
+    tokens = sign_in(client, "dan")
+    assert _works(client, tokens)
+    with engine.begin() as connection:  # as another server instance would write it
+        connection.execute(update(User).where(User.name == "dan").values(disabled=True))
+    time.sleep(auth.RECHECK.total_seconds() + 0.1)
     assert not _works(client, tokens)

@@ -5,9 +5,10 @@ naming the user, role and the user's token version) and a long-lived refresh tok
 stored only as its SHA-256 digest, replaced on every use so a stolen one works at most once).
 The signing key lives in the database, so every server instance behind a load balancer agrees.
 
-Every request checks its token against the user as stored now (one read by key): a user who is
-gone or disabled, or whose token version has moved on — a disable, a password reset, a role
-change — is refused at once, and that same change revokes every refresh token of theirs. A
+Every request checks its token against the user as stored (one read by key, at most ``RECHECK``
+old; changes made in this process are seen at once): a user who is gone or disabled, or whose
+token version has moved on — a disable, a password reset, a role change — is refused, and that
+same change revokes every refresh token of theirs. A
 rotated refresh token used a second time means someone copied it: every token renewed from that
 sign-in is revoked. Administrators' changes to users are audit events (who, whom, when).
 """
@@ -16,20 +17,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import Any
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, update
 
 from console.server.db import write_transaction
 from console.server.models import AuditEvent, RefreshToken, ServerSetting, User
 
 ROLES = ("specialist", "supervisor", "admin")
 ACCESS_LIFETIME = timedelta(minutes=15)
+RECHECK = timedelta(seconds=1)  # how stale a request's view of its user may be, at most
 REFRESH_LIFETIME = timedelta(days=14)
 _ALGORITHM = "HS256"
 _hasher = PasswordHasher()
@@ -118,6 +122,7 @@ def _change_user(engine: Engine, name: str, values: dict[str, object], actor: st
                            .values(revoked=True))
         if actor is not None:
             _audit(connection, actor, action, name, detail)
+    _user_changes[0] += 1
 
 
 def set_disabled(engine: Engine, name: str, disabled: bool, actor: str | None = None) -> None:
@@ -185,6 +190,9 @@ class Authenticator:
         self._engine = engine
         self._key = key or signing_key(engine)
         self._access_lifetime, self._refresh_lifetime = access_lifetime, refresh_lifetime
+        # name -> (when read, _user_changes then, the row): one entry per user who signed in
+        # (tokens name only real users: they are signed with the server's key).
+        self._recent_users: dict[str, tuple[float, int, Row[Any] | None]] = {}
 
     def sign_in(self, name: str, password: str) -> TokenPair:
         with self._engine.connect() as connection:
@@ -221,6 +229,7 @@ class Authenticator:
                                    .values(revoked=True))
                 connection.execute(update(User).where(User.name == row.user_name)
                                    .values(token_version=User.token_version + 1))
+        _user_changes[0] += 1
         raise AuthError("this sign-in has expired; sign in again")
 
     def sign_out(self, refresh_token: str) -> None:
@@ -239,12 +248,27 @@ class Authenticator:
             raise AuthError("not a valid access token") from None
         if claims.get("typ") != "access" or claims["role"] not in ROLES:
             raise AuthError("not a valid access token")
-        with self._engine.connect() as connection:
-            user = connection.execute(_CURRENT_USER, {"name": claims["sub"]}).first()
+        user = self._current_user(claims["sub"])
         if user is None or user.disabled or user.token_version != claims["ver"] \
                 or user.role != claims["role"]:
             raise AuthError("this sign-in was revoked; sign in again")
         return Principal(claims["sub"], claims["role"])
+
+    def _current_user(self, name: str) -> Row[Any] | None:
+        """The user's role, state and token version, read at most ``RECHECK`` ago.
+
+        Read on every request, this doubled the database round trips of the busiest calls. A
+        change made through this process forgets what was read at once; one made through
+        another instance (or the command line) is seen here within ``RECHECK``.
+        """
+        now, changes = time.monotonic(), _user_changes[0]
+        known = self._recent_users.get(name)
+        if known is not None and known[1] == changes and now - known[0] < RECHECK.total_seconds():
+            return known[2]
+        with self._engine.connect() as connection:
+            user = connection.execute(_CURRENT_USER, {"name": name}).first()
+        self._recent_users[name] = (now, changes, user)
+        return user
 
     def _issue(self, connection: Connection, name: str, role: str, version: int,
                family: str) -> TokenPair:
@@ -262,6 +286,9 @@ class Authenticator:
 
 _CURRENT_USER = select(User.role, User.disabled, User.token_version).where(
     User.name == bindparam("name"))
+# Raised by every change to a user made in this process: what any ``Authenticator`` here read
+# before is then read again.
+_user_changes = [0]
 
 
 @cache
