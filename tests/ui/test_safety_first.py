@@ -247,3 +247,16 @@ def test_a_tip_at_night_is_taken_live_and_turns_urgent_from_its_answers(
     keyboard.press(Qt.Key.Key_S, CTRL)
     case = saved_case(window)
     assert case["taken_as_message"] is False and case["urgency"] == "urgent"
+
+
+def test_enter_on_missing_answers_goes_back_to_the_safety_questions(
+        qtbot: QtBot, window: MainWindow) -> None:
+    keyboard = start(qtbot, window, "2")  # a tip, nothing answered
+    shown = when_dialog_shows(qtbot, lambda box: QTest.keyClick(box, Qt.Key.Key_Return))
+    keyboard.press(Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: bool(shown))
+    text, default = shown[0]
+    assert default == "&Go to the first one" and "Safe to talk" in text
+    page = window.call_page
+    assert page.is_open() and page.form.current_tab_id() == "safety"
+    assert saved_case(window)["status"] == "open"

@@ -451,6 +451,7 @@ def test_a_hang_up_key_pressed_by_mistake_becomes_the_call(desk: CallDesk) -> No
     assert (case["request_type"], case["call_type"], case["status"], case["urgency"]) == (
         "crisis", "crisis", "open", "urgent")
     assert case["due_at"] is not None
+    assert case["summary"] == ""  # no longer logged as "Hang-up"
     assert [note["text"] for note in case["notes"]] == [
         "Contact type changed from Hang-up to Crisis call"]
     assert json.loads(desk.store.get_state(OPEN_CALL_KEY))["case_id"] == call.case_id
@@ -463,3 +464,9 @@ def test_a_correction_never_lowers_urgency(desk: CallDesk) -> None:
     assert case["request_type"] == "ta-non-urgent" and case["urgency"] == "urgent"
     assert desk.retype(call.case_id, "wrong-number") is None
     assert stored(desk, call)["status"] == "closed"
+
+
+def test_a_no_data_contact_corrected_to_another_is_logged_as_that_one(desk: CallDesk) -> None:
+    logged = desk.start("hang-up")
+    assert desk.retype(logged.case_id, "wrong-number") is None
+    assert stored(desk, logged)["summary"] == "Wrong number"

@@ -195,8 +195,11 @@ class CallDesk:
         # A closed no-data contact that was really a call is open again.
         reopened = OPEN if case["status"] == CLOSED else case["status"]
         status = CLOSED if kind.no_data else reopened
+        summary = case.get("summary") or ""
+        if summary == old_label:  # the words a no-data contact is logged with, not a person's
+            summary = kind.label if kind.no_data else str(call.answers.get(SUMMARY_FIELD) or "")
         self.store.edit(case_id, request_type=kind.id, call_type=kind.call_type,
-                        urgency=urgency, status=status,
+                        urgency=urgency, status=status, summary=summary,
                         due_at=None if kind.no_data else due.due_at.isoformat(),
                         taken_as_message=due.taken_as_message and not kind.no_data)
         self.store.add_note(case_id, RETYPE_NOTE.format(old=old_label, new=kind.label))

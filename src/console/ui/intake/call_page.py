@@ -341,8 +341,9 @@ class CallPage(QWidget):
                                else "&Finish anyway", QMessageBox.ButtonRole.AcceptRole)
         back = box.addButton("&Go back and do them" if steps else "&Go to the first one",
                              QMessageBox.ButtonRole.RejectRole)
-        # With a mandated step undone, Enter takes the safe choice: back to the checklist.
-        box.setDefaultButton(back if steps else finish)
+        # Enter takes the safe choice: back to what is missing (the safety questions among
+        # it); finishing anyway is a deliberate click or Alt+F.
+        box.setDefaultButton(back)
         box.setEscapeButton(back)
         box.exec()
         finishing = box.clickedButton() is finish
