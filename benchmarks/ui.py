@@ -202,7 +202,7 @@ def first_field_focused(window: MainWindow) -> bool:
 
 
 def finish_call(window: MainWindow) -> None:
-    window.call_page.finish(confirm=lambda _missing: True)
+    window.call_page.finish(confirm=lambda _missing, _steps: True)
     settle(window)
     wait_until(lambda: window.pages.currentWidget() is window.triage)
 
