@@ -19,40 +19,10 @@ from console.security.files import private_umask
 from console.server.cli import add_server_commands
 from console.sync.cli import add_sync_command
 from console.tasks import Cancelled
+from console.terminal import TerminalProgress
 
 if TYPE_CHECKING:  # the directory and the app load only for the subcommands that use them
-    from tqdm import tqdm
-
     from console.directory.search import SearchQuery, SearchResult
-
-
-class TerminalProgress:
-    """A progress bar per stage on standard error, for long imports and exports."""
-
-    def __init__(self) -> None:
-        self._bar: tqdm | None = None
-        self._stage = ""
-
-    def progress(self, stage: str, done: int, total: int) -> None:
-        from tqdm import tqdm
-
-        if stage != self._stage:
-            self.close()
-            self._stage = stage
-            self._bar = tqdm(total=total, desc=stage, unit=" records", file=sys.stderr,
-                             leave=False, disable=None)
-        if self._bar is not None:
-            self._bar.total = total
-            self._bar.n = done
-            self._bar.refresh()
-
-    def cancelled(self) -> bool:
-        return False
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
 
 
 # Exit status of an import that stored what it could but skipped or left out something.

@@ -137,9 +137,9 @@ def _user_change(args: argparse.Namespace, change: Callable[[Engine], None], don
 def _cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from console.cli import TerminalProgress
     from console.server.directory import import_directory
     from console.server.snapshot import build
+    from console.terminal import TerminalProgress
 
     engine = server_engine(_database_url(args))
     progress = TerminalProgress()
@@ -156,8 +156,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
-    from console.cli import TerminalProgress
     from console.server.snapshot import build
+    from console.terminal import TerminalProgress
 
     progress = TerminalProgress()
     try:

@@ -21,10 +21,10 @@ def _password(user: str) -> str:
 def _cmd_sync(args: argparse.Namespace) -> int:
     from console.app import sign_in
     from console.cases.store import CaseStore
-    from console.cli import TerminalProgress
     from console.security.people import PeopleRegistry, SignInRefused
     from console.sync.api import ServerApi
     from console.sync.client import SyncClient
+    from console.terminal import TerminalProgress
 
     server_url = args.server or settings.read_preference(SERVER_PREFERENCE)
     if not server_url:
