@@ -17,14 +17,9 @@ from sqlalchemy import Engine
 from console.server.auth import create_user
 from console.server.throttle import SignInThrottle, TryLater
 from tests.live_server import PASSWORD
-from tests.security.server_harness import server_process
-from tests.server import conftest as server_tests
+from tests.security.server.server_harness import server_process
 
 # The server tests' fixtures: each test runs on SQLite and on PostgreSQL.
-cheap_password_hashing = server_tests.cheap_password_hashing
-client = server_tests.client
-database_url = server_tests.database_url
-engine = server_tests.engine
 
 MB = 1024 * 1024
 

@@ -22,12 +22,6 @@ from console.security.credentials import CredentialStore
 from console.server.app import create_app
 from console.sync.api import InsecureServer, ServerApi, ServerUnreachable
 from tests.live_server import PASSWORD, free_port, live_server
-from tests.server import conftest as server_tests
-
-cheap_password_hashing = server_tests.cheap_password_hashing
-client = server_tests.client
-database_url = server_tests.database_url
-engine = server_tests.engine
 
 
 @pytest.mark.parametrize("url", ["http://hotline.example.org", "http://10.1.2.3:8750",

@@ -27,15 +27,8 @@ from console.server.db import write_transaction
 from console.server.directory import resend_all_confidential, store_batch
 from console.tasks import QuietState
 from tests.live_server import PASSWORD, LiveServer, live_server
-from tests.server import conftest as server_tests
 from tests.server.conftest import workstation
 from tests.unit.builder import DirectoryBuilder
-
-cheap_password_hashing = server_tests.cheap_password_hashing
-client = server_tests.client
-database_url = server_tests.database_url
-engine = server_tests.engine
-headers = server_tests.headers
 
 Headers = dict[str, dict[str, str]]
 STREET = "4417 Hidden Harbor Rd"

@@ -12,14 +12,7 @@ from sqlalchemy import Engine, select
 
 from console.cases.changes import NEXT_SHIFT, new_change, new_id, utc_now
 from console.server.models import AuditEvent
-from tests.server import conftest as server_tests
 from tests.server.conftest import case_create
-
-cheap_password_hashing = server_tests.cheap_password_hashing
-client = server_tests.client
-database_url = server_tests.database_url
-engine = server_tests.engine
-headers = server_tests.headers
 
 Headers = dict[str, dict[str, str]]
 

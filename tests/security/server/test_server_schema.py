@@ -17,7 +17,7 @@ from console.server import auth, snapshot
 from console.server.directory import store_batch
 from console.tasks import QuietState
 from tests.live_server import PASSWORD, live_server
-from tests.security.test_server_confidential import shelter_directory
+from tests.security.server.test_server_confidential import shelter_directory
 from tests.server.conftest import TEST_HASHER
 
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,"

@@ -18,13 +18,10 @@ from console.cases.changes import new_change, new_id, utc_now
 from console.server import app as server_app
 from console.server import cases
 from tests.live_server import PASSWORD, live_server
-from tests.security.server_harness import server_process
-from tests.server import conftest as server_tests
+from tests.security.server.server_harness import server_process
 from tests.server.conftest import case_create, workstation
 
 # The server tests' fixtures: each test runs on SQLite and on PostgreSQL.
-cheap_password_hashing = server_tests.cheap_password_hashing
-database_url = server_tests.database_url
 
 MB = 1024 * 1024
 

@@ -13,14 +13,7 @@ from sqlalchemy import Engine
 from console.cases.changes import NEXT_SHIFT, new_change, new_id, utc_now
 from console.server.auth import create_user, set_disabled
 from tests.live_server import PASSWORD
-from tests.server import conftest as server_tests
 from tests.server.conftest import bearer, case_create, note_change, sign_in
-
-cheap_password_hashing = server_tests.cheap_password_hashing
-client = server_tests.client
-database_url = server_tests.database_url
-engine = server_tests.engine
-headers = server_tests.headers
 
 Headers = dict[str, dict[str, str]]
 

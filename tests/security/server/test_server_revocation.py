@@ -19,15 +19,9 @@ from console.server import auth
 from console.server.auth import create_user
 from console.server.models import AuditEvent, RefreshToken, User
 from tests.live_server import PASSWORD
-from tests.server import conftest as server_tests
 from tests.server.conftest import bearer, sign_in
 
 # The server tests' fixtures: each test runs on SQLite and on PostgreSQL.
-cheap_password_hashing = server_tests.cheap_password_hashing
-client = server_tests.client
-database_url = server_tests.database_url
-engine = server_tests.engine
-headers = server_tests.headers
 
 Headers = dict[str, dict[str, str]]
 
