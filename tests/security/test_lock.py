@@ -26,7 +26,7 @@ from console.security.credentials import CredentialStore
 from console.security.people import Policy
 from console.ui.launch import Session, application
 from console.ui.main_window import MainWindow
-from tests.ui.console import show_console
+from tests.ui.console import open_console, show_console
 from tests.ui.keyboard import Keyboard
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -37,11 +37,8 @@ TYPED = "Zephyrine says the van is blue"
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    window = show_console(qtbot, clock=lambda: TUESDAY_MORNING)
-    qtbot.addWidget(window)
-    window.triage.setFocus()
-    yield window
-    window.tasks.wait_idle()
+    with open_console(qtbot, clock=lambda: TUESDAY_MORNING) as window:
+        yield window
 
 
 def take_call(qtbot: QtBot, window: MainWindow) -> Keyboard:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from pytestqt.qtbot import QtBot
@@ -27,3 +28,15 @@ def show_console(qtbot: QtBot, sync: bool = False, clock: Callable[[], datetime]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)  # shortcuts reach the active window only
     return window
+
+
+@contextmanager
+def open_console(qtbot: QtBot, clock: Callable[[], datetime] | None = None,
+                 user: str | None = None) -> Iterator[MainWindow]:
+    """``show_console`` owned by the test, with the triage keys taking the focus; its
+    background work is waited for when the test is done."""
+    window = show_console(qtbot, clock=clock, user=user)
+    qtbot.addWidget(window)
+    window.triage.setFocus()
+    yield window
+    window.tasks.wait_idle()

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.ui.main_window import MainWindow
-from tests.ui.console import show_console
+from tests.ui.console import open_console
 from tests.ui.keyboard import Keyboard
 
 EASTERN = ZoneInfo("America/New_York")
@@ -22,11 +22,8 @@ TUESDAY_MORNING = datetime(2026, 11, 24, 10, 15, tzinfo=EASTERN).astimezone(UTC)
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    window = show_console(qtbot, clock=lambda: TUESDAY_MORNING)
-    qtbot.addWidget(window)
-    window.triage.setFocus()
-    yield window
-    window.tasks.wait_idle()
+    with open_console(qtbot, clock=lambda: TUESDAY_MORNING) as window:
+        yield window
 
 
 def saved_case(window: MainWindow) -> dict:

@@ -11,17 +11,14 @@ from PySide6.QtWidgets import QTabBar
 from pytestqt.qtbot import QtBot
 
 from console.ui.main_window import MainWindow
-from tests.ui.console import show_console
+from tests.ui.console import open_console
 from tests.ui.keyboard import Keyboard
 
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    window = show_console(qtbot, clock=lambda: datetime.now(UTC))
-    qtbot.addWidget(window)
-    window.triage.setFocus()
-    yield window
-    window.tasks.wait_idle()
+    with open_console(qtbot, clock=lambda: datetime.now(UTC)) as window:
+        yield window
 
 
 def test_a_closed_case_is_found_under_all_cases(qtbot: QtBot, window: MainWindow) -> None:

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from console.printing.packet import shift_packet
 from console.ui.main_window import MainWindow
-from tests.ui.console import show_console
+from tests.ui.console import open_console
 from tests.ui.keyboard import Keyboard
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
@@ -22,11 +22,8 @@ CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    window = show_console(qtbot, clock=lambda: datetime.now(UTC), user="demo.supervisor")
-    qtbot.addWidget(window)
-    window.triage.setFocus()
-    yield window
-    window.tasks.wait_idle()
+    with open_console(qtbot, clock=lambda: datetime.now(UTC), user="demo.supervisor") as window:
+        yield window
 
 
 def list_texts(qtbot: QtBot, window: MainWindow) -> list[str]:

@@ -20,7 +20,7 @@ from console.directory.store import import_path
 from console.models.database import open_directory
 from console.tasks import QuietState
 from console.ui.main_window import MainWindow
-from tests.ui.console import show_console
+from tests.ui.console import open_console
 from tests.ui.keyboard import Keyboard
 
 EASTERN = ZoneInfo("America/New_York")
@@ -34,11 +34,8 @@ ALL_STEPS = ("Explain limits of confidentiality",
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    window = show_console(qtbot, clock=lambda: SATURDAY_NIGHT)
-    qtbot.addWidget(window)
-    window.triage.setFocus()
-    yield window
-    window.tasks.wait_idle()
+    with open_console(qtbot, clock=lambda: SATURDAY_NIGHT) as window:
+        yield window
 
 
 def start(qtbot: QtBot, window: MainWindow, key: str) -> Keyboard:

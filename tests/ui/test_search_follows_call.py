@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from console.ui.main_window import MainWindow
-from tests.ui.console import show_console
+from tests.ui.console import open_console
 from tests.ui.keyboard import Keyboard
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
@@ -19,11 +19,8 @@ CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 
 @pytest.fixture
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    window = show_console(qtbot, clock=lambda: datetime.now(UTC))
-    qtbot.addWidget(window)
-    window.triage.setFocus()
-    yield window
-    window.tasks.wait_idle()
+    with open_console(qtbot, clock=lambda: datetime.now(UTC)) as window:
+        yield window
 
 
 def start(qtbot: QtBot, window: MainWindow, key: str) -> Keyboard:
