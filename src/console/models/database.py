@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -12,6 +13,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic runs every env.py and migration through one module-wide context, so two threads
+# migrating at once (the sync thread opening a store while the window opens another) would run
+# one tree's migrations on the other's connection. Migrations in this process take turns.
+_MIGRATING = threading.Lock()
 _REVISION_LINE = re.compile(r"""^(down_revision|revision)\s*=\s*(?:["']([^"']+)["']|None)""",
                             re.MULTILINE)
 
@@ -167,7 +172,7 @@ def upgrade(engine: Engine, tree: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS / tree))
-    with engine.begin() as connection:
+    with _MIGRATING, engine.begin() as connection:
         _begin_sqlite(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
