@@ -5,6 +5,7 @@ exactly its own source, and nothing empties the directory by accident."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,15 @@ from sqlalchemy import Engine
 
 from console.cli import main
 from console.directory.batch import REFERENCES, ImportFailed
-from console.server.directory import changes_after, import_directory
+from console.directory.formats import read_directory
+from console.server.directory import changes_after, import_directory, store_batch
+from console.tasks import QuietState
 from tests.conftest import REPO
 
 DATA = REPO / "tests" / "data"
 MESSY_211 = DATA / "messy211"
 OHANA = DATA / "ohana"
+DEMO = REPO / "resources" / "demo" / "directory.json"
 
 
 def live(engine: Engine) -> dict[tuple[str, str], dict[str, Any]]:
@@ -116,3 +120,17 @@ def test_the_source_defaults_to_the_file_name(engine: Engine, tmp_path: Path) ->
     shutil.copytree(OHANA, copy)
     import_directory(engine, copy)
     assert service_names(engine).count("Food Pantry") == 2
+
+
+def test_records_stored_before_sources_are_taken_over_without_duplicates(
+        engine: Engine, tmp_path: Path) -> None:
+    # As an earlier server stored the demo: ids not scoped by any source.
+    store_batch(engine, read_directory(DEMO, QuietState()), QuietState())
+    before = live(engine)
+    import_directory(engine, DEMO)
+    after = live(engine)
+    assert Counter(kind for kind, _ in after) == Counter(kind for kind, _ in before)
+    assert {key for key in after if key[0] == "service"} == \
+        {key for key in before if key[0] == "service"}
+    assert dangling(after) == []
+    assert "0 records new or changed, 0 removed" in import_directory(engine, DEMO).notes

@@ -337,18 +337,19 @@ def _delete_source(connection: Connection, source: str) -> None:
     connection.exec_driver_sql("DELETE FROM directory_record_source WHERE source = ?", (source,))
 
 
-def source_listing(cleaned: dict[str, dict[str, Row]], source: str) -> list[tuple[str, str, str]]:
-    """(kind, id, source) of the records that list ``cleaned`` under ``source``: its records of
-    ``ROOT_KINDS``, but never the hotline's own taxonomy, which belongs to every source."""
+def listed_records(cleaned: dict[str, dict[str, Row]]) -> list[tuple[str, str]]:
+    """(kind, id) of the records of ``cleaned`` that its source lists: those of ``ROOT_KINDS``,
+    but never the hotline's own taxonomy, which belongs to every source."""
     hotline_ids = vocabulary().term_ids
-    return [(table, record_id, source) for table in ROOT_KINDS
+    return [(table, record_id) for table in ROOT_KINDS
             for record_id in cleaned.get(table, ()) if record_id not in hotline_ids]
 
 
 def _record_sources(connection: Connection, cleaned: dict[str, dict[str, Row]],
                     source: str) -> None:
     execute_many(connection, "INSERT OR REPLACE INTO directory_record_source (kind, id, source) "
-                 "VALUES (?, ?, ?)", source_listing(cleaned, source))
+                 "VALUES (?, ?, ?)",
+                 [(kind, record_id, source) for kind, record_id in listed_records(cleaned)])
 
 
 def _affected_services(connection: Connection, cleaned: dict[str, dict[str, Row]]) -> set[str]:

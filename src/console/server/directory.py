@@ -29,8 +29,8 @@ from console.directory.loader import (
     DETAILS_OF,
     ROOT_KINDS,
     clean_batch,
+    listed_records,
     refuse_unusable,
-    source_listing,
     source_name,
 )
 from console.server.db import take_seqs, write_transaction
@@ -116,9 +116,12 @@ class _Plan:
 
 
 def _plan(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, str], str],
-          replaced: set[tuple[str, str]] | None = None) -> _Plan:
+          replaced: set[tuple[str, str]] | None = None,
+          adopted: set[tuple[str, str]] | None = None) -> _Plan:
     """What writing ``cleaned`` changes. ``replaced``: the stored records the batch replaces
-    (what it no longer holds is removed); None to add and update only."""
+    (what it no longer holds is removed); None to add and update only. ``adopted``: records of
+    no source that the batch's source takes over; what hung off them goes unless re-sent, since
+    the source gives its own rows new ids."""
     upserts = [(table, rid, encoded) for table, rows in cleaned.items()
                for rid, row in rows.items()
                if stored.get((table, rid)) != (encoded := _encode(row))]
@@ -127,17 +130,25 @@ def _plan(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, str], str]
         deletes = [key for key in replaced if key not in kept]
     else:
         deletes = _stale_children(cleaned, stored, kept)
+    if adopted:
+        deletes = list(dict.fromkeys([*deletes, *(key for key in _source_records(stored, adopted)
+                                                  if key not in kept)]))
     return _Plan(upserts, deletes)
+
+
+def _described(table: str, row: Row) -> list[tuple[Any, Any]]:
+    """The record an attribute or a metadata row describes, as (kind, id); the row names it."""
+    if table == "attribute":
+        return [(row.get("link_entity"), row.get("link_id"))]
+    if table == "metadata":
+        return [(row.get("resource_type"), row.get("resource_id"))]
+    return []
 
 
 def _owners(table: str, row: Row) -> list[tuple[Any, Any]]:
     """The records ``row`` hangs off, as (kind, id)."""
-    owners = [(target, row.get(column)) for column, target in REFERENCES[table].items()]
-    if table == "attribute":
-        owners.append((row.get("link_entity"), row.get("link_id")))
-    elif table == "metadata":
-        owners.append((row.get("resource_type"), row.get("resource_id")))
-    return owners
+    return [(target, row.get(column)) for column, target in REFERENCES[table].items()] \
+        + _described(table, row)
 
 
 def _stale_children(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, str], str],
@@ -153,8 +164,8 @@ def _stale_children(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, 
         if (table, rid) in kept or table not in _DETAIL_COLUMNS:
             continue
         row = orjson.loads(data)
-        owners = ([_owners(table, row)[-1]] if table in ("attribute", "metadata") else
-                  [(parent, row.get(column)) for column, parent in _DETAIL_COLUMNS[table]])
+        owners = _described(table, row) + [(parent, row.get(column))
+                                           for column, parent in _DETAIL_COLUMNS[table]]
         if any(owner in parents for owner in owners):
             stale.append((table, rid))
     return stale
@@ -198,6 +209,15 @@ def _listed(connection: Connection, source: str) -> set[tuple[str, str]]:
         .where(DirectoryRecordSource.source == source)).all())
 
 
+def _unlisted(connection: Connection, cleaned: dict[str, dict[str, Row]],
+              stored: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
+    """The stored records of ``cleaned`` that no source lists (stored before imports had
+    sources, or added by an administrator), except the hotline's own taxonomy."""
+    listed = set(connection.execute(
+        select(DirectoryRecordSource.kind, DirectoryRecordSource.id)).all())
+    return {key for key in listed_records(cleaned) if key in stored and key not in listed}
+
+
 def _other_sources_ids(connection: Connection, source: str) -> Callable[[str], set[str]]:
     """The ids of a kind that sources other than ``source`` listed: never to be reused by it."""
     return lambda kind: set(connection.scalars(
@@ -210,8 +230,8 @@ def _record_sources(connection: Connection, cleaned: dict[str, dict[str, Row]], 
     if replace:
         connection.execute(DirectoryRecordSource.__table__.delete().where(
             DirectoryRecordSource.source == source))
-    rows = [{"kind": kind, "id": rid, "source": name}
-            for kind, rid, name in source_listing(cleaned, source)]
+    rows = [{"kind": kind, "id": rid, "source": source}
+            for kind, rid in listed_records(cleaned)]
     statement = _upsert_statement(connection, DirectoryRecordSource, ("source",))
     for offset in range(0, len(rows), WRITE_CHUNK):
         connection.execute(statement, rows[offset:offset + WRITE_CHUNK])
@@ -328,7 +348,8 @@ def store_batch(engine: Engine, batch: DirectoryBatch, state: TaskState,
         cleaned = clean_batch(batch, _live_ids(connection, without=replaced or set()), state,
                               scope=source, taken=None if source is None
                               else _other_sources_ids(connection, source))
-        plan = _plan(cleaned, stored, replaced)
+        adopted = None if source is None else _unlisted(connection, cleaned, stored)
+        plan = _plan(cleaned, stored, replaced, adopted)
         _write(connection, plan, state)
         if source is not None:
             _record_sources(connection, cleaned, source, replace)
