@@ -19,7 +19,7 @@ from console.security.files import private_umask
 from console.server.cli import add_server_commands
 from console.sync.cli import add_sync_command
 from console.tasks import Cancelled
-from console.terminal import TerminalProgress
+from console.terminal import TerminalProgress, add_import_source_options
 
 if TYPE_CHECKING:  # the directory and the app load only for the subcommands that use them
     from console.directory.search import SearchQuery, SearchResult
@@ -259,11 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer = actions.add_parser(
         "import", help="import HSDS 3.0 JSON/NDJSON, an HSDS 3.0 CSV package or HSDS 1.1 CSV")
     importer.add_argument("path", help="file, folder or .zip")
-    importer.add_argument("--replace", action="store_true",
-                          help="make this the whole of its source: records of the source that "
-                               "the file no longer holds are removed (default: add and update)")
-    importer.add_argument("--source", help="name of the source, which keeps its records apart "
-                                           "from other sources' (default: the file's name)")
+    add_import_source_options(importer)
     importer.add_argument("--strict", action="store_true",
                           help="import nothing if any record or field would be skipped")
     importer.set_defaults(handler=_cmd_import)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import TYPE_CHECKING
 
@@ -36,3 +37,13 @@ class TerminalProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def add_import_source_options(parser: argparse.ArgumentParser) -> None:
+    """``--replace`` and ``--source``, which a workstation's and the server's directory imports
+    both take and mean the same by."""
+    parser.add_argument("--replace", action="store_true",
+                        help="make this the whole of its source: records of the source that "
+                             "the file no longer holds are removed (default: add and update)")
+    parser.add_argument("--source", help="name of the source, which keeps its records apart "
+                                         "from other sources' (default: the file's name)")

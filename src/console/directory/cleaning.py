@@ -55,6 +55,7 @@ def clean_values(raw: Row, columns: tuple[str, ...], known: set[str]) -> Row:
 
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_SPACE = re.compile(r"\s")
 _HOST = re.compile(r"(?:[^\W_][\w-]*\.)+[^\W\d_]{2,}(?::\d+)?(?:[/?#]\S*)?")
 
 
@@ -64,7 +65,7 @@ def absolute_uri(value: str) -> str | None:
     Exports often leave the scheme out; HSDS 3.0 requires absolute URIs.
     """
     text = value.strip()
-    if _SCHEME.match(text) and not any(ch.isspace() for ch in text):
+    if _SCHEME.match(text) and _SPACE.search(text) is None:
         return text if "." in text or text.startswith(("mailto:", "tel:")) else None
     if _HOST.fullmatch(text):
         end = next((i for i, ch in enumerate(text) if ch in "/?#"), len(text))

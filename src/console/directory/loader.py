@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Container, Iterable
 from datetime import UTC, datetime
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -262,7 +263,7 @@ def _with_hotline_taxonomy(batch: DirectoryBatch) -> dict[str, list[Row]]:
 # The rows that are part of a record as its source describes it: re-importing the record
 # replaces them. A record's own services, locations and the links between them are records of
 # their own and are never removed by importing a part of a source.
-_DETAILS_OF: dict[str, tuple[tuple[str, str], ...]] = {
+DETAILS_OF: dict[str, tuple[tuple[str, str], ...]] = {
     "organization": (("phone", "organization_id"), ("contact", "organization_id"),
                      ("funding", "organization_id"),
                      ("organization_identifier", "organization_id")),
@@ -289,8 +290,8 @@ def _delete_stale_children(connection: Connection, cleaned: dict[str, dict[str, 
     connection.exec_driver_sql("DELETE FROM import_parent")
     execute_many(
         connection, "INSERT OR IGNORE INTO import_parent VALUES (?, ?)",
-        [(table, record_id) for table in _DETAILS_OF for record_id in cleaned.get(table, {})])
-    for parent, details in _DETAILS_OF.items():
+        [(table, record_id) for table in DETAILS_OF for record_id in cleaned.get(table, {})])
+    for parent, details in DETAILS_OF.items():
         for table, column in details:
             connection.exec_driver_sql(
                 f"DELETE FROM {table} WHERE {column} IN "
@@ -336,13 +337,19 @@ def _delete_source(connection: Connection, source: str) -> None:
     connection.exec_driver_sql("DELETE FROM directory_record_source WHERE source = ?", (source,))
 
 
+def listed_records(cleaned: dict[str, dict[str, Row]]) -> list[tuple[str, str]]:
+    """(kind, id) of the records of ``cleaned`` that its source lists: those of ``ROOT_KINDS``,
+    but never the hotline's own taxonomy, which belongs to every source."""
+    hotline_ids = vocabulary().term_ids
+    return [(table, record_id) for table in ROOT_KINDS
+            for record_id in cleaned.get(table, ()) if record_id not in hotline_ids]
+
+
 def _record_sources(connection: Connection, cleaned: dict[str, dict[str, Row]],
                     source: str) -> None:
-    hotline_ids = vocabulary().term_ids
     execute_many(connection, "INSERT OR REPLACE INTO directory_record_source (kind, id, source) "
                  "VALUES (?, ?, ?)",
-                 [(table, record_id, source) for table in ROOT_KINDS
-                  for record_id in cleaned.get(table, ()) if record_id not in hotline_ids])
+                 [(kind, record_id, source) for kind, record_id in listed_records(cleaned)])
 
 
 def _affected_services(connection: Connection, cleaned: dict[str, dict[str, Row]]) -> set[str]:
@@ -393,6 +400,22 @@ def import_batch(engine: Engine, batch: DirectoryBatch, state: TaskState | None 
                                f"({error.orig}); nothing was changed.") from error
 
 
+def source_name(path: Path, source: str | None) -> str:
+    """The name an import of ``path`` goes by: ``source`` if given, else the file's name."""
+    return (source or path.name).strip() or path.name
+
+
+def refuse_unusable(batch: DirectoryBatch, replace: bool, name: str = "The source") -> None:
+    """ImportFailed, before anything is touched, for a batch that could only empty a directory:
+    one with no records at all, or one with no services meant to replace a source."""
+    if not any(batch.tables.values()):
+        raise ImportFailed(f"{name} holds no directory records: nothing was imported and the "
+                           "directory was left as it was.")
+    if replace and not batch.count("service"):
+        raise ImportFailed(f"{name} holds no services, so it cannot replace anything: nothing "
+                           "was imported and the directory was left as it was.")
+
+
 def clean_batch(batch: DirectoryBatch, stored_ids: Callable[[str], Container[str]],
                 state: TaskState, scope: str | None = None,
                 taken: Callable[[str], Container[str]] | None = None) -> dict[str, dict[str, Row]]:
@@ -423,9 +446,8 @@ def clean_batch(batch: DirectoryBatch, stored_ids: Callable[[str], Container[str
 def _import(engine: Engine, batch: DirectoryBatch, state: TaskState, replace: bool,
             source: str | None, strict: bool, drop_sources: tuple[str, ...]) -> ImportReport:
     report = batch.report
-    if replace and not batch.count("service"):
-        raise ImportFailed("The source holds no services, so it cannot replace anything: "
-                           "nothing was imported and the directory was left as it was.")
+    if replace:
+        refuse_unusable(batch, replace)
     with engine.begin() as connection:
         if replace:
             if source is None:

@@ -7,10 +7,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from console import settings
-from console.directory.batch import ImportFailed, ImportReport
+from console.directory.batch import ImportReport
 from console.directory.formats import read_directory
 from console.directory.index import get_meta
-from console.directory.loader import import_batch
+from console.directory.loader import import_batch, refuse_unusable, source_name
 from console.models.database import open_directory
 from console.tasks import QuietState, TaskState
 
@@ -40,11 +40,9 @@ def import_path(engine: Engine, path: Path, state: TaskState, replace: bool = Fa
     demo directory is removed by the first real import, so demo records never mix with a
     hotline's own.
     """
-    source = (source or path.name).strip() or path.name
+    source = source_name(path, source)
     batch = read_directory(path, state)
-    if not any(batch.tables.values()):
-        raise ImportFailed(f"{path.name} holds no directory records: nothing was imported and "
-                           "the directory was left as it was.")
+    refuse_unusable(batch, replace, path.name)
     with engine.connect() as connection:
         demo_present = source != DEMO_SOURCE and connection.exec_driver_sql(
             "SELECT 1 FROM directory_record_source WHERE source = ? LIMIT 1",

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from console.server.auth import ROLES
 from console.server.config import ServerConfig, load_config
 from console.server.db import DATABASE_URL_ENV, DOCS_ENV, default_database_url, server_engine
+from console.terminal import add_import_source_options
 
 
 def _database_url(args: argparse.Namespace) -> str | None:
@@ -144,7 +145,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     engine = server_engine(_database_url(args))
     progress = TerminalProgress()
     try:
-        report = import_directory(engine, Path(args.path), progress, replace=args.replace)
+        report = import_directory(engine, Path(args.path), progress, replace=args.replace,
+                                  source=args.source)
         if not args.no_snapshot:
             info = build(engine, progress)
             report.note(f"snapshot for first syncs: {info.size / 1e6:,.1f} MB")
@@ -243,8 +245,7 @@ def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: 
     importer = actions.add_parser("import-directory", parents=[database],
                                   help="import an HSDS export into the server's directory")
     importer.add_argument("path")
-    importer.add_argument("--replace", action="store_true",
-                          help="make this the whole directory (others are removed)")
+    add_import_source_options(importer)
     importer.add_argument("--no-snapshot", action="store_true",
                           help="skip rebuilding the first-sync snapshot afterwards")
     importer.set_defaults(handler=_cmd_import)

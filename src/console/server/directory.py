@@ -25,12 +25,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from console.directory.batch import COLUMNS, REFERENCES, DirectoryBatch, ImportReport, Row
 from console.directory.confidential import ConfidentialPlaces, flag_term_id, flagged_address
 from console.directory.formats import read_directory
-from console.directory.loader import clean_batch
+from console.directory.loader import (
+    DETAILS_OF,
+    ROOT_KINDS,
+    clean_batch,
+    listed_records,
+    refuse_unusable,
+    source_name,
+)
 from console.server.db import take_seqs, write_transaction
-from console.server.models import DirectoryRecord
+from console.server.models import DirectoryRecord, DirectoryRecordSource
 from console.tasks import QuietState, TaskState
 
-PARENT_TABLES = ("organization", "service", "location", "service_at_location", "contact", "phone")
+TAXONOMY_TABLES = ("taxonomy", "taxonomy_term")
 WRITE_CHUNK = 5_000
 
 
@@ -42,11 +49,12 @@ def _encode(row: Row) -> str:
     return orjson.dumps(row, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _live_ids(connection: Connection) -> Callable[[str], set[str]]:
+def _live_ids(connection: Connection, without: set[tuple[str, str]]
+              ) -> Callable[[str], set[str]]:
     def ids(kind: str) -> set[str]:
         query = select(DirectoryRecord.id).where(DirectoryRecord.kind == kind,
                                                  DirectoryRecord.deleted.is_(False))
-        return set(connection.execute(query).scalars())
+        return {rid for rid in connection.execute(query).scalars() if (kind, rid) not in without}
     return ids
 
 
@@ -108,45 +116,135 @@ class _Plan:
 
 
 def _plan(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, str], str],
-          replace: bool) -> _Plan:
+          replaced: set[tuple[str, str]] | None = None,
+          adopted: set[tuple[str, str]] | None = None) -> _Plan:
+    """What writing ``cleaned`` changes. ``replaced``: the stored records the batch replaces
+    (what it no longer holds is removed); None to add and update only. ``adopted``: records of
+    no source that the batch's source takes over; what hung off them goes unless re-sent, since
+    the source gives its own rows new ids."""
     upserts = [(table, rid, encoded) for table, rows in cleaned.items()
                for rid, row in rows.items()
                if stored.get((table, rid)) != (encoded := _encode(row))]
     kept = {(table, rid) for table, rows in cleaned.items() for rid in rows}
-    if replace:
-        deletes = [key for key in stored if key not in kept]
+    if replaced is not None:
+        deletes = [key for key in replaced if key not in kept]
     else:
         deletes = _stale_children(cleaned, stored, kept)
+    if adopted:
+        deletes = list(dict.fromkeys([*deletes, *(key for key in _source_records(stored, adopted)
+                                                  if key not in kept)]))
     return _Plan(upserts, deletes)
+
+
+def _described(table: str, row: Row) -> list[tuple[Any, Any]]:
+    """The record an attribute or a metadata row describes, as (kind, id); the row names it."""
+    if table == "attribute":
+        return [(row.get("link_entity"), row.get("link_id"))]
+    if table == "metadata":
+        return [(row.get("resource_type"), row.get("resource_id"))]
+    return []
+
+
+def _owners(table: str, row: Row) -> list[tuple[Any, Any]]:
+    """The records ``row`` hangs off, as (kind, id)."""
+    return [(target, row.get(column)) for column, target in REFERENCES[table].items()] \
+        + _described(table, row)
 
 
 def _stale_children(cleaned: dict[str, dict[str, Row]], stored: dict[tuple[str, str], str],
                     kept: set[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Stored rows hanging off a re-sent record that the new version no longer has."""
-    parents = {(table, rid) for table in PARENT_TABLES for rid in cleaned.get(table, {})
+    """Stored details of a re-sent record that the new version no longer has (as on a
+    workstation, ``DETAILS_OF``: never a record's own services or locations)."""
+    parents = {(table, rid) for table in DETAILS_OF for rid in cleaned.get(table, {})
                if (table, rid) in stored}
     if not parents:
         return []
     stale = []
     for (table, rid), data in stored.items():
-        if (table, rid) in kept or table in ("taxonomy", "taxonomy_term"):
+        if (table, rid) in kept or table not in _DETAIL_COLUMNS:
             continue
         row = orjson.loads(data)
-        owners = [(target, row.get(column)) for column, target in REFERENCES[table].items()]
-        if table == "attribute":
-            owners.append((row.get("link_entity"), row.get("link_id")))
+        owners = _described(table, row) + [(parent, row.get(column))
+                                           for column, parent in _DETAIL_COLUMNS[table]]
         if any(owner in parents for owner in owners):
             stale.append((table, rid))
     return stale
 
 
-def _upsert_statement(connection: Connection) -> Any:
+def _detail_columns() -> dict[str, list[tuple[str, str]]]:
+    """For each kind of detail, its columns that tie it to what it is a detail of, and their
+    kinds (attributes and metadata say theirs in the row)."""
+    columns: dict[str, list[tuple[str, str]]] = {"attribute": [], "metadata": []}
+    for parent, details in DETAILS_OF.items():
+        for table, column in details:
+            columns.setdefault(table, []).append((column, parent))
+    return columns
+
+
+_DETAIL_COLUMNS = _detail_columns()
+
+
+def _source_records(stored: dict[tuple[str, str], str],
+                    listed: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The stored records of one source: those it lists, and every record that hangs off them
+    (as the workstation removes a source: a link to a taxonomy term does not tie a row to it,
+    since terms are shared)."""
+    found = {key for key in listed if key in stored}
+    rows_of: dict[str, list[tuple[str, str]]] = {table: [] for table in COLUMNS}
+    for (table, rid), data in stored.items():
+        if table not in ROOT_KINDS:
+            rows_of[table].append((rid, data))
+    for table in COLUMNS:  # dependency order: a row's owners are settled before it is checked
+        for rid, data in rows_of[table]:
+            if any(owner in found for owner in _owners(table, orjson.loads(data))
+                   if owner[0] not in TAXONOMY_TABLES):
+                found.add((table, rid))
+    return found
+
+
+def _listed(connection: Connection, source: str) -> set[tuple[str, str]]:
+    """The records ``source`` listed at its earlier imports."""
+    return set(connection.execute(
+        select(DirectoryRecordSource.kind, DirectoryRecordSource.id)
+        .where(DirectoryRecordSource.source == source)).all())
+
+
+def _unlisted(connection: Connection, cleaned: dict[str, dict[str, Row]],
+              stored: dict[tuple[str, str], str]) -> set[tuple[str, str]]:
+    """The stored records of ``cleaned`` that no source lists (stored before imports had
+    sources, or added by an administrator), except the hotline's own taxonomy."""
+    listed = set(connection.execute(
+        select(DirectoryRecordSource.kind, DirectoryRecordSource.id)).all())
+    return {key for key in listed_records(cleaned) if key in stored and key not in listed}
+
+
+def _other_sources_ids(connection: Connection, source: str) -> Callable[[str], set[str]]:
+    """The ids of a kind that sources other than ``source`` listed: never to be reused by it."""
+    return lambda kind: set(connection.scalars(
+        select(DirectoryRecordSource.id).where(DirectoryRecordSource.kind == kind,
+                                               DirectoryRecordSource.source != source)))
+
+
+def _record_sources(connection: Connection, cleaned: dict[str, dict[str, Row]], source: str,
+                    replace: bool) -> None:
+    if replace:
+        connection.execute(DirectoryRecordSource.__table__.delete().where(
+            DirectoryRecordSource.source == source))
+    rows = [{"kind": kind, "id": rid, "source": source}
+            for kind, rid in listed_records(cleaned)]
+    statement = _upsert_statement(connection, DirectoryRecordSource, ("source",))
+    for offset in range(0, len(rows), WRITE_CHUNK):
+        connection.execute(statement, rows[offset:offset + WRITE_CHUNK])
+
+
+def _upsert_statement(connection: Connection, model: Any, updated: tuple[str, ...]) -> Any:
+    """An insert into ``model``'s table that updates the ``updated`` columns of a row already
+    there (same kind and id)."""
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(DirectoryRecord)
+    statement = dialect.insert(model)
     return statement.on_conflict_do_update(
         index_elements=["kind", "id"],
-        set_={"seq": statement.excluded.seq, "deleted": statement.excluded.deleted,
-              "data": statement.excluded.data})
+        set_={column: statement.excluded[column] for column in updated})
 
 
 def _resend_flagged_places(connection: Connection, plan: _Plan) -> None:
@@ -213,7 +311,7 @@ def _write(connection: Connection, plan: _Plan, state: TaskState,
     start = first + len(records)
     records += [{"kind": k, "id": i, "seq": start + n, "deleted": True, "data": None}
                 for n, (k, i) in enumerate(plan.deletes)]
-    statement = _upsert_statement(connection)
+    statement = _upsert_statement(connection, DirectoryRecord, ("seq", "deleted", "data"))
     for offset in range(0, len(records), WRITE_CHUNK):
         connection.execute(statement, records[offset:offset + WRITE_CHUNK])
         state.progress("writing records", min(offset + WRITE_CHUNK, total), total)
@@ -221,23 +319,43 @@ def _write(connection: Connection, plan: _Plan, state: TaskState,
 
 
 def import_directory(engine: Engine, path: Path, state: TaskState | None = None,
-                     replace: bool = False) -> ImportReport:
-    """Import an HSDS export into the server's directory; every change lands in the feed."""
+                     replace: bool = False, source: str | None = None) -> ImportReport:
+    """Import an HSDS export into the server's directory; every change lands in the feed.
+
+    As on a workstation, the import has a ``source`` (default: the file's name) that scopes its
+    ids, adds and updates by default, and with ``replace`` becomes the whole of that source.
+    """
     state = state or QuietState()
+    source = source_name(path, source)
     batch = read_directory(path, state)
-    return store_batch(engine, batch, state, replace)
+    refuse_unusable(batch, replace, path.name)
+    return store_batch(engine, batch, state, replace, source)
 
 
 def store_batch(engine: Engine, batch: DirectoryBatch, state: TaskState,
-                replace: bool = False) -> ImportReport:
+                replace: bool = False, source: str | None = None) -> ImportReport:
+    """Store ``batch`` under ``source`` (see ``import_directory``); without a source, ids are
+    not scoped and ``replace`` replaces the whole directory."""
+    if replace:
+        refuse_unusable(batch, replace)
     with write_transaction(engine) as connection:
-        cleaned = clean_batch(batch, _live_ids(connection), state)
         stored = _live_records(connection)
-        plan = _plan(cleaned, stored, replace)
+        replaced = None
+        if replace:
+            replaced = set(stored) if source is None \
+                else _source_records(stored, _listed(connection, source))
+        # References are checked against the directory as it will be: without what is replaced.
+        cleaned = clean_batch(batch, _live_ids(connection, without=replaced or set()), state,
+                              scope=source, taken=None if source is None
+                              else _other_sources_ids(connection, source))
+        adopted = None if source is None else _unlisted(connection, cleaned, stored)
+        plan = _plan(cleaned, stored, replaced, adopted)
         _write(connection, plan, state)
+        if source is not None:
+            _record_sources(connection, cleaned, source, replace)
     report = batch.report
     for table, rows in cleaned.items():
-        if rows and table not in ("taxonomy", "taxonomy_term"):
+        if rows and table not in TAXONOMY_TABLES:
             report.imported[table] += len(rows)
     report.note(f"{len(plan.upserts):,} records new or changed, {len(plan.deletes):,} removed")
     return report
@@ -266,7 +384,7 @@ def save_record(engine: Engine, kind: str, data: dict[str, Any],
             reasons = [reason for (_, reason) in batch.report.skipped]
             raise RecordProblem(f"{kind} not stored: {'; '.join(reasons) or 'unusable record'}")
         stored_rows = _stored_versions(connection, cleaned)
-        _write(connection, _plan(cleaned, stored_rows, replace=False), QuietState())
+        _write(connection, _plan(cleaned, stored_rows), QuietState())
         return next(iter(cleaned[kind].values()))
 
 
@@ -311,11 +429,7 @@ def _dependents(connection: Connection, roots: set[tuple[str, str]]) -> set[tupl
                     DirectoryRecord.deleted.is_(False),
                     DirectoryRecord.data.like(f"%{rid}%")))
             for child_kind, child_id, data in candidates:
-                row = orjson.loads(data)
-                owners = {(target, row.get(column))
-                          for column, target in REFERENCES[child_kind].items()}
-                if child_kind == "attribute":
-                    owners.add((row.get("link_entity"), row.get("link_id")))
+                owners = set(_owners(child_kind, orjson.loads(data)))
                 if owners & frontier and (child_kind, child_id) not in found:
                     next_frontier.add((child_kind, child_id))
         found |= next_frontier

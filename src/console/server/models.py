@@ -71,6 +71,19 @@ class DirectoryRecord(ServerBase):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[str | None] = mapped_column(Text)
 
+class DirectoryRecordSource(ServerBase):
+    """Which import source listed a record, so that importing a source never touches another's
+    records and ``--replace`` replaces that source only.
+
+    Only the records every other row hangs off are listed (``ROOT_KINDS``). Records stored
+    before imports had sources, and those administrators add, belong to no source.
+    """
+
+    __tablename__ = "directory_record_source"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(Text, index=True)
+
 class DirectorySnapshot(ServerBase):
     """A ready-made workstation directory file (compressed), for a fast first sync."""
 
