@@ -23,8 +23,9 @@ from console.cases.listing import CaseList
 from console.cases.store import CaseStore
 from console.models.database import open_case_store
 from console.protocol import Protocol
-from console.ui.cases.case_detail import CaseDetail, due_choices
 from console.ui.cases.case_list import CASE_ID_ROLE, CaseListPanel
+from console.ui.cases.detail.panel import CaseDetail
+from console.ui.cases.detail.tasks import due_choices
 from console.ui.cases.handoff_dialog import HandoffDialog
 from console.ui.cases.services import CaseServices
 from console.ui.taskman import TaskManager

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
-from console.ui.cases.case_detail import CaseDetail
 from console.ui.cases.case_list import CaseListPanel
+from console.ui.cases.detail.panel import CaseDetail
 from console.ui.cases.services import CaseServices
 from console.ui.taskman import TaskManager
 

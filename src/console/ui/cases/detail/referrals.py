@@ -1,0 +1,89 @@
+"""The case's referrals and their outcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.cases.changes import (
+    Case,
+    case_vocabulary,
+)
+from console.ui.cases.detail.parts import button, chosen_id, fill, row, table
+from console.ui.cases.detail.words import CaseWords
+from console.ui.labels import buddy, describe
+
+
+class ReferralsSection(QWidget):
+    """The case's referrals and how each turned out; the selected one's outcome can be set."""
+
+    sig_outcome = Signal(str, str, str)
+    """(referral id, outcome, note) to record."""
+
+    def __init__(self, words: CaseWords, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._words = words
+        self._referrals: dict[str, dict[str, Any]] = {}
+        self.table = table(("Service", "Referred", "Outcome"), "Referrals",
+                           "The services the caller was referred to", stretch=2)
+        self.outcome = QComboBox()
+        self.outcome.addItem("Choose an outcome…", None)
+        for outcome in case_vocabulary().referral_outcomes:
+            self.outcome.addItem(outcome.capitalize(), outcome)
+        describe(self.outcome, "Referral outcome", "How the selected referral turned out")
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Optional: what the caller or the service said")
+        describe(self.note, "Outcome note", "A short note about the outcome")
+        self.record = button("Recor&d outcome", "Record outcome",
+                             "Save the outcome of the selected referral")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        outcome_label = buddy("Outco&me of the selected referral:", self.outcome)
+        layout.addLayout(row(outcome_label, self.outcome, buddy("N&ote:", self.note), self.note,
+                             self.record, stretch=self.note))
+        self.table.itemSelectionChanged.connect(self._show_selected)
+        self.outcome.currentIndexChanged.connect(self._enable)
+        self.record.clicked.connect(self._record)
+
+    def show_case(self, case: Case) -> None:
+        words = self._words
+        referrals = case.get("referrals") or []
+        self._referrals = {referral["id"]: referral for referral in referrals}
+        fill(self.table, [(referral["id"], (
+            referral["service_name"],
+            f"{words.when(referral['given_at'])} by {words.who(referral['given_by'])}",
+            self._outcome_text(referral))) for referral in referrals])
+        self._show_selected()
+
+    def _outcome_text(self, referral: dict[str, Any]) -> str:
+        if not referral.get("outcome"):
+            return "Not recorded yet"
+        note = f" — {referral['outcome_note']}" if referral.get("outcome_note") else ""
+        words = self._words
+        return (f"{referral['outcome'].capitalize()}{note} ({words.who(referral['outcome_by'])}, "
+                f"{words.when(referral['outcome_at'])})")
+
+    def _show_selected(self) -> None:
+        referral = self._referrals.get(chosen_id(self.table) or "")
+        self.outcome.setCurrentIndex(max(self.outcome.findData(
+            referral.get("outcome") if referral else None), 0))
+        self.note.setText(referral.get("outcome_note", "") if referral else "")
+        for widget in (self.outcome, self.note):
+            widget.setEnabled(referral is not None)
+        self._enable()
+
+    def _enable(self) -> None:
+        self.record.setEnabled(chosen_id(self.table) is not None
+                               and self.outcome.currentData() is not None)
+
+    def _record(self) -> None:
+        referral_id, outcome = chosen_id(self.table), self.outcome.currentData()
+        if referral_id is not None and outcome is not None:
+            self.sig_outcome.emit(referral_id, outcome, self.note.text().strip())
