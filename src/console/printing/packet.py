@@ -20,7 +20,6 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, parse_time
-from console.cases.index import owed_at
 from console.cases.listing import (
     CaseList,
     CaseQuery,
@@ -29,10 +28,11 @@ from console.cases.listing import (
     most_urgent_first,
 )
 from console.cases.report import DIMENSIONS, Counts, ShiftPlan, ShiftSummary, shift_summary
+from console.cases.story import is_overdue, owed_at
 from console.printing.base import PageSetup, data_table, para, render, styles, texts
 from console.printing.casefile import (
-    CaseWords,
     column_widths,
+    paper_words,
     time_words,
 )
 from console.protocol import Protocol, load_protocol
@@ -79,7 +79,7 @@ class _Packet:
         self.sheet: StyleSheet1 = styles()
         self.zone = summary.generated_at.tzinfo or UTC
         self.zone_name = zone_abbreviation(summary.generated_at)
-        self.term = CaseWords(protocol, self.words).term
+        self.term = paper_words(protocol, self.words).term
         self.notes: dict[str, str] = {}  # case id -> its newest handoff note
 
     def say(self, text_key: str, **values: object) -> str:
@@ -118,15 +118,16 @@ class _Packet:
 
     def due_text(self, row: CaseRow) -> str:
         """The earliest time something is owed on the case; past ones say overdue."""
-        return self._when(owed_at(row.status, row.due_at, row.next_task_due))
+        return self._when(owed_at(row.status, row.due_at, row.next_task_due),
+                          is_overdue(row.status, row.due_at, row.next_task_due, self.now))
 
-    def _when(self, iso: str | None) -> str:
-        """A time owed, brief; one already past says overdue."""
+    def _when(self, iso: str | None, overdue: bool) -> str:
+        """A time owed, brief; saying so when it is overdue."""
         moment = parse_time(iso)
         if moment is None:
             return NOT_SET
         shown = time_words(moment, self.zone, self.words, brief=True)
-        return self.say("packet.overdue", time=shown) if moment < self.now else shown
+        return self.say("packet.overdue", time=shown) if overdue else shown
 
     def columns(self, *names: str) -> list[str]:
         """Column titles; times in the cells are brief, so the due column names the zone."""
@@ -188,7 +189,9 @@ class _Packet:
             parts.append(para(self.words["packet.none"], self.sheet["Small"]))
         else:
             header = self.columns("case", "step", "due", "specialist")
-            cells = [[step.number or step.case_id, step.text, self._when(step.due_at),
+            # A step's task is owed by its own due time: the case's rule with the task alone.
+            cells = [[step.number or step.case_id, step.text,
+                      self._when(step.due_at, is_overdue(None, None, step.due_at, self.now)),
                       step.assigned_to or NOT_SET] for step in steps]
             parts.append(data_table(header, cells, self.sheet, column_widths(MANDATED_COLUMNS)))
         return self._section(self.words["packet.mandated"], parts)

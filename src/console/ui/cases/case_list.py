@@ -43,8 +43,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import NEXT_SHIFT, case_vocabulary
-from console.cases.index import CLOSED, is_overdue, owed_at
 from console.cases.listing import CaseQuery, CaseRow
+from console.cases.story import CLOSED, is_overdue, owed_at
 from console.ui.cases.services import NOT_SET, CaseServices
 from console.ui.labels import buddy, describe
 from console.ui.taskman import TaskManager

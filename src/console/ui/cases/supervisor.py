@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.cases.changes import NEXT_SHIFT, PENDING, Case, parse_time
+from console.cases.changes import NEXT_SHIFT, Case, parse_time
 from console.cases.listing import CaseQuery, CaseRow
 from console.cases.report import (
     DIMENSIONS,
@@ -55,6 +55,7 @@ from console.cases.report import (
     shift_summary,
     write_csv,
 )
+from console.cases.story import waiting_handoffs
 from console.protocol.calendar import clock_text
 from console.ui.cases.case_list import due_of, row_overdue
 from console.ui.cases.services import HOTLINE_LOCALE, NOT_SET, CaseServices, answer_text
@@ -105,12 +106,11 @@ class SupervisorBoard:
 def _waiting_handoff(row: CaseRow, case: Case | None) -> WaitingHandoff:
     """The newest handoff of the case still waiting for its receiver (the listing knows only
     the receiver; the sender and the time are on the case itself)."""
-    waiting = [handoff for handoff in (case or {}).get("handoffs") or []
-               if handoff.get("state", PENDING) == PENDING
-               and handoff.get("acknowledged_at") is None]
-    newest = waiting[-1] if waiting else {}
-    return WaitingHandoff(row.id, row.number, newest.get("from_user"), row.pending_handoff_to,
-                          newest.get("created_at"), newest.get("note") or "")
+    waiting = waiting_handoffs(case or {})
+    newest = waiting[-1] if waiting else None
+    return WaitingHandoff(row.id, row.number, newest and newest.from_user,
+                          row.pending_handoff_to, newest and newest.created_at,
+                          newest.note if newest else "")
 
 
 def _overdue_by_specialist(services: CaseServices, specialists: Iterable[str | None],

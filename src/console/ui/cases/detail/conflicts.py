@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.cases.words import CaseWords
 from console.ui.cases.detail.parts import button, row
-from console.ui.cases.detail.words import CaseWords
 
 
 class ConflictsBox(QFrame):
@@ -43,10 +43,9 @@ class ConflictsBox(QFrame):
     def _conflict_row(self, conflict: dict[str, Any]) -> QWidget:
         words, name = self._words, conflict["field"]
         field = words.field_name(name)
-        text = QLabel(f"{field}: your change met someone else's.\n"
-                      f"Kept (theirs reached the server first): "
-                      f"“{words.value(name, conflict['server_value'])}”\n"
-                      f"Yours: “{words.value(name, conflict['client_value'])}”")
+        text = QLabel(words.say("case.conflict", field=field,
+                                theirs=words.value(name, conflict["server_value"]),
+                                mine=words.value(name, conflict["client_value"])))
         text.setObjectName("missing")
         text.setTextFormat(Qt.TextFormat.PlainText)
         text.setWordWrap(True)

@@ -13,12 +13,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import (
-    NEXT_SHIFT,
-    PENDING,
     Case,
 )
+from console.cases.story import handoffs, waiting_for
+from console.cases.words import CaseWords
 from console.ui.cases.detail.parts import button, row
-from console.ui.cases.detail.words import CaseWords
 from console.ui.labels import buddy, describe
 
 
@@ -67,19 +66,17 @@ class HandoffBanner(QFrame):
         self.cancel.clicked.connect(lambda: self._show_reason(False))
 
     def show_case(self, case: Case) -> None:
-        handoffs = case.get("handoffs") or []
+        told = handoffs(case)
         self._show_reason(False)
-        if not handoffs:
+        if not told:
             self.hide()
             return
-        user = self._words.services.user
-        waiting = next((h for h in reversed(handoffs) if h.get("state", PENDING) == PENDING
-                        and h["to_user"] in (user, NEXT_SHIFT)
-                        and case.get("assigned_to") == h["to_user"]), None)
-        shown = waiting or handoffs[-1]
-        self._handoff_id = shown["id"]
-        self.text.setText(self._words.handoff(case, shown))
-        for_me = waiting is not None and waiting["to_user"] == user
+        user = self._words.viewer
+        waiting = waiting_for(case, user) if user else None
+        shown = waiting or told[-1]
+        self._handoff_id = shown.id
+        self.text.setText(self._words.handoff(shown))
+        for_me = waiting is not None and waiting.to_user == user
         self.accept.setVisible(for_me)
         self.give_back.setVisible(for_me)
         self.take.setVisible(waiting is not None and not for_me)

@@ -17,12 +17,10 @@ from PySide6.QtWidgets import (
 from console.cases.changes import (
     Case,
     case_vocabulary,
-    parse_time,
 )
-from console.cases.index import is_overdue
+from console.cases.words import CaseWords
 from console.protocol.calendar import URGENT
 from console.ui.cases.detail.parts import button
-from console.ui.cases.detail.words import CaseWords
 from console.ui.cases.services import NOT_SET
 from console.ui.labels import buddy, describe
 
@@ -76,8 +74,7 @@ class CaseHeader(QFrame):
 
     def show_case(self, case: Case, now: datetime) -> None:
         words = self._words
-        kind = words.services.request_label(case.get("request_type"), case.get("call_type"))
-        self.title.setText(f"Case {case.get('number') or NOT_SET}")
+        self.title.setText(words.say("casefile.title", number=case.get("number") or NOT_SET))
         urgent = case.get("urgency") == URGENT
         self.urgency.setText("URGENT" if urgent else (case.get("urgency") or "No urgency")
                              .capitalize())
@@ -85,16 +82,4 @@ class CaseHeader(QFrame):
         self.urgency.style().unpolish(self.urgency)  # re-read the style sheet for the property
         self.urgency.style().polish(self.urgency)
         self.status.setCurrentIndex(max(self.status.findData(case.get("status")), 0))
-        self.facts.setText(" · ".join((
-            kind,
-            f"Assigned to {words.who(case.get('assigned_to'))}",
-            self._due_text(case, now),
-            f"Opened {words.when(case.get('created_at'))} by {words.who(case.get('created_by'))}",
-        )))
-
-    def _due_text(self, case: Case, now: datetime) -> str:
-        due = parse_time(case.get("due_at"))
-        if due is None:
-            return "No due time"
-        overdue = is_overdue(case.get("status"), case["due_at"], None, now)
-        return f"{'OVERDUE — was due' if overdue else 'Due'} {self._words.when(case['due_at'])}"
+        self.facts.setText(" · ".join(words.facts(case, now)))

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 from console.cases.changes import (
     Case,
 )
+from console.cases.words import CaseWords
 from console.ui.cases.detail.parts import browser, button, row
-from console.ui.cases.detail.words import CaseWords, sentence
 from console.ui.labels import buddy, describe
 
 NOTE_LINES = 3
@@ -51,11 +51,11 @@ class NotesSection(QWidget):
         words = self._words
         notes = sorted(case.get("notes") or [], key=lambda n: n["created_at"], reverse=True)
         if not notes:
-            self.notes.setHtml("<p>No notes yet.</p>")
+            self.notes.setHtml(f"<p>{html.escape(words.say('case.notes.none'))}</p>")
             return
         self.notes.setHtml("".join(
-            f"<p><b>{html.escape(sentence(words.who(note['author'])))}, "
-            f"{html.escape(words.when(note['created_at']))}</b><br>"
+            "<p><b>" + html.escape(words.say("case.note.by", who=words.who(note["author"]),
+                                             when=words.when(note["created_at"]))) + "</b><br>"
             f"{html.escape(note['text']).replace(chr(10), '<br>')}</p>" for note in notes))
 
     def _save(self) -> None:

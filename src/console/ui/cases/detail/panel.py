@@ -34,10 +34,10 @@ from console.ui.cases.detail.conflicts import ConflictsBox
 from console.ui.cases.detail.handoff_banner import HandoffBanner
 from console.ui.cases.detail.header import CaseHeader
 from console.ui.cases.detail.notes import NotesSection
+from console.ui.cases.detail.pages import overview_html, screen_words, timeline_html
 from console.ui.cases.detail.parts import browser, column
 from console.ui.cases.detail.referrals import ReferralsSection
 from console.ui.cases.detail.tasks import TasksSection
-from console.ui.cases.detail.words import CaseWords, overview_html, timeline_html
 from console.ui.cases.handoff_dialog import HandoffDialog
 from console.ui.cases.services import CaseServices
 from console.ui.labels import describe
@@ -69,7 +69,7 @@ class CaseDetail(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._services, self._tasks = services, tasks
-        self._words = CaseWords(services)
+        self._words = screen_words(services)
         self._case: Case | None = None
         self._case_id: str | None = None
         self._handoff_dialog: HandoffDialog | None = None
@@ -132,7 +132,7 @@ class CaseDetail(QWidget):
         self.overview = browser("Case answers", "The summary and the intake answers")
         self.timeline = browser("Timeline", "Everything that happened to the case, by time")
         self.referrals = ReferralsSection(words)
-        self.follow_up = TasksSection(words)
+        self.follow_up = TasksSection(words, self._services)
         self.notes = NotesSection(words)
         self.tabs = QTabWidget()
         for page, title in ((self.overview, "&Overview"), (self.timeline, "T&imeline"),

@@ -16,8 +16,8 @@ from console.cases.changes import (
     Case,
     case_vocabulary,
 )
+from console.cases.words import CaseWords
 from console.ui.cases.detail.parts import button, chosen_id, fill, row, table
-from console.ui.cases.detail.words import CaseWords
 from console.ui.labels import buddy, describe
 
 
@@ -58,17 +58,10 @@ class ReferralsSection(QWidget):
         self._referrals = {referral["id"]: referral for referral in referrals}
         fill(self.table, [(referral["id"], (
             referral["service_name"],
-            f"{words.when(referral['given_at'])} by {words.who(referral['given_by'])}",
-            self._outcome_text(referral))) for referral in referrals])
+            words.say("casefile.created_by", when=words.when(referral["given_at"]),
+                      who=words.who(referral["given_by"])),
+            words.outcome(referral))) for referral in referrals])
         self._show_selected()
-
-    def _outcome_text(self, referral: dict[str, Any]) -> str:
-        if not referral.get("outcome"):
-            return "Not recorded yet"
-        note = f" — {referral['outcome_note']}" if referral.get("outcome_note") else ""
-        words = self._words
-        return (f"{referral['outcome'].capitalize()}{note} ({words.who(referral['outcome_by'])}, "
-                f"{words.when(referral['outcome_at'])})")
 
     def _show_selected(self) -> None:
         referral = self._referrals.get(chosen_id(self.table) or "")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -19,11 +18,12 @@ from PySide6.QtWidgets import (
 from console.cases.changes import (
     Case,
     case_vocabulary,
-    parse_time,
 )
+from console.cases.story import tasks
+from console.cases.words import CaseWords
 from console.protocol.calendar import NON_URGENT, ServiceChart, clock_text
 from console.ui.cases.detail.parts import button, chosen_id, fill, row, table
-from console.ui.cases.detail.words import CaseWords
+from console.ui.cases.services import CaseServices
 from console.ui.labels import buddy, describe
 
 CUSTOM_DUE = "custom"
@@ -50,9 +50,10 @@ class TasksSection(QWidget):
     sig_problem = Signal(str)
     """Something the person must fix before the task can be added."""
 
-    def __init__(self, words: CaseWords, parent: QWidget | None = None) -> None:
+    def __init__(self, words: CaseWords, services: CaseServices,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._words = words
+        self._words, self._services = words, services
         self._open_ids: set[str] = set()
         self.table = table(("Task", "Due", "Done"), "Follow-up tasks",
                            "The case's follow-up tasks", stretch=0)
@@ -82,22 +83,15 @@ class TasksSection(QWidget):
         self.add.clicked.connect(self._add)
 
     def show_case(self, case: Case, now: datetime) -> None:
-        tasks = case.get("tasks") or []
-        self._open_ids = {task["id"] for task in tasks if not task.get("done_at")}
-        fill(self.table, [(task["id"], (task["text"], self._words.when(task.get("due_at")),
-                                        self._done_text(task, now))) for task in tasks])
+        words, told = self._words, tasks(case)
+        self._open_ids = {task.id for task in told if not task.done}
+        fill(self.table, [(task.id, (task.text, words.when(task.due_at),
+                                     words.task_state(task, now))) for task in told])
         self._offer_due_times(now)
         self._enable()
 
-    def _done_text(self, task: dict[str, Any], now: datetime) -> str:
-        if task.get("done_at"):
-            words = self._words
-            return f"Done by {words.who(task.get('done_by'))}, {words.when(task['done_at'])}"
-        due = parse_time(task.get("due_at"))
-        return "OVERDUE — not done" if due is not None and due < now else "Not done yet"
-
     def _offer_due_times(self, now: datetime) -> None:
-        chart = self._words.services.protocol.service_chart
+        chart = self._services.protocol.service_chart
         chosen = self.due.currentIndex()
         self.due.clear()
         for label, due_at in due_choices(chart, now):
@@ -125,7 +119,7 @@ class TasksSection(QWidget):
         chosen = self.due.currentData()
         if chosen != CUSTOM_DUE:
             return chosen
-        chart = self._words.services.protocol.service_chart
+        chart = self._services.protocol.service_chart
         local = self.custom.dateTime().toPython().replace(tzinfo=chart.zone)
         if local <= now:
             raise ValueError(f"{clock_text(local)} has already passed; choose a later time.")
@@ -136,7 +130,7 @@ class TasksSection(QWidget):
         if not text:
             return
         try:
-            due_at = self.due_at(self._words.services.clock())
+            due_at = self.due_at(self._services.clock())
         except ValueError as problem:
             self.sig_problem.emit(str(problem))
             return
