@@ -19,6 +19,7 @@ from console.cases.changes import NEXT_SHIFT, parse_time
 from console.protocol import Protocol
 from console.protocol.calendar import clock_text
 from console.protocol.engine import answer_in_words
+from console.ui.cases.events import CaseEvents
 
 if TYPE_CHECKING:  # the panels reach the listing through this object only
     from console.cases.listing import CaseList
@@ -51,6 +52,8 @@ class CaseServices:
     record_audit: Callable[[str, str | None, str], None] = _no_audit
     # What "now" is for due and overdue times; tests and drills set the hour.
     clock: Callable[[], datetime] = field(default=_utc_now)
+    # Where every change to cases is announced, and every panel showing cases listens.
+    events: CaseEvents = field(default_factory=CaseEvents)
 
     @property
     def is_supervisor(self) -> bool:

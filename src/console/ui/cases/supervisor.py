@@ -60,7 +60,7 @@ from console.protocol.calendar import clock_text
 from console.ui.cases.case_list import due_of, row_overdue
 from console.ui.cases.services import HOTLINE_LOCALE, NOT_SET, CaseServices, answer_text
 from console.ui.labels import describe
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 SUMMARY_KEY = "supervisor-summary"
 REFRESH_EVERY_MS = 60_000
@@ -299,6 +299,7 @@ class SupervisorPanel(QWidget):
         self._every_minute.timeout.connect(self.refresh)
         self._build()
         self._connect()
+        services.events.sig_cases_changed.connect(self._cases_changed)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -307,7 +308,7 @@ class SupervisorPanel(QWidget):
         """Read the figures again (they are also read when shown and every minute)."""
         services, now = self._services, self._services.clock()
         self._tasks.run_latest(SUMMARY_KEY, lambda: read_board(services, now),
-                               self._show_board, self._read_failed, lane="background")
+                               self._show_board, self._read_failed, lane=Lane.BACKGROUND)
 
     def board(self) -> SupervisorBoard | None:
         """The figures on screen (None until first read)."""
@@ -327,7 +328,7 @@ class SupervisorPanel(QWidget):
             return write_csv(board.summary, target)
 
         self._tasks.run(export, lambda lines: self._exported(target, lines),
-                        lambda error: self._export_failed(target, error), lane="background")
+                        lambda error: self._export_failed(target, error), lane=Lane.BACKGROUND)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -465,6 +466,12 @@ class SupervisorPanel(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._every_minute.stop()
+
+    @Slot(object)
+    def _cases_changed(self, _case_ids: frozenset[str]) -> None:
+        # Hidden, it is read again when next shown (``showEvent``), not for every change.
+        if self.isVisible():
+            self.refresh()
 
     # -- showing ----------------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ class CasesTab(QSplitter):
         self.setStretchFactor(0, 2)
         self.setStretchFactor(1, 3)
         self.list.sig_open_case.connect(self.open_case)
-        self.detail.sig_changed.connect(lambda _case_id: self.list.refresh())
         self.detail.sig_shown.connect(self.list.keep_in_step_with)
 
     def open_case(self, case_id: str) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -40,7 +39,7 @@ from console.ui.labels import buddy, describe
 from console.ui.printing.pages import PageImage, draw_pages
 from console.ui.printing.preview import PagePreview
 from console.ui.printing.printer import chosen_pages, destination, print_pages, printer_for
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager, while_alive
 
 PREVIEW_DPI = 100  # sharp enough at the width of a laptop screen; about 4 MB a page in memory
 LANGUAGES = (("en", "English"), ("es", "Español"))
@@ -113,22 +112,6 @@ def _reason(error: Exception) -> str:
     if isinstance(error, ValueError):  # the builders' PrintError says what is wrong
         return str(error)
     return f"an unexpected problem ({type(error).__name__}: {error})"
-
-
-def _while_open(method: Callable[..., None]) -> Callable[..., None]:
-    """A widget's ``method`` that holds the widget weakly, for work on a task lane to call back.
-
-    A worker keeps its callbacks until it lets go of them, after they ran. Were that the last
-    reference to the dialog, the dialog would be deleted at whatever the GUI thread happened to
-    be doing, even painting it. Once the dialog is gone there is nothing left to show.
-    """
-    held = weakref.WeakMethod(method)
-
-    def call(*args: object) -> None:
-        bound = held()
-        if bound is not None:
-            bound(*args)
-    return call
 
 
 class PrintDialog(QDialog):
@@ -306,8 +289,8 @@ class PrintDialog(QDialog):
         if not self.preview.page_count():
             self.preview.show_note("Preparing the preview…")
         self._tasks.run_latest(self._preview_key, lambda: _build_and_draw(build, options),
-                               _while_open(self._show_built), _while_open(self._build_failed),
-                               lane="background")
+                               while_alive(self._show_built), while_alive(self._build_failed),
+                               lane=Lane.BACKGROUND)
 
     def _show_built(self, built: _Built) -> None:
         self._built = built
@@ -405,8 +388,8 @@ class PrintDialog(QDialog):
         ``on_printed`` is called even when the dialog was closed while the job ran: what left
         the workstation is always recorded.
         """
-        on_printed, finish, fail = self._on_printed, _while_open(self._finish), \
-            _while_open(self._fail)
+        on_printed, finish, fail = self._on_printed, while_alive(self._finish), \
+            while_alive(self._fail)
 
         def done(said: str) -> None:
             if on_printed is not None:
@@ -414,7 +397,7 @@ class PrintDialog(QDialog):
             finish(action, said)
 
         self._start(doing)
-        self._tasks.run(work, done, lambda error: fail(failure(error)), lane="background")
+        self._tasks.run(work, done, lambda error: fail(failure(error)), lane=Lane.BACKGROUND)
 
     # -- state shown ---------------------------------------------------------------------------
 

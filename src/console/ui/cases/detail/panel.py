@@ -6,7 +6,8 @@ that met) sits above the tabs, so nobody has to look for it. The tabs hold the i
 the case's story by time, its referrals with their outcomes, its follow-up tasks and its notes.
 
 Reads run on the "background" lane and every change on the "writes" lane, in order; after each
-change the case is read again, so the screen shows what the store holds, never a guess.
+change, made here or brought by a sync (``CaseEvents``), the case is read again, so the screen
+shows what the store holds, never a guess.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from console.ui.cases.detail.tasks import TasksSection
 from console.ui.cases.handoff_dialog import HandoffDialog
 from console.ui.cases.services import CaseServices
 from console.ui.labels import describe
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 LOAD_KEY = "case-detail"
 NO_CASE_MESSAGE = "Choose a case from the list to see it here."
@@ -59,9 +60,6 @@ class _Loaded:
 class CaseDetail(QWidget):
     """Shows one case (``show_case``) and makes the changes the person asks for."""
 
-    sig_changed = Signal(str)
-    """A change to the case with this id was stored (lists showing it may be out of date)."""
-
     sig_shown = Signal(str)
     """The case with this id is on screen, freshly read (after opening it or a change)."""
 
@@ -75,6 +73,7 @@ class CaseDetail(QWidget):
         self._handoff_dialog: HandoffDialog | None = None
         self._build()
         self._connect()
+        services.events.sig_cases_changed.connect(self._cases_changed)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -91,7 +90,7 @@ class CaseDetail(QWidget):
                 typed.clear()  # words meant for the case shown before
         self._case_id = case_id
         record = self._services.record_audit
-        self._tasks.run(lambda: record("case.view", case_id, ""), lane="writes",
+        self._tasks.run(lambda: record("case.view", case_id, ""), lane=Lane.WRITES,
                         on_error=lambda error: log.error("could not record a case view",
                                                          exc_info=error))
         self._load()
@@ -208,7 +207,7 @@ class CaseDetail(QWidget):
                                lambda loaded: self._show(case_id, loaded),
                                lambda error: self._show_problem(
                                    f"The case could not be read just now: {error}"),
-                               lane="background")
+                               lane=Lane.BACKGROUND)
 
     def _show(self, case_id: str, loaded: _Loaded) -> None:
         if case_id != self._case_id:
@@ -251,11 +250,15 @@ class CaseDetail(QWidget):
             self._stored(case_id)
 
         self._tasks.run(lambda: change(cases, case_id), stored,
-                        lambda error: self._failed(doing, error), lane="writes")
+                        lambda error: self._failed(doing, error), lane=Lane.WRITES)
 
     def _stored(self, case_id: str) -> None:
-        self.sig_changed.emit(case_id)
-        if case_id == self._case_id:
+        self._services.events.changed({case_id})  # every panel showing it reads it again
+
+    @Slot(object)
+    def _cases_changed(self, case_ids: frozenset[str]) -> None:
+        """A save or a sync changed cases: read the one on screen again if it is among them."""
+        if self._case_id in case_ids:
             self._load()
 
     def _failed(self, doing: str, error: Exception) -> None:
