@@ -7,6 +7,7 @@ screen reader. The window only shows things; the workstation's services decide a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,6 +29,7 @@ from console.sync.client import SyncStatus
 from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import SupervisorPanel
 from console.ui.cases.workspace import CasesTab
+from console.ui.directory_tools import DirectoryTools
 from console.ui.help import HelpActions
 from console.ui.intake.call_page import NOT_SAFE_KEY, CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
@@ -39,6 +41,9 @@ from console.ui.server_dialogs import ServerDialog, SignInDialog
 from console.ui.status import SyncStatusBar
 from console.ui.sync_runner import SyncRunner
 from console.ui.taskman import Lane, TaskManager
+
+if TYPE_CHECKING:
+    from console.directory.batch import ImportReport
 
 TITLE = "Hotline Console"
 
@@ -112,6 +117,13 @@ class MainWindow(QMainWindow):
         self.help = HelpActions(self, tasks, workstation.server_url, lambda: runner.status)
         self.help.sig_support_file_saved.connect(
             lambda path: self.status.showMessage(f"Support file saved: {path}", 10_000))
+        self.directory = DirectoryTools(tasks, self)
+        self.directory.sig_imported.connect(self._directory_imported)
+        self.directory.sig_exported.connect(lambda path, count: self.status.showMessage(
+            f"Exported {count:,} services to {path}.", 10_000))
+        self.directory.sig_stopped.connect(lambda message: self.status.showMessage(message,
+                                                                                 10_000))
+        self.directory.sig_failed.connect(self._show_failure)
         self._build_menus()
         self.triage.sig_chosen.connect(self.start_contact)
         self.triage.sig_retype.connect(self.retype_contact)
@@ -175,6 +187,12 @@ class MainWindow(QMainWindow):
             self._action("supervisor", "S&upervisor view", "F4", self.show_supervisor, "go")
         self._action("sync", "Sync &now", "F5", self.runner.sync_now, "tools")
         self._action("server", "Central &server…", None, self._choose_server, "tools")
+        self._action("import-directory", "&Import a directory…", None,
+                     lambda: self.directory.import_directory(), "tools")
+        self._action("export-json", "&Export the directory as JSON…", None,
+                     lambda: self.directory.export_directory(form="json"), "tools")
+        self._action("export-csv", "Export the directory as a &CSV package…", None,
+                     lambda: self.directory.export_directory(form="csv"), "tools")
         self._action("support", "Save a &support file…", None, self.help.ask_support_file,
                      "help")
         self._action("about", "&About Hotline Console", None, self.help.show_about, "help")
@@ -321,6 +339,11 @@ class MainWindow(QMainWindow):
         self.tasks.run(self.workstation.cases.counts, self.runner.show_pending)
         self.runner.soon()
         self.case_services.events.changed(case_ids)
+
+    def _directory_imported(self, report: ImportReport) -> None:
+        self.tasks.run(self.workstation.lookup.reopen, lane=Lane.SEARCH)  # search the new one
+        self.status.showMessage(f"Directory imported: {report.imported['service']:,} services.",
+                                10_000)
 
     def _show_sync(self, status: SyncStatus) -> None:
         self.status.show_status(status, self.workstation.user,
