@@ -37,6 +37,7 @@ from console.printing.casefile import (
 )
 from console.protocol import Protocol, load_protocol
 from console.protocol.calendar import URGENT, us_states, zone_abbreviation
+from console.tasks import QuietState, TaskState, check_cancelled
 
 # More rows than this per specialist is no longer a handoff but a backlog; the case list has it.
 ROW_LIMIT = 300
@@ -265,34 +266,40 @@ class _Packet:
             return dict(us_states()).get(value, value)
         return self.term(value)
 
-    def build(self) -> list[Flowable]:
+    def build(self, state: TaskState) -> list[Flowable]:
         holders = self.holders()
         queue = replace(self.holder(NEXT_SHIFT), name=self.words["packet.queue"])
         story = [*self.header(), *self.mandated(), *self.overview(holders, queue)]
-        for holder in holders:
+        for done, holder in enumerate(holders):
+            state.progress("each specialist's cases", done, len(holders))
+            check_cancelled(state)
             story += self.holder_section(holder)
+        state.progress("each specialist's cases", len(holders), len(holders))
         story += self.queue_section(queue)
         story += self.counts()
         return story
 
 
 def packet_flowables(case_engine: Engine, now: datetime | None = None,
-                     protocol: Protocol | None = None, shifts: ShiftPlan | None = None
-                     ) -> tuple[list[Flowable], PageSetup]:
-    """The packet's content and page setup (split from writing for previews and tests)."""
+                     protocol: Protocol | None = None, shifts: ShiftPlan | None = None,
+                     state: TaskState | None = None) -> tuple[list[Flowable], PageSetup]:
+    """The packet's content and page setup (split from writing for previews and tests);
+    ``state`` hears how far it has come and may stop it."""
     at = now or datetime.now(UTC)
     summary = shift_summary(case_engine, at, shifts)
     packet = _Packet(summary, CaseList(case_engine), protocol or load_protocol(), at)
     title = packet.words["packet.title"]
     footer = packet.say("packet.footer", title=title, shift=summary.shift.label,
                         day=summary.day.label)
-    return packet.build(), PageSetup(title=title, footer=footer, confidential=True)
+    return packet.build(state or QuietState()), PageSetup(title=title, footer=footer,
+                                                          confidential=True)
 
 
 def shift_packet(case_engine: Engine, out: Path | BinaryIO, now: datetime | None = None,
-                 protocol: Protocol | None = None, shifts: ShiftPlan | None = None) -> None:
+                 protocol: Protocol | None = None, shifts: ShiftPlan | None = None,
+                 state: TaskState | None = None) -> None:
     """Write the handoff packet of the shift on at ``now`` (default: the present) from the
     cases in ``case_engine`` as a PDF to ``out`` (a path is replaced atomically). ``protocol``
     names request types and caller types (default: the current intake protocol)."""
-    flowables, setup = packet_flowables(case_engine, now, protocol, shifts)
+    flowables, setup = packet_flowables(case_engine, now, protocol, shifts, state)
     render(flowables, setup, out)

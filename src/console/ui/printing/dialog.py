@@ -35,11 +35,12 @@ from PySide6.QtWidgets import (
 
 from console.printing.base import write_atomically
 from console.settings import read_preference, write_preference
+from console.tasks import Cancelled, TaskState, check_cancelled
 from console.ui.labels import buddy, describe
 from console.ui.printing.pages import PageImage, draw_pages
 from console.ui.printing.preview import PagePreview
 from console.ui.printing.printer import chosen_pages, destination, print_pages, printer_for
-from console.ui.taskman import Lane, TaskManager, while_alive
+from console.ui.taskman import Lane, TaskManager, WorkState, while_alive
 
 PREVIEW_DPI = 100  # sharp enough at the width of a laptop screen; about 4 MB a page in memory
 LANGUAGES = (("en", "English"), ("es", "Español"))
@@ -90,8 +91,14 @@ class _Built:
     pages: list[PageImage]
 
 
-def _build_and_draw(build: Callable[[PrintOptions], bytes], options: PrintOptions) -> _Built:
-    pdf = build(options)
+Build = Callable[[PrintOptions, TaskState], bytes]
+"""Makes a document with the options chosen, reporting progress to (and stopping when asked
+by) the state: a long one, the shift packet, shows how far it has come."""
+
+
+def _build_and_draw(build: Build, options: PrintOptions, state: TaskState) -> _Built:
+    pdf = build(options, state)
+    check_cancelled(state)  # drawing a preview nobody waits for any more is wasted
     return _Built(pdf, list(draw_pages(pdf, PREVIEW_DPI)))
 
 
@@ -125,7 +132,7 @@ class PrintDialog(QDialog):
     """The document was sent to the printer ("print") or written to a file ("save"); the
     ``on_printed`` callback hears the same, even after the dialog was closed."""
 
-    def __init__(self, tasks: TaskManager, title: str, build: Callable[[PrintOptions], bytes],
+    def __init__(self, tasks: TaskManager, title: str, build: Build,
                  options: OptionsSpec, on_printed: Callable[[str], None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,7 +141,7 @@ class PrintDialog(QDialog):
         self._built: _Built | None = None  # the document on screen; None while one is made
         self._busy = False  # a print job or a save is under way
         self._printer: QPrinter | None = None  # kept so a second print goes where the first went
-        self._preview_key = f"print-preview-{id(self)}"  # each dialog's newest build wins alone
+        self._preview: WorkState | None = None  # the preview being made, if one is
         self.setWindowTitle(f"Print: {title}")
         self.setAccessibleName(f"Print {title}")
         self._make_controls()
@@ -288,9 +295,33 @@ class PrintDialog(QDialog):
         self.status.setText("Preparing the preview…")
         if not self.preview.page_count():
             self.preview.show_note("Preparing the preview…")
-        self._tasks.run_latest(self._preview_key, lambda: _build_and_draw(build, options),
-                               while_alive(self._show_built), while_alive(self._build_failed),
-                               lane=Lane.BACKGROUND)
+        if self._preview is not None:
+            self._preview.cancel()  # made with other options: nobody will look at it
+
+        def shown(built: _Built) -> None:
+            if state is self._preview:
+                self._preview = None
+                self._show_built(built)
+
+        def failed(error: Exception) -> None:
+            if state is self._preview:
+                self._preview = None
+                if not isinstance(error, Cancelled):  # stopped on closing: nothing to say
+                    self._build_failed(error)
+
+        state = self._tasks.start(lambda state: _build_and_draw(build, options, state),
+                                  shown, failed, lane=Lane.BACKGROUND, owner=self)
+        state.sig_progress.connect(self._show_preparing)
+        self._preview = state
+
+    def done(self, result: int) -> None:
+        """Closing stops a preview still being made: nobody is left to look at it."""
+        if self._preview is not None:
+            self._preview.cancel()
+        super().done(result)
+
+    def _show_preparing(self, stage: str, done: int, total: int) -> None:
+        self.status.setText(f"Preparing the preview: {stage} ({done:,} of {total:,})…")
 
     def _show_built(self, built: _Built) -> None:
         self._built = built
