@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, Case
 from console.cases.store import CaseStore
-from console.printing.base import PrintError, texts
+from console.printing.base import PrintError
 from console.printing.casefile import case_printout, paper_words
+from console.printing.phrases import texts
 from console.protocol import Protocol, load_protocol
 
 PRINTED_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 10:30 AM on the hotline's clock

@@ -31,15 +31,8 @@ from reportlab.platypus import (
 
 from console.cases.changes import Case, is_answered
 from console.cases.words import CaseWords
-from console.printing.base import (
-    CONTENT_WIDTH,
-    PAGE_SIZE,
-    PageSetup,
-    para,
-    render,
-    styles,
-    texts,
-)
+from console.printing.base import CONTENT_WIDTH, PAGE_SIZE, PageSetup, para, render, styles
+from console.printing.phrases import texts
 from console.protocol import Protocol
 from console.protocol.calendar import zone_abbreviation
 

@@ -29,12 +29,13 @@ from console.cases.listing import (
 )
 from console.cases.report import DIMENSIONS, Counts, ShiftPlan, ShiftSummary, shift_summary
 from console.cases.story import is_overdue, owed_at
-from console.printing.base import PageSetup, data_table, para, render, styles, texts
+from console.printing.base import PageSetup, data_table, para, render, styles
 from console.printing.casefile import (
     column_widths,
     paper_words,
     time_words,
 )
+from console.printing.phrases import texts
 from console.protocol import Protocol, load_protocol
 from console.protocol.calendar import URGENT, us_states, zone_abbreviation
 from console.tasks import QuietState, TaskState, check_cancelled

@@ -1,4 +1,4 @@
-"""The case's words for the screen, and its answers and timeline laid out as HTML."""
+"""The case's answers and timeline laid out as HTML for the case detail."""
 
 from __future__ import annotations
 
@@ -7,16 +7,6 @@ from collections.abc import Iterable
 
 from console.cases.changes import Case
 from console.cases.words import CaseWords
-from console.printing.base import texts
-from console.ui.cases.services import CaseServices
-
-
-def screen_words(services: CaseServices) -> CaseWords:
-    """The case in words as the person signed in reads it: "you" for them, times on the
-    hotline's clock, states with their code."""
-    return CaseWords(services.protocol, texts("en"), services.protocol.service_chart.time_text,
-                     viewer=services.user, state=lambda code, name: f"{code} — {name}",
-                     capitalize=True)
 
 
 def html_rows(rows: Iterable[tuple[str, str]], heading_cell: str = "th") -> str:

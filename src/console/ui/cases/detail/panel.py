@@ -35,7 +35,7 @@ from console.ui.cases.detail.conflicts import ConflictsBox
 from console.ui.cases.detail.handoff_banner import HandoffBanner
 from console.ui.cases.detail.header import CaseHeader
 from console.ui.cases.detail.notes import NotesSection
-from console.ui.cases.detail.pages import overview_html, screen_words, timeline_html
+from console.ui.cases.detail.pages import overview_html, timeline_html
 from console.ui.cases.detail.parts import browser, column
 from console.ui.cases.detail.referrals import ReferralsSection
 from console.ui.cases.detail.tasks import TasksSection
@@ -67,7 +67,7 @@ class CaseDetail(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._services, self._tasks = services, tasks
-        self._words = screen_words(services)
+        self._words = services.words
         self._case: Case | None = None
         self._case_id: str | None = None
         self._handoff_dialog: HandoffDialog | None = None
