@@ -638,7 +638,7 @@ class ReferralSearchPanel(QWidget):
 
         self._tasks.run_latest(SEARCH_KEY, run,
                                lambda found: self._show_results(query, *found),
-                               self._show_error, lane=Lane.SEARCH)
+                               self._show_error, lane=Lane.SEARCH, owner=self)
 
     def _show_results(self, query: SearchQuery, results: list[SearchResult],
                       flags: dict[str, tuple[str, ...]] | None = None) -> None:

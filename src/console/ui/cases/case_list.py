@@ -393,7 +393,7 @@ class CaseListPanel(QWidget):
         listing = self._services.listing
         self._tasks.run_latest(LIST_KEY, lambda: listing.list(query, user, now),
                                lambda rows: self._show_rows(query, rows, now),
-                               self._show_error, lane=Lane.BACKGROUND)
+                               self._show_error, lane=Lane.BACKGROUND, owner=self)
 
     def keep_in_step_with(self, case_id: str | None) -> None:
         """The case open beside the list: the selection follows it, and never moves to another
@@ -451,7 +451,7 @@ class CaseListPanel(QWidget):
 
         self._tasks.run_latest(COUNTS_KEY, count_all, self._show_counts,
                                lambda error: log.error("counting cases failed", exc_info=error),
-                               lane=Lane.BACKGROUND)
+                               lane=Lane.BACKGROUND, owner=self)
 
     def _show_counts(self, counts: list[int]) -> None:
         for number, (view, count) in enumerate(zip(self._views, counts, strict=True)):

@@ -134,7 +134,8 @@ class HandoffDialog(QDialog):
             return sorted(names, key=str.casefold)
 
         self._tasks.run(people, self._show_people,
-                        lambda error: log.warning("could not list people", exc_info=error))
+                        lambda error: log.warning("could not list people", exc_info=error),
+                        owner=self)
 
     def _show_people(self, names: list[str]) -> None:
         typed = self.person.currentText()

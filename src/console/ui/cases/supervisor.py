@@ -308,7 +308,8 @@ class SupervisorPanel(QWidget):
         """Read the figures again (they are also read when shown and every minute)."""
         services, now = self._services, self._services.clock()
         self._tasks.run_latest(SUMMARY_KEY, lambda: read_board(services, now),
-                               self._show_board, self._read_failed, lane=Lane.BACKGROUND)
+                               self._show_board, self._read_failed, lane=Lane.BACKGROUND,
+                               owner=self)
 
     def board(self) -> SupervisorBoard | None:
         """The figures on screen (None until first read)."""

@@ -207,7 +207,7 @@ class CaseDetail(QWidget):
                                lambda loaded: self._show(case_id, loaded),
                                lambda error: self._show_problem(
                                    f"The case could not be read just now: {error}"),
-                               lane=Lane.BACKGROUND)
+                               lane=Lane.BACKGROUND, owner=self)
 
     def _show(self, case_id: str, loaded: _Loaded) -> None:
         if case_id != self._case_id:
