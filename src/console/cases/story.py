@@ -89,6 +89,21 @@ class Task:
         return not self.done and due is not None and due < now
 
 
+@dataclass(frozen=True)
+class Referral:
+    """A service the caller was referred to, and how it turned out (``outcome`` None: not
+    recorded yet)."""
+
+    id: str
+    service: str
+    given_by: str | None
+    given_at: str | None
+    outcome: str | None
+    outcome_note: str
+    outcome_by: str | None
+    outcome_at: str | None
+
+
 class EventKind(StrEnum):
     OPENED = "opened"
     NOTE = "note"
@@ -171,6 +186,17 @@ def waiting_for(case: Case, user: str) -> Handoff | None:
                  and case.get("assigned_to") == handoff.to_user), None)
 
 
+def referrals(case: Case) -> list[Referral]:
+    return [Referral(id=str(referral.get("id", "")),
+                     service=str(referral.get("service_name") or ""),
+                     given_by=referral.get("given_by"), given_at=referral.get("given_at"),
+                     outcome=referral.get("outcome") or None,
+                     outcome_note=str(referral.get("outcome_note") or ""),
+                     outcome_by=referral.get("outcome_by"),
+                     outcome_at=referral.get("outcome_at"))
+            for referral in _items(case, "referrals")]
+
+
 def tasks(case: Case) -> list[Task]:
     return [Task(id=str(task.get("id", "")), text=str(task.get("text") or ""),
                  due_at=task.get("due_at"), created_by=task.get("created_by"),
@@ -228,15 +254,13 @@ def timeline(case: Case) -> list[Event]:
     events = [Event(parse_time(case.get("created_at")), EventKind.OPENED, case.get("created_by"))]
     events += [Event(parse_time(note.get("created_at")), EventKind.NOTE, note.get("author"),
                      text=str(note.get("text") or "")) for note in _items(case, "notes")]
-    for referral in _items(case, "referrals"):
-        service = str(referral.get("service_name") or "")
-        events.append(Event(parse_time(referral.get("given_at")), EventKind.REFERRAL,
-                            referral.get("given_by"), service=service))
-        if referral.get("outcome"):
-            events.append(Event(parse_time(referral.get("outcome_at")), EventKind.OUTCOME,
-                                referral.get("outcome_by"), service=service,
-                                outcome=str(referral["outcome"]),
-                                text=str(referral.get("outcome_note") or "")))
+    for referral in referrals(case):
+        events.append(Event(parse_time(referral.given_at), EventKind.REFERRAL,
+                            referral.given_by, service=referral.service))
+        if referral.outcome:
+            events.append(Event(parse_time(referral.outcome_at), EventKind.OUTCOME,
+                                referral.outcome_by, service=referral.service,
+                                outcome=referral.outcome, text=referral.outcome_note))
     for handoff in handoffs(case):
         events.append(Event(parse_time(handoff.created_at), EventKind.HANDED_OFF,
                             handoff.from_user, handoff=handoff))

@@ -27,6 +27,7 @@ from console.cases.story import (
     EventKind,
     Handoff,
     HandoffState,
+    Referral,
     Task,
     case_overdue,
     case_owed_at,
@@ -180,15 +181,14 @@ class CaseWords:
 
     # -- records -----------------------------------------------------------------------------
 
-    def outcome(self, referral: dict[str, Any]) -> str:
+    def outcome(self, referral: Referral) -> str:
         """How a referral turned out, with who recorded it and when."""
-        if not referral.get("outcome"):
+        if not referral.outcome:
             return self.say("case.outcome.none")
-        note = referral.get("outcome_note")
-        return self.say("case.outcome", outcome=self.term(referral["outcome"]),
+        note = referral.outcome_note
+        return self.say("case.outcome", outcome=self.term(referral.outcome),
                         note=self.say("case.outcome.note", note=note) if note else "",
-                        who=self.who(referral.get("outcome_by")),
-                        when=self.when(referral.get("outcome_at")))
+                        who=self.who(referral.outcome_by), when=self.when(referral.outcome_at))
 
     def task_state(self, task: Task, now: datetime) -> str:
         if task.done:

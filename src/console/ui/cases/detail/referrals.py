@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,6 +14,7 @@ from console.cases.changes import (
     Case,
     case_vocabulary,
 )
+from console.cases.story import Referral, referrals
 from console.cases.words import CaseWords
 from console.ui.cases.detail.parts import button, chosen_id, fill, row, table
 from console.ui.labels import buddy, describe
@@ -30,7 +29,7 @@ class ReferralsSection(QWidget):
     def __init__(self, words: CaseWords, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._words = words
-        self._referrals: dict[str, dict[str, Any]] = {}
+        self._referrals: dict[str, Referral] = {}
         self.table = table(("Service", "Referred", "Outcome"), "Referrals",
                            "The services the caller was referred to", stretch=2)
         self.outcome = QComboBox()
@@ -53,21 +52,20 @@ class ReferralsSection(QWidget):
         self.record.clicked.connect(self._record)
 
     def show_case(self, case: Case) -> None:
-        words = self._words
-        referrals = case.get("referrals") or []
-        self._referrals = {referral["id"]: referral for referral in referrals}
-        fill(self.table, [(referral["id"], (
-            referral["service_name"],
-            words.say("casefile.created_by", when=words.when(referral["given_at"]),
-                      who=words.who(referral["given_by"])),
-            words.outcome(referral))) for referral in referrals])
+        words, told = self._words, referrals(case)
+        self._referrals = {referral.id: referral for referral in told}
+        fill(self.table, [(referral.id, (
+            referral.service,
+            words.say("casefile.created_by", when=words.when(referral.given_at),
+                      who=words.who(referral.given_by)),
+            words.outcome(referral))) for referral in told])
         self._show_selected()
 
     def _show_selected(self) -> None:
         referral = self._referrals.get(chosen_id(self.table) or "")
         self.outcome.setCurrentIndex(max(self.outcome.findData(
-            referral.get("outcome") if referral else None), 0))
-        self.note.setText(referral.get("outcome_note", "") if referral else "")
+            referral.outcome if referral else None), 0))
+        self.note.setText(referral.outcome_note if referral else "")
         for widget in (self.outcome, self.note):
             widget.setEnabled(referral is not None)
         self._enable()
