@@ -3,6 +3,7 @@ and leaves the directory (and any earlier export) as it was."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from console import settings
@@ -135,3 +136,17 @@ def cancel_on_progress(monkeypatch: pytest.MonkeyPatch) -> None:
         return export(out, form, state)
 
     monkeypatch.setattr(directory_tools, "_export", stopped_at_once)
+
+
+def test_what_an_import_left_out_is_said(qtbot: QtBot, tmp_path: Path) -> None:
+    messy = tmp_path / "messy.json"
+    generate_directory(5, messy, QuietState())
+    services = json.loads(messy.read_text("utf-8"))
+    services[0]["intake_fax_line"] = "713-555-0100"  # a field the directory does not keep
+    messy.write_text(json.dumps(services), "utf-8")
+    with open_console(qtbot) as window:
+        with qtbot.waitSignal(window.directory.sig_imported):
+            window.directory.import_directory(messy)
+        (box,) = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+        assert "not kept: service.intake_fax_line (1 value)" in box.text()
+        box.close()

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from console import settings
 from console.tasks import Cancelled, TaskState
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from console.directory.batch import ImportReport
 
 T = TypeVar("T")
+REPORT_LINES = 25  # of an import's report shown; the command line prints it whole
 
 
 def _import(path: Path, state: TaskState) -> ImportReport:
@@ -78,7 +79,19 @@ class DirectoryTools(QObject):
                 return None
             path = Path(chosen)
         return self._run(f"Importing {path.name}", lambda state: _import(path, state),
-                         self.sig_imported.emit, "the import")
+                         self._imported, "the import")
+
+    def _imported(self, report: ImportReport) -> None:
+        if report.anything_lost:  # said, not buried: what a messy export did not give
+            lines = report.lines()
+            shown = lines[:REPORT_LINES] + ([f"… and {len(lines) - REPORT_LINES} more"]
+                                            if len(lines) > REPORT_LINES else [])
+            box = QMessageBox(QMessageBox.Icon.Information, "Directory imported",
+                              "The import kept what it could; this was skipped or left out:\n\n"
+                              + "\n".join(shown), parent=self._window)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+        self.sig_imported.emit(report)
 
     def export_directory(self, out: Path | None = None, form: str = "json") -> WorkState | None:
         """Export the directory to ``out`` (None: ask where) as ``form``: "json" (a file) or
