@@ -95,11 +95,6 @@ class CaseDetail(QWidget):
                                                          exc_info=error))
         self._load()
 
-    @Slot()
-    def reload(self) -> None:
-        """Read the case on screen again (after a sync, say); not a new view for the audit."""
-        self._load()
-
     def open_handoff(self) -> HandoffDialog | None:
         """Open the handoff dialog for the case on screen (window-modal; returns at once)."""
         if self._case is None:
