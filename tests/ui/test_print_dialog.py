@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
 
 from console.printing.base import PrintError
+from console.tasks import Cancelled, TaskState, check_cancelled
 from console.ui.printing import SHEET_OPTIONS, OptionsSpec, PrintDialog, PrintOptions
 from console.ui.taskman import TaskManager
 
@@ -61,7 +63,7 @@ class Builder:
     asked: list[PrintOptions] = field(default_factory=list)
     made: list[bytes] = field(default_factory=list)
 
-    def __call__(self, options: PrintOptions) -> bytes:
+    def __call__(self, options: PrintOptions, _state: TaskState) -> bytes:
         self.asked.append(options)
         if self.fails(options):
             raise PrintError(UNKNOWN_SERVICE)
@@ -359,3 +361,44 @@ def test_every_control_is_named_and_escape_closes(open_dialog: OpenDialog) -> No
     press(dialog, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
     assert not dialog.isVisible()
     assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+def test_a_preview_being_made_shows_its_progress_and_a_new_option_stops_it(
+        qtbot: QtBot, tasks: TaskManager) -> None:
+    stopped: list[bool] = []
+
+    def long_document(options: PrintOptions, state: TaskState) -> bytes:
+        if not options.discreet:  # the first preview: it would take as long as it is let
+            state.progress("each specialist's cases", 1, 4)
+            while not state.cancelled():
+                time.sleep(0.005)
+            stopped.append(True)
+            check_cancelled(state)
+        return two_pages(options)
+
+    dialog = PrintDialog(tasks, TITLE, long_document, SHEET_OPTIONS)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: "each specialist's cases (1 of 4)" in dialog.status.text())
+    with qtbot.waitSignal(dialog.sig_previewed):
+        dialog.discreet.setChecked(True)
+    assert tasks.wait_idle()  # the stopped build may end after the new one was shown
+    assert stopped == [True]
+    assert not dialog.problem.isVisible()
+
+
+def test_closing_the_dialog_stops_a_preview_being_made(qtbot: QtBot, tasks: TaskManager) -> None:
+    stopped = threading.Event()
+
+    def endless(_options: PrintOptions, state: TaskState) -> bytes:
+        while not state.cancelled():
+            time.sleep(0.005)
+        stopped.set()
+        raise Cancelled()
+
+    dialog = PrintDialog(tasks, TITLE, endless, SHEET_OPTIONS)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.close()
+    assert tasks.wait_idle()
+    assert stopped.is_set()

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.cases.store import CaseStore
-from console.intake.desk import ALERT_NOTE, OPEN_CALL_KEY, Call, CallDesk, Position
+from console.cases.story import ALERT_NOTE
+from console.intake.desk import OPEN_CALL_KEY, Call, CallDesk, Position
 from console.models.database import open_case_store
 from console.protocol import Field, Protocol, load_protocol
 from console.protocol.calendar import us_states

@@ -17,13 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, Case, apply_change, new_change, new_id
-from console.cases.index import (
-    LISTING_COLUMNS,
-    is_overdue,
-    listing_values,
-    owed_at,
-    search_entry,
-)
+from console.cases.index import LISTING_COLUMNS, listing_values, search_entry
 from console.cases.listing import (
     VIEWS,
     CaseList,
@@ -33,6 +27,7 @@ from console.cases.listing import (
     typed_words,
 )
 from console.cases.store import CaseStore
+from console.cases.story import is_overdue, owed_at
 from console.models.cases import SEARCH_COLUMNS
 from console.models.database import MIGRATIONS, open_case_store, sqlite_engine
 

@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, Case
 from console.cases.store import CaseStore
-from console.printing.base import PrintError, texts
-from console.printing.casefile import CaseWords, answer_words, case_printout
+from console.printing.base import PrintError
+from console.printing.casefile import case_printout, paper_words
+from console.printing.phrases import texts
 from console.protocol import Protocol, load_protocol
 
 PRINTED_AT = datetime(2026, 11, 24, 15, 30, tzinfo=UTC)  # 10:30 AM on the hotline's clock
@@ -81,7 +82,7 @@ def test_every_answer_prints_under_its_tab_with_its_label(engine: Engine,
     for field_id, value in ANSWERS.items():
         spec = protocol.field(field_id)
         if field_id != "what_is_happening":
-            assert flat(answer_words(protocol, field_id, value, words)) in text, field_id
+            assert flat(paper_words(protocol, words).answer(field_id, value)) in text, field_id
         label = f"{spec.label} (personal)" if spec.personal else spec.label
         assert label in text, label
     # The long account runs across pages, whole and in order.
@@ -104,7 +105,7 @@ def test_every_event_of_the_timeline_prints_in_order(engine: Engine,
                                                      protocol: Protocol) -> None:
     case = worked_case(engine, protocol)
     text = whole_text(printout(case, protocol))
-    timeline = CaseWords(protocol, texts("en")).timeline(case)
+    timeline = paper_words(protocol, texts("en")).timeline(case)
     assert len(timeline) == 12
     positions = []
     for when, sentence in timeline:
@@ -163,6 +164,43 @@ def test_an_old_case_without_the_newer_records_prints(protocol: Protocol) -> Non
     assert "retired_field kept as stored" in text
     assert "— dana added a note: Found shelter." in text  # its time could not be read
     assert "dana opened the case (crisis)." in text
+
+
+def handed(handoff_id: str, sender: str, receiver: str, at: str, **more: object) -> dict:
+    return {"id": handoff_id, "from_user": sender, "to_user": receiver, "note": "",
+            "created_at": at, "acknowledged_at": None, "acknowledged_by": None, **more}
+
+
+def test_a_handoff_overtaken_by_a_later_one_names_the_later_one(protocol: Protocol) -> None:
+    case = {"id": "c1", "created_at": "2026-11-24T14:00:00Z", "created_by": "dana",
+            "call_type": "crisis", "assigned_to": "lee", "handoffs": [
+                handed("h1", "dana", "tom", "2026-11-24T14:10:00Z", state="superseded"),
+                handed("h2", "dana", "lee", "2026-11-24T14:20:00Z", state="pending")]}
+    text = whole_text(printout(case, protocol))
+    assert "dana handed the case to tom. Overtaken before it was answered: dana handed the " \
+           "case on to lee." in text
+    assert "nobody" not in text
+
+
+def test_a_handoff_that_lost_a_race_names_who_held_the_case(protocol: Protocol) -> None:
+    case = {"id": "c1", "created_at": "2026-11-24T14:00:00Z", "created_by": "dana",
+            "call_type": "crisis", "assigned_to": "lee", "handoffs": [
+                handed("h1", "bob", "lee", "2026-11-24T14:10:00Z", state="pending"),
+                handed("h2", "dana", "tom", "2026-11-24T14:11:00Z", state="superseded",
+                       lost_to="lee")]}
+    text = whole_text(printout(case, protocol))
+    assert "dana handed the case to tom. Not applied: lee already held the case." in text
+
+
+def test_an_older_handoff_without_a_state_prints_as_what_happened(protocol: Protocol) -> None:
+    case = {"id": "c1", "created_at": "2026-11-24T14:00:00Z", "created_by": "dana",
+            "call_type": "crisis", "assigned_to": "carol", "handoffs": [
+                handed("h1", "dana", "carol", "2026-11-24T14:10:00Z",
+                       acknowledged_at="2026-11-24T14:30:00Z", acknowledged_by="carol"),
+                handed("h2", "carol", "erin", "2026-11-24T15:10:00Z")]}
+    text = whole_text(printout(case, protocol))
+    assert "carol accepted the case." in text
+    assert "carol handed the case to erin. Waiting to be accepted." in text
 
 
 def test_written_to_a_path_atomically(engine: Engine, protocol: Protocol,

@@ -23,7 +23,8 @@ from sqlalchemy import Engine
 from console import settings as console_settings
 from console.cli import main
 from console.directory.vocabulary import stable_uuid
-from console.printing.base import PrintError, load_texts, texts, translations_path
+from console.printing.base import PrintError
+from console.printing.phrases import load_texts, texts, translations_path
 from console.printing.sheet import (
     ReferralSheetOptions,
     SheetService,

@@ -17,6 +17,7 @@ from console.cases.changes import NEXT_SHIFT, Case, apply_change, new_change, ne
 from console.cases.store import CaseStore
 from console.printing.packet import shift_packet
 from console.protocol import load_protocol
+from console.tasks import Cancelled
 
 NOW = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)  # Tue 5 PM ET: the evening shift, 3–11 PM
 CASE_HEADER = "Case Urgency Status About Due (ET)"
@@ -194,3 +195,28 @@ def test_handoff_notes_are_printed_with_their_cases(engine: Engine, store: CaseS
     alice.hand_off(case["id"], "bob", "CPS report NOT yet made — do first")
     bob = section(whole_text(packet(engine)), "bob Open cases:", "Next shift's queue")
     assert "Minor at a motel · TX — Handoff note: CPS report NOT yet made — do first" in bob
+
+
+class StopAfter:
+    """A task state that notes each report and asks to stop after ``reports`` of them."""
+
+    def __init__(self, reports: int) -> None:
+        self.reports, self.seen = reports, []
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        self.seen.append((stage, done, total))
+
+    def cancelled(self) -> bool:
+        return len(self.seen) >= self.reports
+
+
+@pytest.mark.usefixtures("evening")
+def test_the_packet_reports_each_specialist_and_stops_when_asked(engine: Engine) -> None:
+    whole = StopAfter(reports=100)
+    shift_packet(engine, io.BytesIO(), now=NOW, protocol=load_protocol(), state=whole)
+    assert whole.seen == [("each specialist's cases", done, 2) for done in (0, 1, 2)]
+
+    stopped, out = StopAfter(reports=2), io.BytesIO()
+    with pytest.raises(Cancelled):
+        shift_packet(engine, out, now=NOW, protocol=load_protocol(), state=stopped)
+    assert out.getvalue() == b""

@@ -11,6 +11,7 @@ import pytest
 
 from console import settings
 from console.cases.audit import AuditLog
+from console.cases.changes import new_case
 from console.cases.store import CaseStore
 from console.models.database import open_case_store
 from console.security.credentials import CredentialStore, Tokens
@@ -112,6 +113,29 @@ def test_a_server_without_the_audit_log_still_syncs_cases_and_the_events_wait(
         assert [note.split(":")[0] for note in report.notes] == [
             "audit events not sent", "queue not checked", "workstation not reported"]
         assert len(audit.pending()) == 1
+    finally:
+        client.close()
+        engine.dispose()
+
+
+def test_a_sync_reports_the_cases_it_changed_here(tmp_path: Path) -> None:
+    pulled = {**new_case(CASE, "pat", "2026-11-24T14:00:00+00:00"), "version": 1}
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/sync/cases":
+            return httpx.Response(200, json={"cases": [pulled], "cursor": 1, "more": False})
+        return older_server(request)
+
+    credentials = CredentialStore.for_this_process()
+    credentials.save("https://server.test", Tokens("pat", "specialist", "access", "refresh"))
+    api = ServerApi("https://server.test", credentials, transport=httpx.MockTransport(server))
+    engine = open_case_store(settings.case_db_path())
+    client = SyncClient(api, tmp_path / "directory.sqlite", CaseStore(engine, "pat"))
+    try:
+        before = client.status
+        assert client.sync_once().changed_cases == {CASE}
+        assert before.last_success is None  # a status once handed out never changes
+        assert client.status.last_success is not None
     finally:
         client.close()
         engine.dispose()

@@ -44,6 +44,8 @@ CREATE_FIELDS = ("call_type", "urgency", "status", "summary", "request_type", "p
 # A case handed "to the next shift" waits in this queue until someone on that shift accepts it.
 NEXT_SHIFT = "next shift"
 PENDING, ACCEPTED, RETURNED, SUPERSEDED = "pending", "accepted", "returned", "superseded"
+# The intake's summary answer, mirrored into the case's own summary.
+SUMMARY_FIELD = "summary"
 ITEM_LISTS = {"add_note": "notes", "add_referral": "referrals", "hand_off": "handoffs",
               "add_task": "tasks", "add_contact": "contacts"}
 
@@ -111,6 +113,19 @@ def parse_time(iso: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def utc_text(value: Any) -> str | None:
+    """An ISO time as UTC text with milliseconds, the form every stored time sorts in; None for
+    anything that is not a time with a zone."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+        return None if parsed.tzinfo is None else \
+            parsed.astimezone(UTC).isoformat(timespec="milliseconds")
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted past the range
+        return None
 
 
 def is_answered(value: Any) -> bool:

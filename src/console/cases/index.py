@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
 import phonenumbers
 from sqlalchemy import Connection
 
-from console.cases.changes import PENDING, Case
+from console.cases.changes import SUMMARY_FIELD, Case, utc_text
+from console.cases.story import next_task_due, owed_at, pending_handoff_to
 from console.models.cases import NO_DUE, SEARCH_COLUMNS, SEARCH_TABLE
 
 # Document fields the list copies as they are (times are made UTC first, below).
@@ -30,10 +30,6 @@ COPIED_FIELDS = ("call_type", "urgency", "status", "assigned_to", "created_at", 
 # Every column ``listing_values`` fills, in the order it fills them.
 LISTING_COLUMNS = (*COPIED_FIELDS, "due_at", "next_task_due", "due_order", "pending_handoff_to",
                    "title", "place")
-CLOSED = "closed"
-# Services given and nothing more asked: the case's own response is no longer owed (its open
-# follow-up tasks still are).
-REFERRED = "referred"
 PHONE_REGION = "US"
 # Fewer digits than a local number is a fragment, not a phone number.
 MIN_PHONE_DIGITS = 7
@@ -46,9 +42,8 @@ NAME_ANSWERS = ("caller_name",)
 STATE_ANSWERS = ("situation_state", "caller_state")  # the situation's state first
 PLACE_ANSWERS = ("city", *STATE_ANSWERS, "caller_zip")
 LOCATION_ANSWER, VENUE_ANSWER, VEHICLE_ANSWER = "location_description", "venue", "vehicle"
-SUMMARY_ANSWER = "summary"  # mirrored into the case's summary, indexed from there
 _OWN_COLUMN = frozenset((*PHONE_ANSWERS, *NAME_ANSWERS, *PLACE_ANSWERS, LOCATION_ANSWER,
-                         VENUE_ANSWER, VEHICLE_ANSWER, SUMMARY_ANSWER))
+                         VENUE_ANSWER, VEHICLE_ANSWER, SUMMARY_FIELD))
 # A choice's stored value ("potential-victim", "es"): a code, not words anyone wrote.
 _OPTION_CODE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # A phone number written in a note: 713-555-0150, (713) 555 0150, +1 713.555.0150, 555-0150.
@@ -59,19 +54,6 @@ _NOT_DIGIT = re.compile(r"\D")
 _PLATE_IN_PARTS = re.compile(r"\b(?:([A-Za-z]{2,4})[\s-](\d{2,5})|(\d{1,4})[\s-]([A-Za-z]{2,4}))\b")
 _SEARCH_SQL = (f"INSERT OR REPLACE INTO {SEARCH_TABLE} (rowid, {', '.join(SEARCH_COLUMNS)}) "
                f"VALUES (?, {', '.join('?' * len(SEARCH_COLUMNS))})")
-
-
-def utc_text(value: Any) -> str | None:
-    """An ISO time as UTC text with milliseconds, the form every stored time sorts in; None for
-    anything that is not a time with a zone."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-        return None if parsed.tzinfo is None else \
-            parsed.astimezone(UTC).isoformat(timespec="milliseconds")
-    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted past the range
-        return None
 
 
 def words_of(value: Any) -> str:
@@ -161,40 +143,6 @@ def title_of(case: Case, place: str) -> str:
     if len(first_line) > TITLE_LENGTH:
         return first_line[:TITLE_LENGTH - 1].rstrip() + "…"
     return first_line
-
-
-def pending_handoff_to(case: Case) -> str | None:
-    """Whom the newest handoff still waiting for an answer was made to."""
-    waiting = [handoff for handoff in _items(case, "handoffs")
-               if handoff.get("state", PENDING) == PENDING
-               and handoff.get("acknowledged_at") is None]
-    receiver = waiting[-1].get("to_user") if waiting else None
-    return receiver if isinstance(receiver, str) else None
-
-
-def next_task_due(case: Case) -> str | None:
-    """The earliest due time of the follow-up tasks not done yet."""
-    due = (utc_text(task.get("due_at")) for task in _items(case, "tasks")
-           if task.get("done_at") is None)
-    return min((time for time in due if time), default=None)
-
-
-def owed_at(status: str | None, due_at: str | None, task_due: str | None) -> str | None:
-    """When work is next owed on a case (ISO UTC text), or None when nothing is: the case's own
-    response until it is referred or closed, and its open follow-up tasks until it is closed.
-    The one rule behind "due" and "overdue" in the case list, the supervisor view and the
-    packet."""
-    if status == CLOSED:
-        return None
-    owed = [utc_text(time) for time in (None if status == REFERRED else due_at, task_due)]
-    return min((time for time in owed if time), default=None)
-
-
-def is_overdue(status: str | None, due_at: str | None, task_due: str | None,
-               now: datetime) -> bool:
-    """Whether work owed on a case is past its due time at ``now``."""
-    owed = owed_at(status, due_at, task_due)
-    return owed is not None and owed < utc_text(now.isoformat())
 
 
 def listing_values(case: Case) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Select, func, select, text
 
 from console.cases.changes import NEXT_SHIFT
-from console.cases.index import CLOSED, owed_at
+from console.cases.story import CLOSED, owed_at
 from console.models.cases import SEARCH_TABLE, LocalCase
 
 URGENT = "urgent"

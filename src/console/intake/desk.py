@@ -15,17 +15,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from console.cases.changes import Case
+from console.cases.changes import SUMMARY_FIELD, Case
 from console.cases.store import CaseStore, UnknownCase
+from console.cases.story import ALERT_NOTE, alerts
 from console.protocol import Answers, Evaluation, Protocol, effective_urgency, evaluate
 from console.protocol.calendar import EMAIL_CHANNEL, Due
 
 OPEN_CALL_KEY = "open_call"
 URGENT, NON_URGENT = "urgent", "non-urgent"
-# Where the protocol's summary answer is mirrored, so case lists and printouts read it directly.
-SUMMARY_FIELD = "summary"
 NO_FOLLOW_UP = "none"
-ALERT_NOTE = "Supervisor alert: {reason}"
 MANDATED_TASK = "Mandated step not done on the call: {step}"
 MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
 RETYPE_NOTE = "Contact type changed from {old} to {new}"
@@ -224,9 +222,8 @@ class CallDesk:
         if "supervisor" not in evaluation.alerts:
             return []
         case = self.store.get(call.case_id) or {"notes": []}
-        written = {note["text"] for note in case["notes"]}
-        new = [reason for reason in evaluation.alert_reasons
-               if ALERT_NOTE.format(reason=reason) not in written]
+        written = set(alerts(case))
+        new = [reason for reason in evaluation.alert_reasons if reason not in written]
         for reason in new:
             self.store.add_note(call.case_id, ALERT_NOTE.format(reason=reason))
         return new

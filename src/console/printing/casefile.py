@@ -12,11 +12,10 @@ text rather than squeezed into a table row, since a table row never breaks acros
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
@@ -30,30 +29,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from console.cases.changes import (
-    ACCEPTED,
-    NEXT_SHIFT,
-    PENDING,
-    RETURNED,
-    SUPERSEDED,
-    Case,
-    is_answered,
-    parse_time,
-)
-from console.cases.changes import handoff_state as state_of
-from console.intake.desk import SUMMARY_FIELD
-from console.printing.base import (
-    CONTENT_WIDTH,
-    PAGE_SIZE,
-    PageSetup,
-    para,
-    render,
-    styles,
-    texts,
-)
+from console.cases.changes import Case, is_answered
+from console.cases.words import CaseWords
+from console.printing.base import CONTENT_WIDTH, PAGE_SIZE, PageSetup, para, render, styles
+from console.printing.phrases import texts
 from console.protocol import Protocol
 from console.protocol.calendar import zone_abbreviation
-from console.protocol.engine import answer_in_words
 
 # The page frame keeps reportlab's 6 pt padding on each side of the text.
 WIDTH = CONTENT_WIDTH
@@ -95,12 +76,6 @@ def time_words(at: datetime, zone: tzinfo, words: Mapping[str, str], brief: bool
 
 
 
-def answer_words(protocol: Protocol, field_id: str, value: Any,
-                 words: Mapping[str, str]) -> str:
-    """An intake answer in words, in the document's language."""
-    return answer_in_words(protocol, field_id, value, words["term.yes"], words["term.no"])
-
-
 def pair_blocks(pairs: Iterable[tuple[str, str]], sheet: StyleSheet1,
                 label_width: float = LABEL_WIDTH, label_style: str = "CellHead"
                 ) -> list[list[Flowable]]:
@@ -137,152 +112,11 @@ def _pair_table(rows: list[list[Paragraph]], label_width: float) -> Table:
     return table
 
 
-@dataclass(frozen=True)
-class CaseWords:
-    """A case's records as sentences in the printout's language, times on the hotline's clock."""
-
-    protocol: Protocol
-    words: Mapping[str, str]
-
-    def when(self, iso: str | None) -> str:
-        moment = parse_time(iso)
-        return self.moment(moment) if moment else NOT_SET
-
-    def moment(self, at: datetime) -> str:
-        return time_words(at, self.protocol.service_chart.zone, self.words)
-
-    def term(self, value: str | None) -> str:
-        """A stored value from the case vocabulary (urgency, status, outcome…) in words."""
-        if not value:
-            return NOT_SET
-        return self.words.get(f"term.{value}", value)
-
-    def who(self, name: str | None) -> str:
-        if not name:
-            return self.words["casefile.nobody"]
-        return self.words["casefile.queue"] if name == NEXT_SHIFT else name
-
-    def request(self, case: Case) -> str:
-        request_type = case.get("request_type")
-        if request_type:
-            try:
-                return self.protocol.request_type(request_type).label
-            except KeyError:
-                return request_type
-        return self.term(case.get("call_type"))
-
-    def say(self, text_key: str, **values: str) -> str:
-        return self.words[text_key].format(**values)
-
-    def quoted(self, text: str | None) -> str:
-        return self.say("casefile.quote", text=text.strip()) if text and text.strip() else ""
-
-    def timeline(self, case: Case) -> list[tuple[str, str]]:
-        """(time text, sentence) for everything that happened to the case, oldest first."""
-        events: list[TimedEvent] = []
-        opened = self.say("casefile.event.created", who=self.who(case.get("created_by")),
-                          request=self.request(case))
-        self._add(events, case.get("created_at"), opened)
-        for note in case.get("notes", []):
-            self._add(events, note.get("created_at"), self.say(
-                "casefile.event.note", who=self.who(note.get("author")),
-                text=note.get("text", "")))
-        for referral in case.get("referrals", []):
-            self._referral(events, referral)
-        for handoff in case.get("handoffs", []):
-            self._handoff(events, handoff)
-        for task in case.get("tasks", []):
-            self._task(events, task)
-        for contact in case.get("contacts", []):
-            self._add(events, contact.get("linked_at"), self.say(
-                "casefile.event.contact", who=self.who(contact.get("linked_by")),
-                note=self.quoted(contact.get("note"))))
-        events.sort(key=lambda event: event[0] or EARLIEST)
-        return [(self.moment(at) if at else NOT_SET, text) for at, text in events]
-
-    @staticmethod
-    def _add(events: list[TimedEvent], iso: str | None, text: str) -> None:
-        # A record whose time cannot be read still prints, at the start of the story.
-        events.append((parse_time(iso), text))
-
-    def _referral(self, events: list[TimedEvent], referral: dict[str, Any]) -> None:
-        service = referral.get("service_name", "")
-        self._add(events, referral.get("given_at"), self.say(
-            "casefile.event.referral", who=self.who(referral.get("given_by")), service=service))
-        outcome = referral.get("outcome")
-        if outcome:
-            self._add(events, referral.get("outcome_at"), self.say(
-                "casefile.event.outcome", who=self.who(referral.get("outcome_by")),
-                service=service, outcome=self.term(outcome),
-                note=self.quoted(referral.get("outcome_note"))))
-
-    def _handoff(self, events: list[TimedEvent], handoff: dict[str, Any]) -> None:
-        state = state_of(handoff)
-        sent = self.say("casefile.event.handoff", who=self.who(handoff.get("from_user")),
-                        to=self.who(handoff.get("to_user")),
-                        note=self.quoted(handoff.get("note")))
-        if state in (PENDING, SUPERSEDED):
-            holder = self.who(handoff.get("lost_to")) if state == SUPERSEDED else ""
-            sent += " " + self.say(f"casefile.handoff.{state}", holder=holder)
-        self._add(events, handoff.get("created_at"), sent)
-        by = self.who(handoff.get("acknowledged_by"))
-        if state == ACCEPTED:
-            key = ("casefile.event.taken" if handoff.get("to_user") == NEXT_SHIFT
-                   else "casefile.event.accepted")
-            self._add(events, handoff.get("acknowledged_at"), self.say(key, who=by))
-        elif state == RETURNED:
-            self._add(events, handoff.get("acknowledged_at"), self.say(
-                "casefile.event.returned", who=by, to=self.who(handoff.get("from_user")),
-                reason=self.quoted(handoff.get("return_reason"))))
-
-    def _task(self, events: list[TimedEvent], task: dict[str, Any]) -> None:
-        due = (self.say("casefile.task.due", due=self.when(task["due_at"]))
-               if task.get("due_at") else "")
-        text = task.get("text", "")
-        self._add(events, task.get("created_at"), self.say(
-            "casefile.event.task", who=self.who(task.get("created_by")), text=text, due=due))
-        if task.get("done_at"):
-            self._add(events, task.get("done_at"), self.say(
-                "casefile.event.task_done", who=self.who(task.get("done_by")), text=text))
-
-    def answers_by_tab(self, case: Case) -> list[tuple[str, list[tuple[str, str]]]]:
-        """(tab title, [(label, answer)]) in protocol order, unanswered fields left out; the
-        summary answer is left out when it is the case summary printed above."""
-        answers = dict(case.get("answers") or {})
-        if answers.get(SUMMARY_FIELD) == case.get("summary"):
-            answers.pop(SUMMARY_FIELD, None)
-        groups = []
-        for tab in self.protocol.tabs:
-            rows = [(self._label(spec.label, spec.personal),
-                     answer_words(self.protocol, spec.id, answers[spec.id], self.words))
-                    for spec in tab.fields if is_answered(answers.get(spec.id))]
-            if rows:
-                groups.append((tab.title, rows))
-        asked = {spec.id for spec in self.protocol.fields}
-        others = [(name, answer_words(self.protocol, name, value, self.words))
-                  for name, value in answers.items() if name not in asked and is_answered(value)]
-        if others:
-            groups.append((self.words["casefile.other_answers"], others))
-        return groups
-
-    def _label(self, label: str, personal: bool) -> str:
-        return self.say("casefile.personal", label=label) if personal else label
-
-    def overview(self, case: Case) -> list[tuple[str, str]]:
-        """The case's header facts: what it is, how urgent, who has it, when it is due."""
-        return [
-            (self.words["casefile.request_type"], self.request(case)),
-            (self.words["casefile.call_type"], self.term(case.get("call_type"))),
-            (self.words["casefile.urgency"], self.term(case.get("urgency"))),
-            (self.words["casefile.status"], self.term(case.get("status"))),
-            (self.words["casefile.assigned_to"], self.who(case.get("assigned_to"))),
-            (self.words["casefile.due"], self.when(case.get("due_at"))),
-            (self.words["casefile.created"], self.say(
-                "casefile.created_by", when=self.when(case.get("created_at")),
-                who=self.who(case.get("created_by")))),
-            (self.words["casefile.updated"], self.when(case.get("updated_at"))),
-            (self.words["casefile.protocol"], case.get("protocol") or NOT_SET),
-        ]
+def paper_words(protocol: Protocol, words: Mapping[str, str]) -> CaseWords:
+    """A case's words on paper: in the document's language, everyone by name, times with their
+    year and zone on the hotline's clock."""
+    zone = protocol.service_chart.zone
+    return CaseWords(protocol, words, lambda at: time_words(at, zone, words))
 
 
 def _flowing(block: list[Flowable]) -> list[Flowable]:
@@ -303,7 +137,7 @@ def case_flowables(case: Case, protocol: Protocol, language: str = "en",
     """The printout's content and page setup (split from writing for previews and tests)."""
     words = texts(language)
     sheet = styles()
-    case_words = CaseWords(protocol, words)
+    case_words = paper_words(protocol, words)
     number = case.get("number") or case.get("id", "")
     printed = case_words.moment(now or datetime.now(UTC))
     story: list[Flowable] = [

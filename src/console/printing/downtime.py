@@ -47,8 +47,8 @@ from console.printing.base import (
 from console.printing.casefile import (
     CELL_PADDING,
     WIDTH,
-    CaseWords,
     column_widths,
+    paper_words,
 )
 from console.printing.sheet import SheetService, _Words, sheet_services
 from console.protocol import Protocol, RequestType
@@ -197,7 +197,7 @@ class _Pack:
 
     def starts_as(self, kind: RequestType) -> str:
         """A request type's first urgency, and that the chart takes it live at any hour."""
-        urgency = CaseWords(self.protocol, self.text).term(kind.urgency)
+        urgency = paper_words(self.protocol, self.text).term(kind.urgency)
         return (self.say("downtime.triage.around_the_clock", urgency=urgency)
                 if kind.around_the_clock else urgency)
 

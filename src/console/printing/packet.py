@@ -20,7 +20,6 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 from sqlalchemy import Engine
 
 from console.cases.changes import NEXT_SHIFT, parse_time
-from console.cases.index import owed_at
 from console.cases.listing import (
     CaseList,
     CaseQuery,
@@ -29,14 +28,17 @@ from console.cases.listing import (
     most_urgent_first,
 )
 from console.cases.report import DIMENSIONS, Counts, ShiftPlan, ShiftSummary, shift_summary
-from console.printing.base import PageSetup, data_table, para, render, styles, texts
+from console.cases.story import is_overdue, owed_at
+from console.printing.base import PageSetup, data_table, para, render, styles
 from console.printing.casefile import (
-    CaseWords,
     column_widths,
+    paper_words,
     time_words,
 )
+from console.printing.phrases import texts
 from console.protocol import Protocol, load_protocol
 from console.protocol.calendar import URGENT, us_states, zone_abbreviation
+from console.tasks import QuietState, TaskState, check_cancelled
 
 # More rows than this per specialist is no longer a handoff but a backlog; the case list has it.
 ROW_LIMIT = 300
@@ -79,7 +81,7 @@ class _Packet:
         self.sheet: StyleSheet1 = styles()
         self.zone = summary.generated_at.tzinfo or UTC
         self.zone_name = zone_abbreviation(summary.generated_at)
-        self.term = CaseWords(protocol, self.words).term
+        self.term = paper_words(protocol, self.words).term
         self.notes: dict[str, str] = {}  # case id -> its newest handoff note
 
     def say(self, text_key: str, **values: object) -> str:
@@ -118,15 +120,16 @@ class _Packet:
 
     def due_text(self, row: CaseRow) -> str:
         """The earliest time something is owed on the case; past ones say overdue."""
-        return self._when(owed_at(row.status, row.due_at, row.next_task_due))
+        return self._when(owed_at(row.status, row.due_at, row.next_task_due),
+                          is_overdue(row.status, row.due_at, row.next_task_due, self.now))
 
-    def _when(self, iso: str | None) -> str:
-        """A time owed, brief; one already past says overdue."""
+    def _when(self, iso: str | None, overdue: bool) -> str:
+        """A time owed, brief; saying so when it is overdue."""
         moment = parse_time(iso)
         if moment is None:
             return NOT_SET
         shown = time_words(moment, self.zone, self.words, brief=True)
-        return self.say("packet.overdue", time=shown) if moment < self.now else shown
+        return self.say("packet.overdue", time=shown) if overdue else shown
 
     def columns(self, *names: str) -> list[str]:
         """Column titles; times in the cells are brief, so the due column names the zone."""
@@ -188,7 +191,9 @@ class _Packet:
             parts.append(para(self.words["packet.none"], self.sheet["Small"]))
         else:
             header = self.columns("case", "step", "due", "specialist")
-            cells = [[step.number or step.case_id, step.text, self._when(step.due_at),
+            # A step's task is owed by its own due time: the case's rule with the task alone.
+            cells = [[step.number or step.case_id, step.text,
+                      self._when(step.due_at, is_overdue(None, None, step.due_at, self.now)),
                       step.assigned_to or NOT_SET] for step in steps]
             parts.append(data_table(header, cells, self.sheet, column_widths(MANDATED_COLUMNS)))
         return self._section(self.words["packet.mandated"], parts)
@@ -262,34 +267,40 @@ class _Packet:
             return dict(us_states()).get(value, value)
         return self.term(value)
 
-    def build(self) -> list[Flowable]:
+    def build(self, state: TaskState) -> list[Flowable]:
         holders = self.holders()
         queue = replace(self.holder(NEXT_SHIFT), name=self.words["packet.queue"])
         story = [*self.header(), *self.mandated(), *self.overview(holders, queue)]
-        for holder in holders:
+        for done, holder in enumerate(holders):
+            state.progress("each specialist's cases", done, len(holders))
+            check_cancelled(state)
             story += self.holder_section(holder)
+        state.progress("each specialist's cases", len(holders), len(holders))
         story += self.queue_section(queue)
         story += self.counts()
         return story
 
 
 def packet_flowables(case_engine: Engine, now: datetime | None = None,
-                     protocol: Protocol | None = None, shifts: ShiftPlan | None = None
-                     ) -> tuple[list[Flowable], PageSetup]:
-    """The packet's content and page setup (split from writing for previews and tests)."""
+                     protocol: Protocol | None = None, shifts: ShiftPlan | None = None,
+                     state: TaskState | None = None) -> tuple[list[Flowable], PageSetup]:
+    """The packet's content and page setup (split from writing for previews and tests);
+    ``state`` hears how far it has come and may stop it."""
     at = now or datetime.now(UTC)
     summary = shift_summary(case_engine, at, shifts)
     packet = _Packet(summary, CaseList(case_engine), protocol or load_protocol(), at)
     title = packet.words["packet.title"]
     footer = packet.say("packet.footer", title=title, shift=summary.shift.label,
                         day=summary.day.label)
-    return packet.build(), PageSetup(title=title, footer=footer, confidential=True)
+    return packet.build(state or QuietState()), PageSetup(title=title, footer=footer,
+                                                          confidential=True)
 
 
 def shift_packet(case_engine: Engine, out: Path | BinaryIO, now: datetime | None = None,
-                 protocol: Protocol | None = None, shifts: ShiftPlan | None = None) -> None:
+                 protocol: Protocol | None = None, shifts: ShiftPlan | None = None,
+                 state: TaskState | None = None) -> None:
     """Write the handoff packet of the shift on at ``now`` (default: the present) from the
     cases in ``case_engine`` as a PDF to ``out`` (a path is replaced atomically). ``protocol``
     names request types and caller types (default: the current intake protocol)."""
-    flowables, setup = packet_flowables(case_engine, now, protocol, shifts)
+    flowables, setup = packet_flowables(case_engine, now, protocol, shifts, state)
     render(flowables, setup, out)

@@ -32,15 +32,14 @@ from console.directory.vocabulary import vocabulary
 from console.printing.base import (
     CONTENT_WIDTH,
     FONT_BOLD,
-    LANGUAGES,
     PageSetup,
     PrintError,
     para,
     render,
     styles,
     table_style,
-    texts,
 )
+from console.printing.phrases import LANGUAGES, texts
 from console.protocol import load_protocol
 from console.protocol.calendar import ServiceChart, zone_abbreviation
 

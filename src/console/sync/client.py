@@ -15,7 +15,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -53,9 +53,12 @@ RESULT_STATUSES = {"applied", "conflict", "rejected"}
 CASE_ROLES = ("specialist", "supervisor")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SyncStatus:
-    """What the status bar shows: online or not, last good sync, what waits, what went wrong."""
+    """What the status bar shows: online or not, last good sync, what waits, what went wrong.
+
+    A snapshot: the sync thread makes a new one at each step and the window only ever reads
+    one, so the two threads never write the same object."""
 
     online: bool | None = None  # None: not tried yet
     last_success: datetime | None = None
@@ -91,6 +94,7 @@ class SyncReport:
     audit_events: int = 0
     used_snapshot: bool = False
     notes: list[str] = field(default_factory=list)
+    changed_cases: set[str] = field(default_factory=set)  # pulled or withdrawn: screens redo
 
 
 class SyncClient:
@@ -128,16 +132,15 @@ class SyncClient:
             self._pull_cases(report)
             self._drop_left_queue(report)
         except SyncError as error:
-            self.status.online = not isinstance(error, ServerUnreachable)
-            self.status.last_error = str(error)
+            self.status = replace(self.status, online=not isinstance(error, ServerUnreachable),
+                                  last_error=str(error))
             log.warning("sync stopped: %s", error)
             raise
         finally:
             self._refresh_counts()
-        self.status.online = True
-        self.status.last_error = None
-        self.status.last_success = datetime.now(UTC)
-        self.status.release = self._release.check(self._api)
+        self.status = replace(self.status, online=True, last_error=None,
+                              last_success=datetime.now(UTC),
+                              release=self._release.check(self._api))
         self._check_in(report)
         # Counts only: what a case says never goes into a log.
         log.info("synced: %d change(s) pushed (%d conflict, %d refused), %d directory "
@@ -188,6 +191,7 @@ class SyncClient:
                 raise
             self._cases.record_results(results)
             for result in results:
+                report.changed_cases.add(result["case_id"])  # the server's copy is now here
                 report.pushed += 1
                 report.conflicts += result["status"] == "conflict"
                 report.rejected += result["status"] == "rejected"
@@ -272,6 +276,7 @@ class SyncClient:
                 raise BadReply("the server sent a case the console cannot read")
             self._cases.apply_server_cases(docs, str(cursor))
             report.cases_pulled += len(docs)
+            report.changed_cases.update(doc["id"] for doc in docs)
             if not expect(page, "more", bool):
                 return
 
@@ -284,15 +289,16 @@ class SyncClient:
             return
         queued = expect(reply, "case_ids", list,
                         lambda ids: all(isinstance(case_id, str) for case_id in ids))
-        report.cases_withdrawn += len(self._cases.drop_left_queue(queued))
+        withdrawn = self._cases.drop_left_queue(queued)
+        report.cases_withdrawn += len(withdrawn)
+        report.changed_cases.update(withdrawn)
 
     def _refresh_counts(self) -> None:
         if self._cases is None:
             return
         counts = self._cases.counts()
-        self.status.pending = counts["pending"]
-        self.status.rejected = counts["rejected"]
-        self.status.conflicts = counts["conflicts"]
+        self.status = replace(self.status, pending=counts["pending"],
+                              rejected=counts["rejected"], conflicts=counts["conflicts"])
 
 
 def _unless_refused(report: SyncReport, what: str, call: Callable[[], dict[str, Any]]

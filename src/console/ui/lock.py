@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.security.people import Person
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 # Input that shows someone is at the keyboard: it restarts the idle countdown.
 _ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
@@ -144,13 +144,13 @@ class LockPage(QWidget):
             return
         self._busy("Checking…")
         self._tasks.run(lambda: check(password), lambda _none: self._unlocked(), self._refused,
-                        lane="writes")
+                        lane=Lane.WRITES)
 
     def sign_in(self) -> None:
         user, password = self.other_user.text(), self.other_password.text()
         self._busy("Signing in…")
         self._tasks.run(lambda: self._sign_in(user, password), self._signed_in, self._refused,
-                        lane="sync")
+                        lane=Lane.SYNC)
 
     def _busy(self, words: str) -> None:
         self.message.setText(words)

@@ -6,6 +6,9 @@ screen reader. The window only shows things; the workstation's services decide a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -26,6 +29,7 @@ from console.sync.client import SyncStatus
 from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import SupervisorPanel
 from console.ui.cases.workspace import CasesTab
+from console.ui.directory_tools import DirectoryTools
 from console.ui.help import HelpActions
 from console.ui.intake.call_page import NOT_SAFE_KEY, CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
@@ -36,7 +40,10 @@ from console.ui.referral_search import ReferralSearchPanel
 from console.ui.server_dialogs import ServerDialog, SignInDialog
 from console.ui.status import SyncStatusBar
 from console.ui.sync_runner import SyncRunner
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
+
+if TYPE_CHECKING:
+    from console.directory.batch import ImportReport
 
 TITLE = "Hotline Console"
 
@@ -110,7 +117,13 @@ class MainWindow(QMainWindow):
         self.help = HelpActions(self, tasks, workstation.server_url, lambda: runner.status)
         self.help.sig_support_file_saved.connect(
             lambda path: self.status.showMessage(f"Support file saved: {path}", 10_000))
-        self._last_pull: object = None
+        self.directory = DirectoryTools(tasks, self)
+        self.directory.sig_imported.connect(self._directory_imported)
+        self.directory.sig_exported.connect(lambda path, count: self.status.showMessage(
+            f"Exported {count:,} services to {path}.", 10_000))
+        self.directory.sig_stopped.connect(lambda message: self.status.showMessage(message,
+                                                                                 10_000))
+        self.directory.sig_failed.connect(self._show_failure)
         self._build_menus()
         self.triage.sig_chosen.connect(self.start_contact)
         self.triage.sig_retype.connect(self.retype_contact)
@@ -118,6 +131,8 @@ class MainWindow(QMainWindow):
         self.call_page.sig_failed.connect(self._show_failure)
         self.call_page.sig_finished.connect(self._call_finished)
         runner.sig_status.connect(self._show_sync)
+        runner.sig_progress.connect(self.status.show_progress)
+        runner.sig_cases_changed.connect(self.case_services.events.changed)
         runner.sig_sign_in_needed.connect(self._ask_sign_in)
         self._show_sync(runner.status)
         self._show_page_actions()
@@ -172,6 +187,12 @@ class MainWindow(QMainWindow):
             self._action("supervisor", "S&upervisor view", "F4", self.show_supervisor, "go")
         self._action("sync", "Sync &now", "F5", self.runner.sync_now, "tools")
         self._action("server", "Central &server…", None, self._choose_server, "tools")
+        self._action("import-directory", "&Import a directory…", None,
+                     lambda: self.directory.import_directory(), "tools")
+        self._action("export-json", "&Export the directory as JSON…", None,
+                     lambda: self.directory.export_directory(form="json"), "tools")
+        self._action("export-csv", "Export the directory as a &CSV package…", None,
+                     lambda: self.directory.export_directory(form="csv"), "tools")
         self._action("support", "Save a &support file…", None, self.help.ask_support_file,
                      "help")
         self._action("about", "&About Hotline Console", None, self.help.show_about, "help")
@@ -229,12 +250,7 @@ class MainWindow(QMainWindow):
     def _record_audit(self, action: str, case_id: str | None, detail: str) -> None:
         audit = self.workstation.audit
         self.tasks.run(lambda: audit.record(action, case_id, detail), None, self._show_failure,
-                       lane="writes")
-
-    def _refresh_cases(self) -> None:
-        self.cases_tab.refresh()
-        if self.supervisor is not None and self.workspace.currentWidget() is self.supervisor:
-            self.supervisor.refresh()
+                       lane=Lane.WRITES)
 
     # --- calls -----------------------------------------------------------------------------
 
@@ -255,27 +271,32 @@ class MainWindow(QMainWindow):
         """Open the case at once (a call that drops at once is still on record)."""
         desk = self.workstation.desk
         self.tasks.run(lambda: desk.start(request_type), self._contact_started,
-                       self._show_failure, lane="writes")
+                       self._show_failure, lane=Lane.WRITES)
 
     def retype_contact(self, case_id: str, request_type: str) -> None:
         """A one-key contact logged by mistake becomes what it really was (audited)."""
         desk, label = self.workstation.desk, self.workstation.protocol.request_type(
             request_type).label
         self._record_audit("case.retype", case_id, request_type)
-        self.tasks.run(lambda: desk.retype(case_id, request_type),
-                       lambda call: self.open_call(call) if call is not None else
-                       self.show_triage(f"Changed to {label}. Ready for the next contact."),
-                       self._show_failure, lane="writes")
+        def retyped(call: Call | None) -> None:
+            self.case_services.events.changed({case_id})
+            if call is not None:
+                self.open_call(call)
+            else:
+                self.show_triage(f"Changed to {label}. Ready for the next contact.")
+
+        self.tasks.run(lambda: desk.retype(case_id, request_type), retyped, self._show_failure,
+                       lane=Lane.WRITES)
 
     def _contact_started(self, call: Call) -> None:
         kind = self.workstation.protocol.request_type(call.request_type)
         if kind.no_data:
             self.show_triage()
             self.triage.offer_undo(call.case_id, kind.label)
-            self._after_save()
+            self._after_save((call.case_id,))
             return
         self.open_call(call)
-        self._after_save()
+        self._after_save((call.case_id,))
 
     def open_call(self, call: Call) -> None:
         self.workspace.setCurrentWidget(self.pages)
@@ -298,7 +319,7 @@ class MainWindow(QMainWindow):
         """Reopen the call that was on screen when the console last stopped, if any."""
         self.tasks.run(self.workstation.desk.resume,
                        lambda call: call is not None and self.open_call(call),
-                       self._show_failure, lane="writes")
+                       self._show_failure, lane=Lane.WRITES)
 
     def save_now(self) -> None:
         self.call_page.save_now()
@@ -314,15 +335,17 @@ class MainWindow(QMainWindow):
 
     # --- status ----------------------------------------------------------------------------
 
-    def _after_save(self) -> None:
+    def _after_save(self, case_ids: Iterable[str]) -> None:
         self.tasks.run(self.workstation.cases.counts, self.runner.show_pending)
         self.runner.soon()
-        self._refresh_cases()
+        self.case_services.events.changed(case_ids)
+
+    def _directory_imported(self, report: ImportReport) -> None:
+        self.tasks.run(self.workstation.lookup.reopen, lane=Lane.SEARCH)  # search the new one
+        self.status.showMessage(f"Directory imported: {report.imported['service']:,} services.",
+                                10_000)
 
     def _show_sync(self, status: SyncStatus) -> None:
-        if status.last_success is not None and status.last_success != self._last_pull:
-            self._last_pull = status.last_success
-            self._refresh_cases()  # the pull may have brought cases handed to this user
         self.status.show_status(status, self.workstation.user,
                                 connecting=self.runner.running and self.runner.connection is None)
 
@@ -376,7 +399,8 @@ class MainWindow(QMainWindow):
         self.locker.idle.stop()
         if self.call_page.is_open():
             self.call_page.save_now()  # the call reopens where it was at the next start
+        self.runner.stop()
+        self.tasks.shutdown()  # cancels work under way and waits until every lane has stopped
         self.runner.close()
-        self.tasks.wait_idle(10_000)
         self.workstation.close()
         super().closeEvent(event)

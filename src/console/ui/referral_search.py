@@ -62,7 +62,7 @@ from console.directory.search import SearchError, SearchQuery, SearchResult
 from console.directory.vocabulary import vocabulary
 from console.intake.fit import FitCheck, IntakeFilters, misfits
 from console.ui.labels import buddy, describe
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 SEARCH_KEY = "referral-search"
 SHOWN_RESULTS = 100
@@ -638,7 +638,7 @@ class ReferralSearchPanel(QWidget):
 
         self._tasks.run_latest(SEARCH_KEY, run,
                                lambda found: self._show_results(query, *found),
-                               self._show_error, lane="search")
+                               self._show_error, lane=Lane.SEARCH, owner=self)
 
     def _show_results(self, query: SearchQuery, results: list[SearchResult],
                       flags: dict[str, tuple[str, ...]] | None = None) -> None:

@@ -17,7 +17,7 @@ from console import settings
 from console.app import SERVER_PREFERENCE, USER_PREFERENCE
 from console.security.credentials import CredentialStore, normalize_server_url
 from console.sync.api import ServerApi
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 
 class ServerDialog(QDialog):
@@ -101,7 +101,7 @@ class SignInDialog(QDialog):
             finally:
                 api.close()
 
-        self._tasks.run(sign_in, self._signed_in, self._refused, lane="sync")
+        self._tasks.run(sign_in, self._signed_in, self._refused, lane=Lane.SYNC)
 
     def _signed_in(self, user: str) -> None:
         settings.write_preference(USER_PREFERENCE, user)

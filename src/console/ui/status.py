@@ -1,4 +1,5 @@
-"""The status bar: online or offline, last good sync, changes waiting, who is signed in.
+"""The status bar: online or offline, last good sync, changes waiting, who is signed in, and
+how far a long sync (the first one) has come.
 
 It is always visible and always current, so a specialist never has to wonder whether the work of
 the last hour has reached the server.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from console.sync.client import SyncStatus
 
@@ -34,16 +35,28 @@ class SyncStatusBar(QStatusBar):
         self.user = QLabel()
         self.release = QLabel()  # only while the server announces a newer console
         self.release.setObjectName("releaseNotice")
+        self.progress = QProgressBar()  # only while a sync reports how far it has come
+        self.progress.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 24)
+        self.progress.hide()
         names = {self.connection: "Connection", self.last_sync: "Last successful sync",
                  self.waiting: "Changes waiting to be sent", self.user: "Signed in as",
-                 self.release: "Newer console available"}
+                 self.release: "Newer console available", self.progress: "Sync progress"}
         for label, name in names.items():
             label.setAccessibleName(name)
             self.addPermanentWidget(label)
         self.show_status(SyncStatus(), "")
 
+    def show_progress(self, stage: str, done: int, total: int) -> None:
+        """How far the sync under way has come: "downloading the directory 40%"."""
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, total))
+        self.progress.setFormat(f"{stage[:1].upper()}{stage[1:]} %p%")
+        self.progress.setToolTip(f"Sync: {stage}")
+        self.progress.setVisible(done < total)
+
     def show_status(self, status: SyncStatus, user: str, connecting: bool = False) -> None:
         now = datetime.now(UTC)
+        self.progress.hide()  # a new status means the sync that reported progress has ended
         if connecting and status.online is None:
             state, online = "Connecting…", ""
         else:

@@ -1,20 +1,24 @@
 """Keeps the workstation in step with the central server, in the background, forever.
 
-Connecting (starting the embedded server, signing in) and every sync run on the "sync" lane;
-a failure only changes what the status bar says and when the next try comes (with backoff), so
-losing the network changes nothing in what the specialist can do.
+Connecting (starting the embedded server, signing in) and every sync run on the sync lane with a
+``WorkState``, so a long first sync shows its progress and stops when the window closes. A
+failure only changes what the status bar says and when the next try comes (with backoff), so
+losing the network changes nothing in what the specialist can do. What the status bar shows is a
+``SyncStatus`` snapshot handed over from the sync thread, never an object both threads write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.app import Connection
 from console.sync.api import SignInNeeded, SyncError
 from console.sync.client import Backoff, SyncStatus
-from console.ui.taskman import TaskManager
+from console.tasks import Cancelled, TaskState
+from console.ui.taskman import Lane, TaskManager, WorkState
 
 SYNC_INTERVAL_S = 30.0
 SOON_AFTER_A_CHANGE_MS = 2_000
@@ -26,6 +30,12 @@ class SyncRunner(QObject):
     sig_status = Signal(object)
     """The sync status changed (a ``SyncStatus``)."""
 
+    sig_progress = Signal(str, int, int)
+    """A sync under way reports (stage, done, total): a first sync's download, say."""
+
+    sig_cases_changed = Signal(object)
+    """A sync changed these cases here (a frozenset of ids): pulled, answered or withdrawn."""
+
     sig_sign_in_needed = Signal(str)
     """The server wants a sign-in (the message); syncing waits for ``retry``."""
 
@@ -36,7 +46,7 @@ class SyncRunner(QObject):
         self.connection: Connection | None = None
         self.status = SyncStatus()
         self._backoff = Backoff()
-        self._busy = False
+        self._state: WorkState | None = None  # the sync under way
         self._stopped = True  # until ``start``: a window built without sync never connects
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -52,52 +62,57 @@ class SyncRunner(QObject):
         self.sync_now()
 
     def stop(self) -> None:
+        """Sync no more, and stop a sync under way at its next check."""
         self._stopped = True
         self._timer.stop()
+        if self._state is not None:
+            self._state.cancel()
 
     def close(self) -> None:
-        """Stop and let go of the server (the embedded one stops with it)."""
+        """Let go of the server (the embedded one stops with it): once no sync runs, after the
+        task manager's ``shutdown``."""
         self.stop()
-        self._tasks.wait_idle(10_000)
         if self.connection is not None:
             self.connection.close()
             self.connection = None
 
     def soon(self) -> None:
         """A local change was saved: send it shortly, unless a sync is on its way already."""
-        if not self._busy and not self._stopped and self.status.online is not False:
+        if self._state is None and not self._stopped and self.status.online is not False:
             self._timer.start(SOON_AFTER_A_CHANGE_MS)
 
     def sync_now(self) -> None:
-        if self._busy or self._stopped:
+        if self._state is not None or self._stopped:
             return
-        self._busy = True
         self._timer.stop()
-        self._tasks.run(self._work, self._done, self._failed, lane="sync")
+        self._state = self._tasks.start(self._work, self._done, self._failed, lane=Lane.SYNC)
+        self._state.sig_progress.connect(self.sig_progress)
 
-    def _work(self) -> SyncStatus:
+    def _work(self, state: TaskState) -> tuple[SyncStatus, frozenset[str]]:
         if self.connection is None:
             self.connection = self._connect()
-        self.connection.client.sync_once()
-        return self.connection.client.status
+        report = self.connection.client.sync_once(state)
+        return self.connection.client.status, frozenset(report.changed_cases)
 
-    def _done(self, status: SyncStatus) -> None:
-        self._busy = False
-        self.status = status
+    def _done(self, outcome: tuple[SyncStatus, frozenset[str]]) -> None:
+        self._state = None
+        self.status, changed = outcome
         self._backoff.reset()
-        self.sig_status.emit(status)
+        self.sig_status.emit(self.status)
+        if changed:
+            self.sig_cases_changed.emit(changed)
         self._schedule(SYNC_INTERVAL_S)
 
     def _failed(self, error: Exception) -> None:
-        self._busy = False
-        if self.connection is not None:
-            self.status = self.connection.client.status
-        else:
-            self.status.online = False
-            self.status.last_error = str(error)
+        self._state = None
+        if isinstance(error, Cancelled):
+            return  # stopped on purpose: nothing went wrong, and nothing more is to be done
+        status = (self.connection.client.status if self.connection is not None
+                  else replace(self.status, online=False, last_error=str(error)))
         if not isinstance(error, SyncError):
-            self.status.last_error = f"sync stopped by an unexpected error: {error}"
-        self.sig_status.emit(self.status)
+            status = replace(status, last_error=f"sync stopped by an unexpected error: {error}")
+        self.status = status
+        self.sig_status.emit(status)
         if isinstance(error, SignInNeeded):
             self.sig_sign_in_needed.emit(str(error))
             return
@@ -105,9 +120,8 @@ class SyncRunner(QObject):
 
     def show_pending(self, counts: dict[str, int]) -> None:
         """Local counts of what waits (read after a save), shown before the next sync."""
-        self.status.pending = counts["pending"]
-        self.status.rejected = counts["rejected"]
-        self.status.conflicts = counts["conflicts"]
+        self.status = replace(self.status, pending=counts["pending"],
+                              rejected=counts["rejected"], conflicts=counts["conflicts"])
         self.sig_status.emit(self.status)
 
     def _schedule(self, seconds: float) -> None:

@@ -43,11 +43,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import NEXT_SHIFT, case_vocabulary
-from console.cases.index import CLOSED, is_overdue, owed_at
 from console.cases.listing import CaseQuery, CaseRow
+from console.cases.story import CLOSED, is_overdue, owed_at
 from console.ui.cases.services import NOT_SET, CaseServices
 from console.ui.labels import buddy, describe
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 LIST_KEY, COUNTS_KEY = "case-list", "case-list-counts"
 SHOWN_CASES = 200
@@ -236,6 +236,7 @@ class CaseListPanel(QWidget):
         self._build()
         self._connect()
         self.setMinimumWidth(MINIMUM_WIDTH)
+        services.events.sig_cases_changed.connect(self.refresh)
         self.refresh()
 
     # -- public -----------------------------------------------------------------------------
@@ -392,7 +393,7 @@ class CaseListPanel(QWidget):
         listing = self._services.listing
         self._tasks.run_latest(LIST_KEY, lambda: listing.list(query, user, now),
                                lambda rows: self._show_rows(query, rows, now),
-                               self._show_error, lane="background")
+                               self._show_error, lane=Lane.BACKGROUND, owner=self)
 
     def keep_in_step_with(self, case_id: str | None) -> None:
         """The case open beside the list: the selection follows it, and never moves to another
@@ -450,7 +451,7 @@ class CaseListPanel(QWidget):
 
         self._tasks.run_latest(COUNTS_KEY, count_all, self._show_counts,
                                lambda error: log.error("counting cases failed", exc_info=error),
-                               lane="background")
+                               lane=Lane.BACKGROUND, owner=self)
 
     def _show_counts(self, counts: list[int]) -> None:
         for number, (view, count) in enumerate(zip(self._views, counts, strict=True)):

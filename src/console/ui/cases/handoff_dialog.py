@@ -28,7 +28,7 @@ from console.cases.changes import NEXT_SHIFT, Case
 from console.cases.listing import CaseQuery
 from console.ui.cases.services import CaseServices
 from console.ui.labels import buddy, describe
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 PEOPLE_SCAN = 2000  # cases enough to meet everyone who works them on this workstation
 NOTE_LINES = 5
@@ -134,7 +134,8 @@ class HandoffDialog(QDialog):
             return sorted(names, key=str.casefold)
 
         self._tasks.run(people, self._show_people,
-                        lambda error: log.warning("could not list people", exc_info=error))
+                        lambda error: log.warning("could not list people", exc_info=error),
+                        owner=self)
 
     def _show_people(self, names: list[str]) -> None:
         typed = self.person.currentText()
@@ -167,7 +168,7 @@ class HandoffDialog(QDialog):
         self._set_busy(True)
         cases, case_id = self._services.cases, self._case["id"]
         self._tasks.run(lambda: cases.hand_off(case_id, target, note), self._handed_off,
-                        self._failed, lane="writes")
+                        self._failed, lane=Lane.WRITES)
 
     def _handed_off(self, case: Case) -> None:
         self.sig_handed_off.emit(case)

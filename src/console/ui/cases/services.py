@@ -11,21 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QLocale
 
-from console.cases.changes import NEXT_SHIFT, parse_time
+from console.cases.changes import parse_time
+from console.cases.words import CaseWords
+from console.printing.phrases import texts
 from console.protocol import Protocol
 from console.protocol.calendar import clock_text
 from console.protocol.engine import answer_in_words
+from console.ui.cases.events import CaseEvents
 
 if TYPE_CHECKING:  # the panels reach the listing through this object only
     from console.cases.listing import CaseList
     from console.cases.store import CaseStore
 
 SUPERVISOR = "supervisor"
-QUEUE_NAME = "the next shift's queue"
 NOT_SET = "—"
 # Dates on screen are in the hotline's language, whatever the workstation's own locale says.
 HOTLINE_LOCALE = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
@@ -51,6 +54,8 @@ class CaseServices:
     record_audit: Callable[[str, str | None, str], None] = _no_audit
     # What "now" is for due and overdue times; tests and drills set the hour.
     clock: Callable[[], datetime] = field(default=_utc_now)
+    # Where every change to cases is announced, and every panel showing cases listens.
+    events: CaseEvents = field(default_factory=CaseEvents)
 
     @property
     def is_supervisor(self) -> bool:
@@ -65,13 +70,16 @@ class CaseServices:
         text = clock_text(self.protocol.service_chart.hotline_time(moment))
         return text if zone else text.rsplit(" ", 1)[0]
 
+    @cached_property
+    def words(self) -> CaseWords:
+        """Cases in words as the person signed in reads them: "you" for them, times on the
+        hotline's clock, states with their code."""
+        return CaseWords(self.protocol, texts("en"), self.protocol.service_chart.time_text,
+                         viewer=self.user, state=_state_with_code, capitalize=True)
+
     def person(self, name: str | None) -> str:
         """A user as the panels name them: "you", "the next shift's queue", or the name."""
-        if not name:
-            return "nobody"
-        if name == NEXT_SHIFT:
-            return QUEUE_NAME
-        return "you" if name == self.user else name
+        return self.words.who(name)
 
     def request_label(self, request_type: str | None, call_type: str | None) -> str:
         """The request type's label, else the call type, for a case taken under any protocol."""
@@ -84,9 +92,13 @@ class CaseServices:
 
 
 
+def _state_with_code(code: str, name: str) -> str:
+    return f"{code} — {name}"
+
+
 def answer_text(protocol: Protocol, field_id: str, value: Any) -> str:
     """An intake answer in words; states with their code ("TX — Texas")."""
-    return answer_in_words(protocol, field_id, value, state=lambda code, name: f"{code} — {name}")
+    return answer_in_words(protocol, field_id, value, state=_state_with_code)
 
 
 

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.cases.changes import NEXT_SHIFT, PENDING, Case, parse_time
+from console.cases.changes import NEXT_SHIFT, Case, parse_time
 from console.cases.listing import CaseQuery, CaseRow
 from console.cases.report import (
     DIMENSIONS,
@@ -55,11 +55,12 @@ from console.cases.report import (
     shift_summary,
     write_csv,
 )
+from console.cases.story import waiting_handoffs
 from console.protocol.calendar import clock_text
 from console.ui.cases.case_list import due_of, row_overdue
 from console.ui.cases.services import HOTLINE_LOCALE, NOT_SET, CaseServices, answer_text
 from console.ui.labels import describe
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 SUMMARY_KEY = "supervisor-summary"
 REFRESH_EVERY_MS = 60_000
@@ -105,12 +106,11 @@ class SupervisorBoard:
 def _waiting_handoff(row: CaseRow, case: Case | None) -> WaitingHandoff:
     """The newest handoff of the case still waiting for its receiver (the listing knows only
     the receiver; the sender and the time are on the case itself)."""
-    waiting = [handoff for handoff in (case or {}).get("handoffs") or []
-               if handoff.get("state", PENDING) == PENDING
-               and handoff.get("acknowledged_at") is None]
-    newest = waiting[-1] if waiting else {}
-    return WaitingHandoff(row.id, row.number, newest.get("from_user"), row.pending_handoff_to,
-                          newest.get("created_at"), newest.get("note") or "")
+    waiting = waiting_handoffs(case or {})
+    newest = waiting[-1] if waiting else None
+    return WaitingHandoff(row.id, row.number, newest and newest.from_user,
+                          row.pending_handoff_to, newest and newest.created_at,
+                          newest.note if newest else "")
 
 
 def _overdue_by_specialist(services: CaseServices, specialists: Iterable[str | None],
@@ -299,6 +299,7 @@ class SupervisorPanel(QWidget):
         self._every_minute.timeout.connect(self.refresh)
         self._build()
         self._connect()
+        services.events.sig_cases_changed.connect(self._cases_changed)
 
     # -- public -----------------------------------------------------------------------------
 
@@ -307,7 +308,8 @@ class SupervisorPanel(QWidget):
         """Read the figures again (they are also read when shown and every minute)."""
         services, now = self._services, self._services.clock()
         self._tasks.run_latest(SUMMARY_KEY, lambda: read_board(services, now),
-                               self._show_board, self._read_failed, lane="background")
+                               self._show_board, self._read_failed, lane=Lane.BACKGROUND,
+                               owner=self)
 
     def board(self) -> SupervisorBoard | None:
         """The figures on screen (None until first read)."""
@@ -327,7 +329,7 @@ class SupervisorPanel(QWidget):
             return write_csv(board.summary, target)
 
         self._tasks.run(export, lambda lines: self._exported(target, lines),
-                        lambda error: self._export_failed(target, error), lane="background")
+                        lambda error: self._export_failed(target, error), lane=Lane.BACKGROUND)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -465,6 +467,12 @@ class SupervisorPanel(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._every_minute.stop()
+
+    @Slot(object)
+    def _cases_changed(self, _case_ids: frozenset[str]) -> None:
+        # Hidden, it is read again when next shown (``showEvent``), not for every change.
+        if self.isVisible():
+            self.refresh()
 
     # -- showing ----------------------------------------------------------------------------
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
-from console.ui.cases.case_detail import CaseDetail
 from console.ui.cases.case_list import CaseListPanel
+from console.ui.cases.detail.panel import CaseDetail
 from console.ui.cases.services import CaseServices
 from console.ui.taskman import TaskManager
 
@@ -25,7 +25,6 @@ class CasesTab(QSplitter):
         self.setStretchFactor(0, 2)
         self.setStretchFactor(1, 3)
         self.list.sig_open_case.connect(self.open_case)
-        self.detail.sig_changed.connect(lambda _case_id: self.list.refresh())
         self.detail.sig_shown.connect(self.list.keep_in_step_with)
 
     def open_case(self, case_id: str) -> None:

@@ -38,7 +38,7 @@ from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.referral_search import ReferralSearchPanel, sheet_line
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
 REFERRALS_TAB = "referrals"
@@ -52,8 +52,8 @@ REPORTING_NO_STATE = ("Reporting lines: choose the state where the child is (Sit
 class CallPage(QWidget):
     """Shows one call; ``open`` a call, ``finish`` it."""
 
-    sig_saved = Signal()
-    """A save reached the local store (the status bar recounts what waits to be sent)."""
+    sig_saved = Signal(object)
+    """A save reached the local store: the ids of the cases it changed (a tuple)."""
 
     sig_finished = Signal(object)
     """The call was finished and stored (the case)."""
@@ -291,8 +291,8 @@ class CallPage(QWidget):
             self.desk.save(call, position)
             self.desk.alert(call, evaluation)
 
-        self.tasks.run(save, lambda _none: self.sig_saved.emit(), self._save_failed,
-                       lane="writes")
+        self.tasks.run(save, lambda _none: self.sig_saved.emit((call.case_id,)), self._save_failed,
+                       lane=Lane.WRITES)
 
     def _save_failed(self, error: Exception) -> None:
         self.sig_failed.emit(f"Could not save the call: {error}. Your answers are still on "
@@ -321,7 +321,7 @@ class CallPage(QWidget):
         self.header.stop()
         self.repeats.clear()
         self.tasks.run(lambda: self.desk.finish(call), self._finished, self._save_failed,
-                       lane="writes")
+                       lane=Lane.WRITES)
         return True
 
     def _confirm_finish(self, missing: list[str], steps: list[str]) -> bool:
@@ -353,7 +353,7 @@ class CallPage(QWidget):
         return finishing
 
     def _finished(self, case: Case) -> None:
-        self.sig_saved.emit()
+        self.sig_saved.emit((case["id"],))
         self.sig_finished.emit(case)
 
     def attach_to(self, earlier_case_id: str) -> None:
@@ -364,7 +364,8 @@ class CallPage(QWidget):
         self.save_now()  # the link lands after every answer typed so far
         self.tasks.run(lambda: cases.link_contact(earlier_case_id, call.case_id,
                                                   "Repeat contact taken as a new call"),
-                       lambda _case: self.sig_saved.emit(), self._save_failed, lane="writes")
+                       lambda _case: self.sig_saved.emit((earlier_case_id, call.case_id)),
+                       self._save_failed, lane=Lane.WRITES)
 
     # --- referrals -------------------------------------------------------------------------
 
@@ -375,8 +376,9 @@ class CallPage(QWidget):
         self._on_sheet[result.service_id] = (result, self.referrals.misfit(result.service_id))
         self.tasks.run(lambda: self.desk.add_referral(call, result.service_id,
                                                       result.service_name),
-                       lambda case: (self._show_sheet(case["referrals"]), self.sig_saved.emit()),
-                       self._save_failed, lane="writes")
+                       lambda case: (self._show_sheet(case["referrals"]),
+                                     self.sig_saved.emit((case["id"],))),
+                       self._save_failed, lane=Lane.WRITES)
 
     def _show_sheet(self, referrals: list[dict[str, Any]]) -> None:
         self.sheet.clear()

@@ -18,7 +18,7 @@ from console.cases.changes import parse_time
 from console.cases.repeat import RepeatMatch, find_repeats
 from console.protocol import Answers
 from console.ui.cases.services import HOTLINE_LOCALE, CaseServices
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager
 
 CHECK_KEY = "repeat-contacts"
 CHECK_DELAY_MS = 300  # typing a phone number is one check, not one per digit
@@ -88,7 +88,7 @@ class RepeatStrip(QFrame):
     def _run_check(self) -> None:
         engine, case_id, answers = self._services.cases.engine, self._case_id, self._answers
         self._tasks.run_latest(CHECK_KEY, lambda: find_repeats(engine, answers, case_id),
-                               self._show, self._check_failed, lane="background")
+                               self._show, self._check_failed, lane=Lane.BACKGROUND)
 
     def _check_failed(self, error: Exception) -> None:
         # A hint that cannot be computed is no reason to interrupt a call: log it, show nothing.

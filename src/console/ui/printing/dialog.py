@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -36,11 +35,12 @@ from PySide6.QtWidgets import (
 
 from console.printing.base import write_atomically
 from console.settings import read_preference, write_preference
+from console.tasks import Cancelled, TaskState, check_cancelled
 from console.ui.labels import buddy, describe
 from console.ui.printing.pages import PageImage, draw_pages
 from console.ui.printing.preview import PagePreview
 from console.ui.printing.printer import chosen_pages, destination, print_pages, printer_for
-from console.ui.taskman import TaskManager
+from console.ui.taskman import Lane, TaskManager, WorkState, while_alive
 
 PREVIEW_DPI = 100  # sharp enough at the width of a laptop screen; about 4 MB a page in memory
 LANGUAGES = (("en", "English"), ("es", "Español"))
@@ -91,8 +91,14 @@ class _Built:
     pages: list[PageImage]
 
 
-def _build_and_draw(build: Callable[[PrintOptions], bytes], options: PrintOptions) -> _Built:
-    pdf = build(options)
+Build = Callable[[PrintOptions, TaskState], bytes]
+"""Makes a document with the options chosen, reporting progress to (and stopping when asked
+by) the state: a long one, the shift packet, shows how far it has come."""
+
+
+def _build_and_draw(build: Build, options: PrintOptions, state: TaskState) -> _Built:
+    pdf = build(options, state)
+    check_cancelled(state)  # drawing a preview nobody waits for any more is wasted
     return _Built(pdf, list(draw_pages(pdf, PREVIEW_DPI)))
 
 
@@ -115,22 +121,6 @@ def _reason(error: Exception) -> str:
     return f"an unexpected problem ({type(error).__name__}: {error})"
 
 
-def _while_open(method: Callable[..., None]) -> Callable[..., None]:
-    """A widget's ``method`` that holds the widget weakly, for work on a task lane to call back.
-
-    A worker keeps its callbacks until it lets go of them, after they ran. Were that the last
-    reference to the dialog, the dialog would be deleted at whatever the GUI thread happened to
-    be doing, even painting it. Once the dialog is gone there is nothing left to show.
-    """
-    held = weakref.WeakMethod(method)
-
-    def call(*args: object) -> None:
-        bound = held()
-        if bound is not None:
-            bound(*args)
-    return call
-
-
 class PrintDialog(QDialog):
     """Previews a document, then prints it or saves it as a PDF."""
 
@@ -142,7 +132,7 @@ class PrintDialog(QDialog):
     """The document was sent to the printer ("print") or written to a file ("save"); the
     ``on_printed`` callback hears the same, even after the dialog was closed."""
 
-    def __init__(self, tasks: TaskManager, title: str, build: Callable[[PrintOptions], bytes],
+    def __init__(self, tasks: TaskManager, title: str, build: Build,
                  options: OptionsSpec, on_printed: Callable[[str], None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -151,7 +141,7 @@ class PrintDialog(QDialog):
         self._built: _Built | None = None  # the document on screen; None while one is made
         self._busy = False  # a print job or a save is under way
         self._printer: QPrinter | None = None  # kept so a second print goes where the first went
-        self._preview_key = f"print-preview-{id(self)}"  # each dialog's newest build wins alone
+        self._preview: WorkState | None = None  # the preview being made, if one is
         self.setWindowTitle(f"Print: {title}")
         self.setAccessibleName(f"Print {title}")
         self._make_controls()
@@ -305,9 +295,33 @@ class PrintDialog(QDialog):
         self.status.setText("Preparing the preview…")
         if not self.preview.page_count():
             self.preview.show_note("Preparing the preview…")
-        self._tasks.run_latest(self._preview_key, lambda: _build_and_draw(build, options),
-                               _while_open(self._show_built), _while_open(self._build_failed),
-                               lane="background")
+        if self._preview is not None:
+            self._preview.cancel()  # made with other options: nobody will look at it
+
+        def shown(built: _Built) -> None:
+            if state is self._preview:
+                self._preview = None
+                self._show_built(built)
+
+        def failed(error: Exception) -> None:
+            if state is self._preview:
+                self._preview = None
+                if not isinstance(error, Cancelled):  # stopped on closing: nothing to say
+                    self._build_failed(error)
+
+        state = self._tasks.start(lambda state: _build_and_draw(build, options, state),
+                                  shown, failed, lane=Lane.BACKGROUND, owner=self)
+        state.sig_progress.connect(self._show_preparing)
+        self._preview = state
+
+    def done(self, result: int) -> None:
+        """Closing stops a preview still being made: nobody is left to look at it."""
+        if self._preview is not None:
+            self._preview.cancel()
+        super().done(result)
+
+    def _show_preparing(self, stage: str, done: int, total: int) -> None:
+        self.status.setText(f"Preparing the preview: {stage} ({done:,} of {total:,})…")
 
     def _show_built(self, built: _Built) -> None:
         self._built = built
@@ -405,8 +419,8 @@ class PrintDialog(QDialog):
         ``on_printed`` is called even when the dialog was closed while the job ran: what left
         the workstation is always recorded.
         """
-        on_printed, finish, fail = self._on_printed, _while_open(self._finish), \
-            _while_open(self._fail)
+        on_printed, finish, fail = self._on_printed, while_alive(self._finish), \
+            while_alive(self._fail)
 
         def done(said: str) -> None:
             if on_printed is not None:
@@ -414,7 +428,7 @@ class PrintDialog(QDialog):
             finish(action, said)
 
         self._start(doing)
-        self._tasks.run(work, done, lambda error: fail(failure(error)), lane="background")
+        self._tasks.run(work, done, lambda error: fail(failure(error)), lane=Lane.BACKGROUND)
 
     # -- state shown ---------------------------------------------------------------------------
 

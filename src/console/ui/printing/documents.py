@@ -22,7 +22,8 @@ from console.printing.base import PrintError
 from console.printing.casefile import case_printout
 from console.printing.packet import shift_packet
 from console.printing.sheet import ReferralSheetOptions, sheet_for_case
-from console.ui.printing.dialog import OptionsSpec, PrintDialog, PrintOptions
+from console.tasks import TaskState
+from console.ui.printing.dialog import Build, OptionsSpec, PrintDialog, PrintOptions
 from console.ui.taskman import TaskManager
 
 SHEET_OPTIONS = OptionsSpec(language=True, discreet=True, large_print=True)
@@ -52,7 +53,7 @@ class Documents:
         """The services given on a case, for the caller: no name, no personal answer."""
         workstation = self._workstation
 
-        def build(options: PrintOptions) -> bytes:
+        def build(options: PrintOptions, _state: TaskState) -> bytes:
             case = self._case(case_id)
             if not case["referrals"]:
                 raise PrintError("No services are on this caller's sheet yet: add them from "
@@ -71,7 +72,7 @@ class Documents:
         """The whole case for a supervisor, marked confidential."""
         protocol = self._workstation.protocol
 
-        def build(_options: PrintOptions) -> bytes:
+        def build(_options: PrintOptions, _state: TaskState) -> bytes:
             out = BytesIO()
             case_printout(self._case(case_id), protocol, out)
             return out.getvalue()
@@ -81,9 +82,9 @@ class Documents:
     def shift_packet(self) -> None:
         engine, protocol = self._workstation.cases.engine, self._workstation.protocol
 
-        def build(_options: PrintOptions) -> bytes:
+        def build(_options: PrintOptions, state: TaskState) -> bytes:
             out = BytesIO()
-            shift_packet(engine, out, protocol=protocol)
+            shift_packet(engine, out, protocol=protocol, state=state)
             return out.getvalue()
 
         self._open("Shift handoff packet", build, NO_OPTIONS, None)
@@ -94,7 +95,7 @@ class Documents:
             raise PrintError("This case is no longer on this workstation.")
         return case
 
-    def _open(self, title: str, build: Callable[[PrintOptions], bytes], options: OptionsSpec,
+    def _open(self, title: str, build: Build, options: OptionsSpec,
               case_id: str | None) -> None:
         action = "cases.print" if case_id is None else "case.print"
         dialog = PrintDialog(self._tasks, title, build, options,

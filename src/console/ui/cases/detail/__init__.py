@@ -1,0 +1,1 @@
+"""One case in full (``CaseDetail``): one module per widget, the controller in ``panel``."""
