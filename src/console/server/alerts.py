@@ -49,7 +49,7 @@ MAX_REASONS = 10
 MAX_REASON = 200
 MAX_ALERT_BYTES = 16 * 1024  # one raise, as sent
 PAGE = 200  # alerts in one read of a stream's loop
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 BEAT_SECONDS = 2.0
 MAX_STREAM_SECONDS = 600
 # Raised per specialist: far above any real night, far below a stuck key or a script.

@@ -107,6 +107,11 @@ class SyncClient:
         self._refresh_counts()
 
     @property
+    def api(self) -> ServerApi:
+        """The signed-in server API (shared with the alert feed)."""
+        return self._api
+
+    @property
     def directory(self) -> Engine:
         if self._engine is None:
             self._engine = open_directory(self._directory_path)

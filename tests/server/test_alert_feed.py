@@ -1,0 +1,127 @@
+"""The workstation's alert feed (no screen) against a real server on loopback: an alert reaches a
+supervisor within seconds and the acknowledgement comes back; a server that stops and starts
+again loses nothing — an alert raised while it was away is kept, sent when it returns, and the
+supervisor's feed picks up again by itself."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from console.sync.alerts import Alert, AlertFeed, AlertLink, AlertOutbox, new_alert
+from console.sync.api import ServerUnreachable
+from tests.live_server import LiveServer, live_server
+from tests.server.conftest import workstation
+
+pytestmark = pytest.mark.timeout(120)
+DELIVERY_S = 5.0
+
+
+@dataclass
+class Screen:
+    """What a feed has told its workstation: every alert by id, and whether it is connected."""
+
+    alerts: dict[str, Alert] = field(default_factory=dict)
+    connected: list[bool] = field(default_factory=list)
+
+    def saw(self, alert: Alert) -> None:
+        self.alerts[alert.id] = alert
+
+    def connection(self, online: bool, _why: str | None) -> None:
+        self.connected.append(online)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = DELIVERY_S) -> float:
+    """Seconds until ``condition`` held; fails the test past ``seconds``."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < seconds, "not within the time allowed"
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+@contextmanager
+def following(live: LiveServer, folder: Path, user: str) -> Iterator[tuple[AlertLink, Screen]]:
+    with workstation(live, folder, user) as station:
+        link = AlertLink(station.sync.api, AlertOutbox(station.cases))
+        screen = Screen()
+        feed = AlertFeed(link, screen.saw, screen.connection)
+        feed.start()
+        try:
+            yield link, screen
+        finally:
+            feed.stop()
+            assert not feed.running
+
+
+def raise_one(link: AlertLink, reasons: tuple[str, ...] = ("A minor is involved",)) -> dict:
+    return new_alert(str(uuid.uuid4()), "K7QD2X-0042", "crisis", reasons)
+
+
+@pytest.fixture
+def live(database_url: str) -> Iterator[LiveServer]:
+    with live_server(database_url) as server:
+        server.add_user("sam", "specialist")
+        server.add_user("sue", "supervisor")
+        yield server
+
+
+def test_an_alert_reaches_the_supervisor_and_the_answer_comes_back(
+        live: LiveServer, tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        sam, sam_sees = stack.enter_context(following(live, tmp_path / "sam", "sam"))
+        sue, sue_sees = stack.enter_context(following(live, tmp_path / "sue", "sue"))
+        wait_for(lambda: sam_sees.connected[-1:] == [True] and sue_sees.connected[-1:] == [True])
+
+        alert = raise_one(sam)
+        started = time.monotonic()
+        sam.raise_alert(alert)
+        wait_for(lambda: alert["id"] in sue_sees.alerts)
+        delivered = time.monotonic() - started
+        seen = sue_sees.alerts[alert["id"]]
+        assert (seen.specialist, seen.case_number) == ("sam", "K7QD2X-0042")
+        assert seen.reasons == ("A minor is involved",) and seen.open
+
+        sue.acknowledge(alert["id"])
+        answered = wait_for(lambda: alert["id"] in sam_sees.alerts
+                            and not sam_sees.alerts[alert["id"]].open)
+        assert sam_sees.alerts[alert["id"]].acknowledged_by == "sue"
+        print(f"\nalert delivery: raised to on the supervisor's feed in {delivered * 1000:.0f} ms; "
+              f"acknowledgement back to the specialist in {answered * 1000:.0f} ms")
+        assert sam.outbox.pending() == []
+
+
+def test_nothing_is_lost_while_the_server_is_away(database_url: str, tmp_path: Path) -> None:
+    first = live_server(database_url)
+    live = first.__enter__()
+    live.add_user("sam", "specialist")
+    live.add_user("sue", "supervisor")
+    port = int(live.url.rsplit(":", 1)[1])
+    with ExitStack() as stack:
+        sam, sam_sees = stack.enter_context(following(live, tmp_path / "sam", "sam"))
+        _sue, sue_sees = stack.enter_context(following(live, tmp_path / "sue", "sue"))
+        wait_for(lambda: sue_sees.connected[-1:] == [True])
+        before = raise_one(sam)
+        sam.raise_alert(before)
+        wait_for(lambda: before["id"] in sue_sees.alerts)
+
+        first.__exit__(None, None, None)  # the server stops
+        wait_for(lambda: sue_sees.connected[-1:] == [False], 15)
+        during = raise_one(sam, ("The specialist asked for help now",))
+        with pytest.raises(ServerUnreachable):
+            sam.raise_alert(during)
+        assert [kept["id"] for kept in sam.outbox.pending()] == [during["id"]]
+
+        with live_server(database_url, port=port):  # back, on the same database
+            back = wait_for(lambda: during["id"] in sue_sees.alerts, 15)
+            assert sue_sees.alerts[during["id"]].reasons == ("The specialist asked for help now",)
+            assert sam.outbox.pending() == []
+            assert sue_sees.connected[-1] is True
+            print(f"\nalert raised while the server was away: on the supervisor's feed "
+                  f"{back:.1f} s after the server came back")
