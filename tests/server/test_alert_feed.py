@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ def following(live: LiveServer, folder: Path, user: str) -> Iterator[tuple[Alert
             assert not feed.running
 
 
-def raise_one(link: AlertLink, reasons: tuple[str, ...] = ("A minor is involved",)) -> dict:
+def raise_one(reasons: tuple[str, ...] = ("A minor is involved",)) -> dict[str, Any]:
     return new_alert(str(uuid.uuid4()), "K7QD2X-0042", "crisis", reasons)
 
 
@@ -79,7 +80,7 @@ def test_an_alert_reaches_the_supervisor_and_the_answer_comes_back(
         sue, sue_sees = stack.enter_context(following(live, tmp_path / "sue", "sue"))
         wait_for(lambda: sam_sees.connected[-1:] == [True] and sue_sees.connected[-1:] == [True])
 
-        alert = raise_one(sam)
+        alert = raise_one()
         started = time.monotonic()
         sam.raise_alert(alert)
         wait_for(lambda: alert["id"] in sue_sees.alerts)
@@ -104,16 +105,16 @@ def test_nothing_is_lost_while_the_server_is_away(database_url: str, tmp_path: P
     live.add_user("sue", "supervisor")
     port = int(live.url.rsplit(":", 1)[1])
     with ExitStack() as stack:
-        sam, sam_sees = stack.enter_context(following(live, tmp_path / "sam", "sam"))
+        sam, _sam_sees = stack.enter_context(following(live, tmp_path / "sam", "sam"))
         _sue, sue_sees = stack.enter_context(following(live, tmp_path / "sue", "sue"))
         wait_for(lambda: sue_sees.connected[-1:] == [True])
-        before = raise_one(sam)
+        before = raise_one()
         sam.raise_alert(before)
         wait_for(lambda: before["id"] in sue_sees.alerts)
 
         first.__exit__(None, None, None)  # the server stops
         wait_for(lambda: sue_sees.connected[-1:] == [False], 15)
-        during = raise_one(sam, ("The specialist asked for help now",))
+        during = raise_one(("The specialist asked for help now",))
         with pytest.raises(ServerUnreachable):
             sam.raise_alert(during)
         assert [kept["id"] for kept in sam.outbox.pending()] == [during["id"]]
