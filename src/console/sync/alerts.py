@@ -30,7 +30,6 @@ from console.sync.client import Backoff
 log = logging.getLogger(__name__)
 
 OUTBOX_KEY = "alert_outbox"
-HELP_NOW = "The specialist asked for help now"
 # The server sends a beat every two seconds: this long without a byte means the link is dead.
 STREAM_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # Reconnecting: quickly at first (an alert must get through within seconds of the network's
