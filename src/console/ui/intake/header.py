@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.protocol.calendar import Due, ServiceChart
 
@@ -48,15 +48,21 @@ class CallHeader(QFrame):
         self.timer.setObjectName("callTimer")
         self.hotline_clock = QLabel()
         self.caller_clock = QLabel()
+        # Where a supervisor alert stands; in the first row's free middle, so it never pushes
+        # the form down, nor widens the window (the whole text is its tooltip).
+        self.alert_status = QLabel()
+        self.alert_status.setObjectName("alertStatus")
+        self.alert_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         labels = {self.title: "Call type", self.urgency: "Urgency", self.reasons: "Why urgent",
                   self.due: "Due", self.timer: "Call duration", self.hotline_clock: "Hotline time",
-                  self.caller_clock: "Caller's local time"}
+                  self.caller_clock: "Caller's local time", self.alert_status: "Supervisor alert"}
         for label, name in labels.items():
             label.setAccessibleName(name)
         grid = QGridLayout(self)
         grid.setHorizontalSpacing(18)
         grid.addWidget(self.title, 0, 0)
         grid.addWidget(self.urgency, 0, 1)
+        grid.addWidget(self.alert_status, 0, 2)
         grid.addWidget(self.timer, 0, 3)
         grid.addWidget(self.hotline_clock, 0, 4)
         grid.addWidget(self.caller_clock, 0, 5)
@@ -72,6 +78,7 @@ class CallHeader(QFrame):
         self._started = started_at
         self._caller_zone = None
         self._caller_zone_source = ""
+        self.show_alert_status("", "")
         self.refresh_clocks()
         self._tick.start()
 
@@ -86,6 +93,14 @@ class CallHeader(QFrame):
         self.urgency.style().polish(self.urgency)
         self.reasons.setText(("Urgent because: " if urgent else "") + "; ".join(reasons))
         self.due.setText(due.explanation)
+
+    def show_alert_status(self, text: str, tone: str) -> None:
+        self.alert_status.setText(text)
+        self.alert_status.setToolTip(text)
+        self.alert_status.setAccessibleDescription(text)
+        self.alert_status.setProperty("tone", tone)
+        self.alert_status.style().unpolish(self.alert_status)
+        self.alert_status.style().polish(self.alert_status)
 
     def show_caller_zone(self, zone: tzinfo | None, source: str) -> None:
         self._caller_zone, self._caller_zone_source = zone, source
