@@ -126,3 +126,21 @@ def test_nothing_is_lost_while_the_server_is_away(database_url: str, tmp_path: P
             assert sue_sees.connected[-1] is True
             print(f"\nalert raised while the server was away: on the supervisor's feed "
                   f"{back:.1f} s after the server came back")
+
+
+def test_a_workstation_reports_the_call_open_on_it(live: LiveServer, tmp_path: Path) -> None:
+    with workstation(live, tmp_path / "sam", "sam") as sam, \
+            workstation(live, tmp_path / "sue", "sue") as sue:
+        case = sam.cases.create_case("crisis", "urgent", status="open", request_type="crisis")
+        sam.sync.open_call = lambda: {"case_id": case["id"], "number": case["number"],
+                                      "request_type": "crisis", "urgency": "urgent",
+                                      "started_at": case["created_at"]}
+        sam.sync.sync_once()
+        board = AlertLink(sue.sync.api, AlertOutbox(sue.cases))
+        [call] = board.calls_in_progress()
+        assert (call.user, call.case_id, call.number) == ("sam", case["id"], case["number"])
+        assert (call.request_type, call.urgency) == ("crisis", "urgent")
+
+        sam.sync.open_call = lambda: None  # the call ended
+        sam.sync.sync_once()
+        assert board.calls_in_progress() == []
