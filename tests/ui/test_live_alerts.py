@@ -83,7 +83,7 @@ def test_help_reaches_the_supervisor_and_the_answer_comes_back(
     slot = supervisor.alert_slot
     assert slot is not None and slot.isVisible()
     assert "sam needs a supervisor" in slot.toolTip() and number in slot.toolTip()
-    assert header.alert_status.text() == "Supervisor alerted — waiting for an answer"
+    assert header.alert_status.text() == "Supervisor alerted"
 
     # The supervisor clicks Acknowledge; the specialist sees who is on it.
     focus(qtbot, supervisor)
@@ -102,12 +102,13 @@ def test_help_reaches_the_supervisor_and_the_answer_comes_back(
     focus(qtbot, specialist)
     qtbot.keyClick(specialist, Qt.Key.Key_F12)
     qtbot.waitUntil(lambda: "NOT delivered" in header.alert_status.text(), timeout=DELIVERY_MS)
-    assert "NOT delivered" in specialist.status.currentMessage()
+    told = specialist.status.currentMessage()
+    assert "NOT delivered" in told and "Tell your supervisor in person" in told
 
     # Back again: the alert goes through by itself, and both screens say so.
     with live_server(url, port=port):
         qtbot.waitUntil(lambda: board.alert_table.rowCount() == 1, timeout=RETURN_MS)
         qtbot.waitUntil(lambda: header.alert_status.text()
-                        == "Supervisor alerted — waiting for an answer", timeout=DELIVERY_MS)
+                        == "Supervisor alerted", timeout=DELIVERY_MS)
         for window in (specialist, supervisor):
             window.close()

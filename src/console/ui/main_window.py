@@ -323,10 +323,10 @@ class MainWindow(QMainWindow):
         call = self.call_page.call
         if call is None or call.case_id != state.case_id:
             return
-        text, tone = call_status_text(state)
-        self.call_page.header.show_alert_status(text, tone)
+        text, whole, tone = call_status_text(state)
+        self.call_page.header.show_alert_status(text, tone, whole)
         if state.state == NOT_DELIVERED:
-            self.status.showMessage(text, 30_000)
+            self.status.showMessage(whole, 30_000)
 
     def tell_about_salvage(self) -> None:
         """The person's store would not open and a new one was started: say so once, without

@@ -50,7 +50,8 @@ def test_every_reply_keeps_to_the_documented_schema(tmp_path: Path,
                 [sys.executable, "-m", "schemathesis.cli", "run", f"{live.url}/openapi.json",
                  "--checks", CHECKS, "--max-examples", "8", "--seed", "7373788",
                  "--phases", "examples,coverage,fuzzing", "--request-timeout", "10",
-                 "--exclude-path", LONG_LIVED, "--no-color", *header], capture_output=True, text=True,
+                 "--exclude-path", LONG_LIVED, "--no-color", *header],
+                capture_output=True, text=True,
                 timeout=SECONDS_EACH * 4, env={**os.environ, "NO_COLOR": "1"},
                 cwd=tmp_path)  # its cache and reports stay out of the source tree
             took = time.monotonic() - started

@@ -30,20 +30,24 @@ from console.ui.intake.header import elapsed_text
 from console.ui.labels import describe
 
 CALLS_EVERY_MS = 10_000
-SLOT_CHARACTERS = 70
+SLOT_CHARACTERS = 40
 ALARM, WAITING_TONE, CALM = "alarm", "waiting", "ok"
 
 
-def call_status_text(state: CallAlertState) -> tuple[str, str]:
-    """The call header's words for where the alert stands, and their tone."""
+def call_status_text(state: CallAlertState) -> tuple[str, str, str]:
+    """The call header's words for where the alert stands (short, to fit the header), the
+    whole story (tooltip, status bar), and their tone."""
     if state.state == ANSWERED:
-        return f"Supervisor {state.supervisor} is on it", CALM
+        words = f"Supervisor {state.supervisor} is on it"
+        return words, words, CALM
     if state.state == NOT_DELIVERED:
-        return ("⚠ Supervisor alert NOT delivered: the server cannot be reached. Tell your "
-                "supervisor in person; the console keeps trying.", ALARM)
+        return ("⚠ Alert NOT delivered", "⚠ Supervisor alert NOT delivered: the server cannot "
+                "be reached. Tell your supervisor in person; the console keeps trying and says "
+                "so here when it gets through.", ALARM)
     if state.state == SENDING:
-        return "Alerting your supervisor…", WAITING_TONE
-    return "Supervisor alerted — waiting for an answer", WAITING_TONE
+        return "Alerting supervisor…", "Alerting your supervisors…", WAITING_TONE
+    return ("Supervisor alerted", "Supervisor alerted — waiting for one to answer",
+            WAITING_TONE)
 
 
 def alert_line(alert: Alert) -> str:
@@ -68,15 +72,16 @@ class AlertSlot(QLabel):
         if not alerts:
             self.full_text = ""
         else:
+            first = alerts[0]
             more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
-            self.full_text = f"⚠ ALERT: {alert_line(alerts[0])}{more}. F4 to answer."
-        self.setText(self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
-                                                   self.width() - 8))
+            self.full_text = f"⚠ ALERT{more} — F4: {alert_line(first)}"
+        self.setProperty("active", bool(alerts))
+        self.style().unpolish(self)  # the loud style's bold font, before measuring the text
+        self.style().polish(self)
+        self.setText(self.fontMetrics().elidedText(
+            self.full_text, Qt.TextElideMode.ElideRight, self.contentsRect().width() - 16))
         self.setToolTip(self.full_text)
         self.setAccessibleDescription(self.full_text)
-        self.setProperty("active", bool(alerts))
-        self.style().unpolish(self)
-        self.style().polish(self)
 
 
 class AlertBoard(QWidget):
@@ -99,7 +104,7 @@ class AlertBoard(QWidget):
         self.acknowledge_button.setEnabled(False)
         self.call_table = SummaryTable(
             "Calls in progress", "Calls open on the specialists' workstations now",
-            ("Specialist", "Case", "Type", "Urgency", "On call for"),
+            ("Specialist", "Case", "Type", "Urgency", "For"),
             "No calls in progress.", stretch=2)
         self.problem = QLabel()
         self.problem.setAccessibleName("Live alerts problem")
@@ -114,8 +119,8 @@ class AlertBoard(QWidget):
         QVBoxLayout(calls_box).addWidget(self.call_table)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(alerts_box, 3)
-        row.addWidget(calls_box, 2)
+        row.addWidget(alerts_box, 5)
+        row.addWidget(calls_box, 4)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._calls_timer = QTimer(self, interval=CALLS_EVERY_MS)
         self._calls_timer.timeout.connect(self.refresh_calls)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.protocol.calendar import Due, ServiceChart
@@ -48,8 +48,9 @@ class CallHeader(QFrame):
         self.timer.setObjectName("callTimer")
         self.hotline_clock = QLabel()
         self.caller_clock = QLabel()
-        # Where a supervisor alert stands; in the first row's free middle, so it never pushes
-        # the form down, nor widens the window (the whole text is its tooltip).
+        # Where a supervisor alert stands: under the caller's clock, in a place that is always
+        # there, so it never pushes the form down nor widens the window (the whole story is
+        # its tooltip and, when it went wrong, the status bar's message).
         self.alert_status = QLabel()
         self.alert_status.setObjectName("alertStatus")
         self.alert_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -62,12 +63,12 @@ class CallHeader(QFrame):
         grid.setHorizontalSpacing(18)
         grid.addWidget(self.title, 0, 0)
         grid.addWidget(self.urgency, 0, 1)
-        grid.addWidget(self.alert_status, 0, 2)
         grid.addWidget(self.timer, 0, 3)
         grid.addWidget(self.hotline_clock, 0, 4)
         grid.addWidget(self.caller_clock, 0, 5)
         grid.addWidget(self.reasons, 1, 0, 1, 3)
-        grid.addWidget(self.due, 1, 3, 1, 3)
+        grid.addWidget(self.due, 1, 3, 1, 2)
+        grid.addWidget(self.alert_status, 1, 5, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(2, 1)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -94,10 +95,11 @@ class CallHeader(QFrame):
         self.reasons.setText(("Urgent because: " if urgent else "") + "; ".join(reasons))
         self.due.setText(due.explanation)
 
-    def show_alert_status(self, text: str, tone: str) -> None:
+    def show_alert_status(self, text: str, tone: str, whole: str = "") -> None:
+        """Where the supervisor alert stands, in a few words (``whole``: all of it)."""
         self.alert_status.setText(text)
-        self.alert_status.setToolTip(text)
-        self.alert_status.setAccessibleDescription(text)
+        self.alert_status.setToolTip(whole or text)
+        self.alert_status.setAccessibleDescription(whole or text)
         self.alert_status.setProperty("tone", tone)
         self.alert_status.style().unpolish(self.alert_status)
         self.alert_status.style().polish(self.alert_status)
