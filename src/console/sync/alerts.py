@@ -207,10 +207,13 @@ class AlertFeed:
                 for alert in self._link.flush():
                     self._on_alert(alert)
                 self._follow()
-            except SyncError as error:
+            except Exception as error:  # whatever stops it, the feed tries again (or ends)
                 if self._stopping.is_set():
-                    return
-                log.info("alert stream lost: %s", error)
+                    return  # the connection may have been closed under the stopping feed
+                if isinstance(error, SyncError):
+                    log.info("alert stream lost: %s", error)
+                else:
+                    log.error("alert stream stopped by an unexpected error", exc_info=error)
                 self._on_connection(False, str(error))
                 self._stopping.wait(self._backoff.next_delay())
 

@@ -20,6 +20,7 @@ from console.app import Workstation
 from console.cases.changes import Case
 from console.sync.alerts import Alert, AlertFeed, AlertLink, AlertOutbox, CallInProgress, new_alert
 from console.sync.api import ServerUnreachable
+from console.sync.client import CASE_ROLES as WORKS_CASES
 from console.ui.sync_runner import SyncRunner
 from console.ui.taskman import TaskManager
 
@@ -65,7 +66,7 @@ class AlertDesk(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tasks, self._runner = tasks, runner
-        self.user = workstation.user
+        self.user, self.user_role = workstation.user, workstation.role
         self._outbox = AlertOutbox(workstation.cases)
         self._link: AlertLink | None = None
         self._feed: AlertFeed | None = None
@@ -114,7 +115,8 @@ class AlertDesk(QObject):
 
     def _start_feed(self) -> None:
         connection = self._runner.connection
-        if self._feed is not None or connection is None or self._stopped:
+        if self._feed is not None or connection is None or self._stopped \
+                or self.user_role not in WORKS_CASES:
             return
         self._link = AlertLink(connection.client.api, self._outbox)
         self._feed = AlertFeed(self._link, self._sig_alert.emit, lambda up, _why:
