@@ -5,6 +5,9 @@ supervisor's feed picks up again by itself."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -63,6 +66,57 @@ def following(live: LiveServer, folder: Path, user: str) -> Iterator[tuple[Alert
 
 def raise_one(reasons: tuple[str, ...] = ("A minor is involved",)) -> dict[str, Any]:
     return new_alert(str(uuid.uuid4()), "K7QD2X-0042", "crisis", reasons)
+
+
+class Network:
+    """A loopback relay to the server that can go down (open connections cut, new ones
+    refused) and come back, as a supervisor's network does."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.removeprefix("http://").split(":")
+        self._target = (host, int(port))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.up = True
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def drop(self) -> None:
+        self.up = False
+        with self._lock:
+            doomed, self._open = self._open, set()
+        for sock in doomed:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        self.drop()
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self._listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            upstream = socket.create_connection(self._target)
+            with self._lock:
+                self._open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65_536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_RDWR)
 
 
 @pytest.fixture
@@ -126,6 +180,36 @@ def test_nothing_is_lost_while_the_server_is_away(database_url: str, tmp_path: P
             assert sue_sees.connected[-1] is True
             print(f"\nalert raised while the server was away: on the supervisor's feed "
                   f"{back:.1f} s after the server came back")
+
+
+def test_a_supervisor_whose_network_drops_misses_nothing(live: LiveServer,
+                                                         tmp_path: Path) -> None:
+    network = Network(live.url)
+    away = LiveServer(network.url, live.engine)  # the supervisor reaches the server through it
+    try:
+        with ExitStack() as stack:
+            sam, _sam_sees = stack.enter_context(following(live, tmp_path / "sam", "sam"))
+            sue, sue_sees = stack.enter_context(following(away, tmp_path / "sue", "sue"))
+            wait_for(lambda: sue_sees.connected[-1:] == [True])
+            before, during = raise_one(), raise_one()
+            sam.raise_alert(before)
+            wait_for(lambda: before["id"] in sue_sees.alerts)
+
+            network.drop()
+            wait_for(lambda: sue_sees.connected[-1:] == [False], 15)
+            sam.raise_alert(during)  # raised while the supervisor is cut off
+            with pytest.raises(ServerUnreachable):
+                sue.acknowledge(before["id"])
+
+            network.up = True
+            back = wait_for(lambda: during["id"] in sue_sees.alerts, 15)
+            assert sue_sees.connected[-1] is True
+            assert [a.id for a in sue_sees.alerts.values() if a.open] == [before["id"],
+                                                                          during["id"]]
+            print(f"\nalert raised while the supervisor's network was down: on the feed "
+                  f"{back:.1f} s after it came back")
+    finally:
+        network.close()
 
 
 def test_a_workstation_reports_the_call_open_on_it(live: LiveServer, tmp_path: Path) -> None:
