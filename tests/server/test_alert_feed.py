@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from console.server.config import ServerConfig
 from console.sync.alerts import Alert, AlertFeed, AlertLink, AlertOutbox, new_alert
 from console.sync.api import ServerUnreachable
 from tests.live_server import LiveServer, live_server
@@ -210,6 +211,32 @@ def test_a_supervisor_whose_network_drops_misses_nothing(live: LiveServer,
                   f"{back:.1f} s after it came back")
     finally:
         network.close()
+
+
+def test_expiring_sign_ins_renew_without_a_word(database_url: str, tmp_path: Path) -> None:
+    """Access tokens good for three seconds: the stream ends with each, the feed comes back with
+    a renewed one, and the sync sharing its connection renews in turn without either renewal
+    looking like a stolen refresh token (which would end the sign-in)."""
+    brief = ServerConfig(access_token_minutes=0.05)  # type: ignore[arg-type]
+    with live_server(database_url, brief) as live:
+        live.add_user("sam", "specialist")
+        live.add_user("sue", "supervisor")
+        with following(live, tmp_path / "sam", "sam") as (sam, _sam_sees), \
+                workstation(live, tmp_path / "sue", "sue") as sue:
+            sue_sees = Screen()
+            feed = AlertFeed(AlertLink(sue.sync.api, AlertOutbox(sue.cases)), sue_sees.saw,
+                             sue_sees.connection)
+            feed.start()
+            try:
+                renewed_until = time.monotonic() + 8
+                while time.monotonic() < renewed_until:
+                    sue.sync.sync_once()  # signed in all along: no SignInNeeded
+                    time.sleep(0.2)
+                alert = raise_one()
+                sam.raise_alert(alert)
+                wait_for(lambda: alert["id"] in sue_sees.alerts)
+            finally:
+                feed.stop()
 
 
 def test_a_workstation_reports_the_call_open_on_it(live: LiveServer, tmp_path: Path) -> None:
