@@ -109,6 +109,17 @@ def test_acknowledged_once_audited_and_followed_from_the_cursor(
                        headers=headers["specialist"]).status_code == 403
 
 
+def test_a_cursor_from_beyond_the_feed_starts_afresh(
+        client: TestClient, headers: dict[str, dict[str, str]]) -> None:
+    """After a restore from an older backup a workstation's cursor may be ahead of the feed:
+    it is sent every open alert again rather than nothing."""
+    body = new_alert()
+    client.post("/alerts", json=body, headers=headers["specialist"])
+    found = events(client, headers["supervisor"], after=10**12)
+    assert [a["id"] for a in alerts_in(found)] == [body["id"]]
+    assert found[-1][0] == "ready" and int(found[-1][1]) < 10**12
+
+
 def test_a_resent_alert_is_stored_once(client: TestClient, engine: Engine,
                                        headers: dict[str, dict[str, str]]) -> None:
     body = new_alert()

@@ -41,7 +41,7 @@ from console.cases.audit import UUID_PATTERN
 from console.server.auth import Principal
 from console.server.cases import visible_cases
 from console.server.db import take_seqs, write_transaction
-from console.server.models import AuditEvent, CaseRecord, SupervisorAlert
+from console.server.models import AuditEvent, CaseRecord, FeedClock, SupervisorAlert
 from console.server.throttle import STORAGE_ENV, TryLater
 
 SEES_ALL = ("supervisor",)
@@ -205,6 +205,8 @@ async def stream(engine: Engine, principal: Principal, still_signed_in: Callable
     cursor; then each change as it comes, with a beat while nothing does. Ends after
     ``seconds`` (0: at once, after what is there) or when the sign-in stops being valid."""
     deadline = time.monotonic() + seconds
+    if after > await run_in_threadpool(_feed_head, engine):
+        after = 0  # a cursor from before a restore of an older backup: start afresh
     if after == 0:
         alerts, after = await run_in_threadpool(open_alerts, engine, principal)
         for alert in alerts:
@@ -226,6 +228,11 @@ async def stream(engine: Engine, principal: Principal, still_signed_in: Callable
             quiet_since = time.monotonic()
             yield BEAT
         await asyncio.sleep(POLL_SECONDS)
+
+
+def _feed_head(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(select(FeedClock.value).where(FeedClock.id == 1)) or 0)
 
 
 def _audit_reads(engine: Engine, principal: Principal, alerts: list[dict[str, Any]]) -> None:
