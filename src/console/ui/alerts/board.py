@@ -66,15 +66,29 @@ class AlertSlot(QLabel):
         self.setAccessibleName("Open supervisor alerts")
         self.setFixedWidth(self.fontMetrics().averageCharWidth() * SLOT_CHARACTERS)
         self.full_text = ""
+        self._alerts: list[Alert] = []
+        self._online = True  # until the stream says otherwise: nothing to warn of at start
         desk.sig_open_alerts.connect(self.show_alerts)
+        desk.sig_connection.connect(self.show_connection)
 
     def show_alerts(self, alerts: list[Alert]) -> None:
-        if not alerts:
-            self.full_text = ""
-        else:
-            first = alerts[0]
+        self._alerts = alerts
+        self._show()
+
+    def show_connection(self, online: bool) -> None:
+        self._online = online
+        self._show()
+
+    def _show(self) -> None:
+        alerts = self._alerts
+        if alerts:
             more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
-            self.full_text = f"⚠ ALERT{more} — F4: {alert_line(first)}"
+            self.full_text = f"⚠ ALERT{more} — F4: {alert_line(alerts[0])}"
+        elif not self._online:
+            self.full_text = ("Live alerts offline: the server cannot be reached; trying "
+                              "again…")
+        else:
+            self.full_text = ""
         self.setProperty("active", bool(alerts))
         self.style().unpolish(self)  # the loud style's bold font, before measuring the text
         self.style().polish(self)
