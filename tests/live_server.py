@@ -100,13 +100,15 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(database_url: str | None = None,
-                config: ServerConfig | None = None) -> Iterator[LiveServer]:
-    """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME)."""
+def live_server(database_url: str | None = None, config: ServerConfig | None = None,
+                port: int | None = None) -> Iterator[LiveServer]:
+    """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME);
+    ``port`` to start it again where it was."""
     engine = server_engine(database_url)
-    port = free_port()
+    port = port or free_port()
+    # Streams still open when it stops (the alert stream) are cut after a moment.
     server = uvicorn.Server(uvicorn.Config(create_app(engine, config), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning", timeout_graceful_shutdown=1))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

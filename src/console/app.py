@@ -238,4 +238,5 @@ def connect(workstation: Workstation) -> Connection:
         raise
     client = SyncClient(api, settings.directory_db_path(), workstation.cases)
     client.directory_replaced.append(workstation.lookup.reopen)
+    client.open_call = workstation.desk.call_in_progress
     return Connection(client, embedded)

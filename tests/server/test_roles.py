@@ -7,6 +7,7 @@ roles, or one whose check does not match its declaration, fails here.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,10 @@ CALLERS = ("anonymous", "bad token", *ROLES)
 
 # Plausible values for path parameters: a real table, an id that does not exist, a number.
 PATH_VALUES = {"kind": "organization", "record_id": "3f1e8e0c-4c4b-4bde-9a47-0c1d2b1f6a10",
-               "snapshot_id": "1", "name": "no-such-user"}
+               "snapshot_id": "1", "name": "no-such-user",
+               "alert_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7"}
+# Query parameters some endpoints need to answer at once: the alert stream would stay open.
+QUERIES = {"/alerts/stream": {"seconds": 0}}
 
 
 def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
@@ -44,6 +48,9 @@ def _bodies(client: TestClient) -> dict[tuple[str, str], Callable[[], Any]]:
             "workstation": "5d0b8d5e-2d0e-4a43-9d55-8ad0f3f8c2a1", "version": "0.1.0"},
         ("POST", "/admin/users/{name}/password"): lambda: {"password": "a long enough password"},
         ("POST", "/admin/users/{name}/role"): lambda: {"role": "specialist"},
+        ("POST", "/alerts"): lambda: {
+            "id": str(uuid.uuid4()), "case_id": str(uuid.uuid4()), "reasons": ["Help now"],
+            "raised_at": "2026-01-01T00:00:00+00:00"},
     }
 
 
@@ -61,7 +68,7 @@ def _call(client: TestClient, method: str, route: APIRoute, caller: str,
         sent = bearer("not.a.token")
     elif caller in ROLES:
         sent = headers[caller]
-    reply = client.request(method, path, headers=sent,
+    reply = client.request(method, path, headers=sent, params=QUERIES.get(route.path),
                            json=make_body() if make_body else None)
     return reply.status_code
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from console.cases.store import CaseStore
 from console.cases.story import ALERT_NOTE
-from console.intake.desk import OPEN_CALL_KEY, Call, CallDesk, Position
+from console.intake.desk import HELP_NOW, OPEN_CALL_KEY, Call, CallDesk, Position
 from console.models.database import open_case_store
 from console.protocol import Field, Protocol, load_protocol
 from console.protocol.calendar import us_states
@@ -159,6 +159,35 @@ def test_answers_that_make_a_tip_urgent_raise_it_and_alert_once(
     assert sorted(first) == reasons
     assert again == []
     assert alert_notes(case) == sorted(ALERT_NOTE.format(reason=r) for r in reasons)
+
+
+def test_new_alert_reasons_and_the_help_key_reach_the_listeners(desk: CallDesk) -> None:
+    heard: list[tuple[str, str, list[str]]] = []
+    desk.alert_listeners.append(lambda case, reasons: heard.append(
+        (case["id"], case["number"], reasons)))
+    call = desk.start("tip")
+    number = stored(desk, call)["number"]
+    call.answers["minors_involved"] = "yes"
+    desk.save(call)
+    desk.alert(call, desk.evaluation(call))
+    desk.alert(call, desk.evaluation(call))  # nothing new: nobody is alerted twice
+    desk.ask_for_help(call)
+    desk.ask_for_help(call)  # asked again: the supervisors hear it again
+
+    assert heard == [(call.case_id, number, ["A minor is involved"]),
+                     (call.case_id, number, [HELP_NOW]), (call.case_id, number, [HELP_NOW])]
+    assert alert_notes(stored(desk, call)).count(ALERT_NOTE.format(reason=HELP_NOW)) == 2
+
+
+def test_the_call_in_progress_is_the_one_on_screen(desk: CallDesk) -> None:
+    assert desk.call_in_progress() is None
+    call = desk.start("crisis")
+    case = stored(desk, call)
+    assert desk.call_in_progress() == {
+        "case_id": call.case_id, "number": case["number"], "request_type": "crisis",
+        "urgency": "urgent", "started_at": SATURDAY_NIGHT.isoformat()}
+    desk.finish(call)
+    assert desk.call_in_progress() is None
 
 
 def test_no_alert_is_written_when_the_protocol_asks_for_none(desk: CallDesk) -> None:

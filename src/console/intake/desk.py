@@ -24,6 +24,7 @@ from console.protocol.calendar import EMAIL_CHANNEL, Due
 OPEN_CALL_KEY = "open_call"
 URGENT, NON_URGENT = "urgent", "non-urgent"
 NO_FOLLOW_UP = "none"
+HELP_NOW = "The specialist asked for help now"
 MANDATED_TASK = "Mandated step not done on the call: {step}"
 MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
 RETYPE_NOTE = "Contact type changed from {old} to {new}"
@@ -67,6 +68,9 @@ class CallDesk:
         self.store = store
         self.protocol = protocol
         self.clock = clock  # tests and drills set the hour a call comes in
+        # Told (the case, the new reasons) whenever ``alert`` records new reasons: the live
+        # alert to the supervisors goes out from there. Called on the thread that saves.
+        self.alert_listeners: list[Callable[[Case, list[str]], None]] = []
 
     # --- what the protocol makes of a call (pure, cheap: the window calls it on every change)
 
@@ -226,7 +230,34 @@ class CallDesk:
         new = [reason for reason in evaluation.alert_reasons if reason not in written]
         for reason in new:
             self.store.add_note(call.case_id, ALERT_NOTE.format(reason=reason))
+        if new and "id" in case:
+            for listener in self.alert_listeners:
+                listener(case, new)
         return new
+
+    def ask_for_help(self, call: Call) -> None:
+        """The specialist's own "I need help now": recorded on the case, and the supervisors
+        alerted (each press is a fresh request: the last may have been answered already)."""
+        case = self.store.add_note(call.case_id, ALERT_NOTE.format(reason=HELP_NOW))
+        for listener in self.alert_listeners:
+            listener(case, [HELP_NOW])
+
+    def call_in_progress(self) -> dict[str, Any] | None:
+        """The call on screen as the supervisor's list of calls in progress shows it (its
+        case's id and number, request type, urgency, start); None between calls."""
+        text = self.store.get_state(OPEN_CALL_KEY)
+        if not text:
+            return None
+        try:
+            record = json.loads(text)
+            case = self.store.get(record["case_id"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if case is None:
+            return None
+        return {"case_id": case["id"], "number": case.get("number"),
+                "request_type": record["request_type"], "urgency": case.get("urgency"),
+                "started_at": record["started_at"]}
 
     def add_referral(self, call: Call, service_id: str, service_name: str) -> Case:
         return self.store.add_referral(call.case_id, service_id, service_name)

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console import __version__
 from console.cases.audit import UUID_PATTERN
 from console.models.database import head_revision
-from console.server import audit, cases, directory, snapshot, workstations
+from console.server import alerts, audit, cases, directory, snapshot, workstations
 from console.server import auth as accounts
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
 from console.server.config import ServerConfig, load_config
@@ -59,7 +59,7 @@ class BodyTooLarge(HTTPException):
 
 
 # Tighter limits for some paths: a push is bounded in work as well as in bytes.
-PATH_BODY_LIMITS = {"/sync/push": cases.MAX_PUSH_BYTES}
+PATH_BODY_LIMITS = {"/sync/push": cases.MAX_PUSH_BYTES, "/alerts": alerts.MAX_ALERT_BYTES}
 
 
 class BodyLimit:
@@ -143,6 +143,12 @@ def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"error": _too_large_reason(limit)}, status_code=413)
 
 
+class EventStream(StreamingResponse):
+    """Server-sent events (the live supervisor alerts)."""
+
+    media_type = "text/event-stream"
+
+
 class ZstdResponse(StreamingResponse):
     """The directory snapshot: a SQLite file compressed with zstd, streamed."""
 
@@ -199,6 +205,7 @@ def create_app(engine: Engine, config: ServerConfig | None = None, docs: bool | 
                                    refresh_lifetime=config.refresh_lifetime())
     app.state.throttle = SignInThrottle()
     app.state.metrics = RequestMetrics()
+    app.state.alert_throttle = alerts.RaiseThrottle()
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(Observe, metrics=app.state.metrics)
@@ -206,6 +213,7 @@ def create_app(engine: Engine, config: ServerConfig | None = None, docs: bool | 
     _auth_routes(app)
     _sync_routes(app)
     _audit_routes(app)
+    _alert_routes(app)
     _admin_routes(app)
     _operations_routes(app)
     _release_routes(app, config)
@@ -453,6 +461,62 @@ def _audit_routes(app: FastAPI) -> None:
         audit.record_reads(app.state.engine, principal, "audit.read", [case_id or ""],
                            f"{len(events)} event(s) after {after}")
         return {"events": events, "cursor": cursor, "more": more}
+
+
+AlertId = Annotated[str, Path(pattern=UUID_PATTERN)]
+StreamSeconds = Annotated[float, Query(ge=0, le=alerts.MAX_STREAM_SECONDS)]
+
+
+def _alert_routes(app: FastAPI) -> None:
+    engine = app.state.engine
+
+    @route(app.post, "/alerts", cases.WORKS_CASES, errors=(403, 409, 429), status_code=201)
+    def raise_alert(principal: Who, body: alerts.NewAlert) -> dict[str, Any]:
+        """Alert every supervisor now (a resend of the same id is answered with it as stored)."""
+        try:
+            app.state.alert_throttle.hit(principal.name)
+            return alerts.raise_alert(engine, principal, body)
+        except TryLater as wait:
+            raise HTTPException(wait.status, str(wait),
+                                headers={"Retry-After": str(wait.retry_after)}) from None
+        except alerts.AlertIdTaken as taken:
+            raise HTTPException(409, str(taken)) from None
+        except alerts.AlertRefused as refused:
+            raise HTTPException(403, str(refused)) from None
+
+    @route(app.post, "/alerts/{alert_id}/acknowledge", SUPERVISOR, errors=(404,))
+    def acknowledge_alert(principal: Who, alert_id: AlertId) -> dict[str, Any]:
+        """This supervisor is on it; the first acknowledgement stands and is audited."""
+        try:
+            return alerts.acknowledge(engine, principal, alert_id)
+        except LookupError as error:
+            raise HTTPException(404, str(error)) from None
+
+    @route(app.get, "/alerts/stream", cases.WORKS_CASES, response_class=EventStream)
+    def alert_stream(principal: Who, request: Request, after: After = 0,
+                     seconds: StreamSeconds = alerts.MAX_STREAM_SECONDS) -> EventStream:
+        """Server-sent events: ``alert`` (raised or acknowledged; supervisors see all, others
+        their own), ``ready`` after the open alerts of a fresh start (``after`` 0), ``beat``
+        while nothing happens. Each event's id is the number to pass as ``after`` to resume."""
+        token = request.headers["authorization"].partition(" ")[2]
+
+        def still_signed_in() -> bool:
+            try:
+                app.state.auth.principal(token)
+            except AuthError:
+                return False
+            return True
+
+        return EventStream(alerts.stream(engine, principal, still_signed_in, after, seconds),
+                           headers={"X-Accel-Buffering": "no"})
+
+    @route(app.get, "/calls/in-progress", SUPERVISOR)
+    def calls_in_progress(principal: Who) -> dict[str, Any]:
+        """The calls open on workstations now (as each last reported), longest first."""
+        calls = workstations.calls_in_progress(engine)
+        audit.record_reads(engine, principal, "call.list", [""],
+                           f"{len(calls)} call(s) in progress")
+        return {"calls": calls}
 
 
 def _admin_routes(app: FastAPI) -> None:

@@ -182,3 +182,31 @@ class Workstation(ServerBase):
     console_version: Mapped[str] = mapped_column(String(40))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_sync_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # The call open on it, as it last said (all None between calls): the supervisor's list of
+    # calls in progress. Its case's id and number, its request type and urgency, and its start.
+    call_case_id: Mapped[str | None] = mapped_column(Id)
+    call_number: Mapped[str | None] = mapped_column(String(40))
+    call_type: Mapped[str | None] = mapped_column(String(40))
+    call_urgency: Mapped[str | None] = mapped_column(String(20))
+    call_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+class SupervisorAlert(ServerBase):
+    """A specialist asking a supervisor to come now: who, which case, why, when; and which
+    supervisor answered. The id is made on the workstation, so a resend is stored once.
+
+    Raising and acknowledging each take a number from the feed clock (``seq``): a supervisor's
+    stream asks for everything after the last number it saw, so nothing is missed across a drop.
+    """
+
+    __tablename__ = "supervisor_alert"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    case_id: Mapped[str] = mapped_column(Id, index=True)
+    case_number: Mapped[str | None] = mapped_column(String(40))
+    call_type: Mapped[str | None] = mapped_column(String(40))
+    specialist: Mapped[str] = mapped_column(String(200), index=True)
+    reasons: Mapped[str] = mapped_column(Text)  # a JSON list of the reasons, in words
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

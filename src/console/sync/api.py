@@ -11,6 +11,7 @@ never through a proxy named in the environment, which would see everything sent 
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -84,6 +85,10 @@ class ServerApi:
         # trust_env off for loopback: no HTTP(S)_PROXY may stand between us and our own server.
         self._http = httpx.Client(base_url=self.server_url, timeout=TIMEOUT, transport=transport,
                                   verify=True, trust_env=not loopback)
+        # Sync and the alert stream share this API from two threads: one renews an expired
+        # token, the other then uses the new one. Two renewals with the same refresh token
+        # would look like a stolen token to the server, which then revokes the sign-in.
+        self._renewing = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
@@ -106,22 +111,33 @@ class ServerApi:
                                 headers={"Content-Type": "application/json"})
 
     @contextmanager
-    def stream(self, path: str) -> Iterator[httpx.Response]:
-        """A streamed download (the directory snapshot), authorized like any call."""
+    def stream(self, path: str, params: dict[str, Any] | None = None,
+               timeout: httpx.Timeout = TIMEOUT) -> Iterator[httpx.Response]:
+        """A streamed reply (the directory snapshot, the alert stream), authorized like any
+        call; a connection lost while reading is ``ServerUnreachable`` too."""
         tokens = self._tokens()
-        with self._errors():
-            request = self._http.build_request(
-                "GET", path, headers={"Authorization": f"Bearer {tokens.access_token}"})
-            response = self._http.send(request, stream=True)
+        response = self._open_stream(path, params, timeout, tokens)
+        if response.status_code == 401:
+            response.close()
+            response = self._open_stream(path, params, timeout, self._renew(tokens))
         try:
             if response.status_code != 200:
                 response.read()
                 raise ServerRefused(response.status_code, _reason(response))
-            yield response
+            with self._errors():
+                yield response
         finally:
             response.close()
 
     # --- inside ---
+
+    def _open_stream(self, path: str, params: dict[str, Any] | None, timeout: httpx.Timeout,
+                     tokens: Tokens) -> httpx.Response:
+        with self._errors():
+            request = self._http.build_request(
+                "GET", path, params=params, timeout=timeout,
+                headers={"Authorization": f"Bearer {tokens.access_token}"})
+            return self._http.send(request, stream=True)
 
     def _tokens(self) -> Tokens:
         tokens = self._credentials.load(self.server_url)
@@ -143,6 +159,13 @@ class ServerApi:
             **headers, "Authorization": f"Bearer {tokens.access_token}"}, **options)
 
     def _renew(self, tokens: Tokens) -> Tokens:
+        with self._renewing:
+            current = self._credentials.load(self.server_url)
+            if current is not None and current.access_token != tokens.access_token:
+                return current  # renewed by the other thread while this one waited
+            return self._refresh(tokens)
+
+    def _refresh(self, tokens: Tokens) -> Tokens:
         try:
             reply = self._call("POST", "/auth/refresh",
                                json={"refresh_token": tokens.refresh_token})

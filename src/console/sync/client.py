@@ -108,7 +108,15 @@ class SyncClient:
         self.status = SyncStatus()
         self._release = ReleaseCheck()
         self.directory_replaced: list[Callable[[], None]] = []
+        # The call open on this workstation (``CallDesk.call_in_progress``), reported with
+        # each check-in for the supervisor's list of calls in progress.
+        self.open_call: Callable[[], dict[str, Any] | None] = lambda: None
         self._refresh_counts()
+
+    @property
+    def api(self) -> ServerApi:
+        """The signed-in server API (shared with the alert feed)."""
+        return self._api
 
     @property
     def directory(self) -> Engine:
@@ -156,7 +164,7 @@ class SyncClient:
             self._api.post("/sync/workstation", {
                 "workstation": workstation_id(), "version": __version__,
                 "last_sync": self.status.last_success.isoformat()
-                if self.status.last_success else None})
+                if self.status.last_success else None, "call": self.open_call()})
         except SyncError as error:
             report.notes.append(f"workstation not reported: {error}")
 

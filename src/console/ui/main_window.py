@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -26,6 +27,8 @@ from console.intake.desk import Call
 from console.security.keys import MODE_BRIEF, MODE_WORDS
 from console.security.people import Person
 from console.sync.client import SyncStatus
+from console.ui.alerts.board import AlertBoard, AlertSlot, call_status_text
+from console.ui.alerts.desk import HELP_KEY, NOT_DELIVERED, SENDING, AlertDesk, CallAlertState
 from console.ui.cases.services import CaseServices
 from console.ui.cases.supervisor import SupervisorPanel
 from console.ui.cases.workspace import CasesTab
@@ -108,6 +111,7 @@ class MainWindow(QMainWindow):
         self.repeats.sig_attach.connect(self.call_page.attach_to)
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
+        self._build_alerts()
         mode = workstation.people.keys.mode
         self.protection = QLabel(MODE_BRIEF[mode])
         self.protection.setToolTip(MODE_WORDS[mode])
@@ -136,6 +140,23 @@ class MainWindow(QMainWindow):
         runner.sig_sign_in_needed.connect(self._ask_sign_in)
         self._show_sync(runner.status)
         self._show_page_actions()
+
+    def _build_alerts(self) -> None:
+        """Live supervisor alerts: raised from the call, answered from the supervisor view."""
+        self.alerts = AlertDesk(self.workstation, self.tasks, self.runner, self)
+        self.alerts.sig_call_state.connect(self._show_alert_state)
+        self.alert_board: AlertBoard | None = None
+        self.alert_slot: AlertSlot | None = None
+        if self.supervisor is not None:
+            services = self.case_services
+            self.alert_board = AlertBoard(self.alerts,
+                                          lambda value: services.request_label(value, None),
+                                          self.workstation.protocol.service_chart.hotline_time)
+            self.supervisor.add_band(self.alert_board)
+            self.alert_slot = AlertSlot(self.alerts)
+            self.status.addPermanentWidget(self.alert_slot)
+            # The taskbar entry flashes: never a dialog over whatever the supervisor is doing.
+            self.alerts.sig_new_alert.connect(lambda _alert: QApplication.alert(self))
 
     # --- menus and shortcuts ---------------------------------------------------------------
 
@@ -166,6 +187,8 @@ class MainWindow(QMainWindow):
         self._action("finish", "&Finish call", "Ctrl+Return", self.finish_call, "call")
         self._action("not-safe", "Caller &not safe to talk", NOT_SAFE_KEY,
                      self.call_page.caller_not_safe, "call")
+        self._action("help-now", "I need &help now (alert the supervisor)", HELP_KEY,
+                     self.ask_for_help, "call")
         self._action("print", "&Print…", QKeySequence.StandardKey.Print, self.print_current,
                      "call")
         self._menus["call"].addSeparator()
@@ -201,8 +224,8 @@ class MainWindow(QMainWindow):
         if self.locker.locked:
             return  # everything stays off until the person unlocks
         on_call = self.call_page.is_open()
-        for name in ("save", "urgent", "finish", "not-safe", "next", "previous", "search",
-                     "add"):
+        for name in ("save", "urgent", "finish", "not-safe", "help-now", "next", "previous",
+                     "search", "add"):
             self.actions_by_name[name].setEnabled(on_call)
         for tab in self.workstation.protocol.tabs:
             self.actions_by_name[f"tab-{tab.id}"].setEnabled(on_call)
@@ -303,6 +326,28 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.call_page)
         self.call_page.open(call)
         self._show_page_actions()
+        state = self.alerts.state_of(call.case_id)
+        if state is not None:
+            self._show_alert_state(state)
+
+    def ask_for_help(self) -> None:
+        """The specialist's "I need help now": every supervisor signed in is alerted."""
+        call = self.call_page.call
+        if call is None:
+            return
+        self._show_alert_state(CallAlertState(call.case_id, SENDING))
+        desk = self.workstation.desk
+        self.tasks.run(lambda: desk.ask_for_help(call), None, self._show_failure,
+                       lane=Lane.WRITES)
+
+    def _show_alert_state(self, state: CallAlertState) -> None:
+        call = self.call_page.call
+        if call is None or call.case_id != state.case_id:
+            return
+        text, whole, tone = call_status_text(state)
+        self.call_page.header.show_alert_status(text, tone, whole)
+        if state.state == NOT_DELIVERED:
+            self.status.showMessage(whole, 30_000)
 
     def tell_about_salvage(self) -> None:
         """The person's store would not open and a new one was started: say so once, without
@@ -400,6 +445,7 @@ class MainWindow(QMainWindow):
         if self.call_page.is_open():
             self.call_page.save_now()  # the call reopens where it was at the next start
         self.runner.stop()
+        self.alerts.stop()  # the alert feed shares the connection the runner closes below
         self.tasks.shutdown()  # cancels work under way and waits until every lane has stopped
         self.runner.close()
         self.workstation.close()

@@ -311,6 +311,10 @@ class SupervisorPanel(QWidget):
                                self._show_board, self._read_failed, lane=Lane.BACKGROUND,
                                owner=self)
 
+    def add_band(self, band: QWidget) -> None:
+        """Put ``band`` (live alerts and calls) above the shift's figures."""
+        self._bands.insertWidget(0, band)
+
     def board(self) -> SupervisorBoard | None:
         """The figures on screen (None until first read)."""
         return self._board
@@ -356,6 +360,7 @@ class SupervisorPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         for band in (holders, owed, self._build_counts()):
             splitter.addWidget(band)
+        self._bands = splitter
         layout.addWidget(splitter, stretch=1)
         chain = (self._refresh_button, self._export_button, self.queue_table,
                  self.handoff_table, self.due_table, self.mandated_table,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
 
 from console.protocol.calendar import Due, ServiceChart
 
@@ -48,9 +48,15 @@ class CallHeader(QFrame):
         self.timer.setObjectName("callTimer")
         self.hotline_clock = QLabel()
         self.caller_clock = QLabel()
+        # Where a supervisor alert stands: under the caller's clock, in a place that is always
+        # there, so it never pushes the form down nor widens the window (the whole story is
+        # its tooltip and, when it went wrong, the status bar's message).
+        self.alert_status = QLabel()
+        self.alert_status.setObjectName("alertStatus")
+        self.alert_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         labels = {self.title: "Call type", self.urgency: "Urgency", self.reasons: "Why urgent",
                   self.due: "Due", self.timer: "Call duration", self.hotline_clock: "Hotline time",
-                  self.caller_clock: "Caller's local time"}
+                  self.caller_clock: "Caller's local time", self.alert_status: "Supervisor alert"}
         for label, name in labels.items():
             label.setAccessibleName(name)
         grid = QGridLayout(self)
@@ -61,7 +67,8 @@ class CallHeader(QFrame):
         grid.addWidget(self.hotline_clock, 0, 4)
         grid.addWidget(self.caller_clock, 0, 5)
         grid.addWidget(self.reasons, 1, 0, 1, 3)
-        grid.addWidget(self.due, 1, 3, 1, 3)
+        grid.addWidget(self.due, 1, 3, 1, 2)
+        grid.addWidget(self.alert_status, 1, 5, Qt.AlignmentFlag.AlignRight)
         grid.setColumnStretch(2, 1)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -72,6 +79,7 @@ class CallHeader(QFrame):
         self._started = started_at
         self._caller_zone = None
         self._caller_zone_source = ""
+        self.show_alert_status("", "")
         self.refresh_clocks()
         self._tick.start()
 
@@ -86,6 +94,15 @@ class CallHeader(QFrame):
         self.urgency.style().polish(self.urgency)
         self.reasons.setText(("Urgent because: " if urgent else "") + "; ".join(reasons))
         self.due.setText(due.explanation)
+
+    def show_alert_status(self, text: str, tone: str, whole: str = "") -> None:
+        """Where the supervisor alert stands, in a few words (``whole``: all of it)."""
+        self.alert_status.setText(text)
+        self.alert_status.setToolTip(whole or text)
+        self.alert_status.setAccessibleDescription(whole or text)
+        self.alert_status.setProperty("tone", tone)
+        self.alert_status.style().unpolish(self.alert_status)
+        self.alert_status.style().polish(self.alert_status)
 
     def show_caller_zone(self, zone: tzinfo | None, source: str) -> None:
         self._caller_zone, self._caller_zone_source = zone, source
