@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import string
-import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +34,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from console.printing import PrintError
+from console.printing import PrintError, write_atomically
 from console.settings import resources_dir
 
 __all__ = ["CONTENT_WIDTH", "FONT", "FONT_BOLD", "FONT_ITALIC", "LANGUAGES", "MARGIN",
@@ -315,16 +313,3 @@ def render(flowables: list[Flowable], setup: PageSetup, out: Path | BinaryIO) ->
         write_atomically(out, buffer.getvalue())
     else:
         out.write(buffer.getvalue())
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step; on failure nothing is left at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.printing.base import write_atomically
+from console.printing import write_atomically
 from console.settings import read_preference, write_preference
 from console.ui.labels import buddy, describe
 from console.ui.printing.pages import PageImage, draw_pages

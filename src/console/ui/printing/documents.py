@@ -1,8 +1,9 @@
 """The console's printed documents, each opened in the print dialog from where it belongs.
 
 Every builder here is a plain function run by the dialog on a worker lane: it reads the stores
-itself (never the GUI thread) and returns the PDF. Printing or saving a document about a case
-leaves an audit event.
+itself (never the GUI thread) and returns the PDF. The document modules (reportlab and the
+directory's tables) are imported there too, on the worker, the first time a document is built.
+Printing or saving a document about a case leaves an audit event.
 """
 
 from __future__ import annotations
@@ -10,20 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
-from sqlalchemy import Engine
 
 from console import settings
 from console.app import Workstation
-from console.models.database import open_directory
-from console.printing.base import PrintError
-from console.printing.casefile import case_printout
-from console.printing.packet import shift_packet
-from console.printing.sheet import ReferralSheetOptions, sheet_for_case
+from console.printing import PrintError
 from console.ui.printing.dialog import OptionsSpec, PrintDialog, PrintOptions
 from console.ui.taskman import TaskManager
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 SHEET_OPTIONS = OptionsSpec(language=True, discreet=True, large_print=True)
 NO_OPTIONS = OptionsSpec()
@@ -33,6 +33,8 @@ Audit = Callable[[str, str | None, str], None]
 @contextmanager
 def _directory() -> Iterator[Engine]:
     """The local directory for one document (a sync may swap the file between two prints)."""
+    from console.models.database import open_directory
+
     engine = open_directory(settings.directory_db_path())
     try:
         yield engine
@@ -53,6 +55,8 @@ class Documents:
         workstation = self._workstation
 
         def build(options: PrintOptions) -> bytes:
+            from console.printing.sheet import ReferralSheetOptions, sheet_for_case
+
             case = self._case(case_id)
             if not case["referrals"]:
                 raise PrintError("No services are on this caller's sheet yet: add them from "
@@ -72,6 +76,8 @@ class Documents:
         protocol = self._workstation.protocol
 
         def build(_options: PrintOptions) -> bytes:
+            from console.printing.casefile import case_printout
+
             out = BytesIO()
             case_printout(self._case(case_id), protocol, out)
             return out.getvalue()
@@ -82,6 +88,8 @@ class Documents:
         engine, protocol = self._workstation.cases.engine, self._workstation.protocol
 
         def build(_options: PrintOptions) -> bytes:
+            from console.printing.packet import shift_packet
+
             out = BytesIO()
             shift_packet(engine, out, protocol=protocol)
             return out.getvalue()
