@@ -8,10 +8,8 @@ Printing or saving a document about a case leaves an audit event.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from io import BytesIO
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
@@ -22,24 +20,9 @@ from console.printing import PrintError
 from console.ui.printing.dialog import OptionsSpec, PrintDialog, PrintOptions
 from console.ui.taskman import TaskManager
 
-if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
 SHEET_OPTIONS = OptionsSpec(language=True, discreet=True, large_print=True)
 NO_OPTIONS = OptionsSpec()
 Audit = Callable[[str, str | None, str], None]
-
-
-@contextmanager
-def _directory() -> Iterator[Engine]:
-    """The local directory for one document (a sync may swap the file between two prints)."""
-    from console.models.database import open_directory
-
-    engine = open_directory(settings.directory_db_path())
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 class Documents:
@@ -55,6 +38,7 @@ class Documents:
         workstation = self._workstation
 
         def build(options: PrintOptions) -> bytes:
+            from console.models.database import directory_for_one_task
             from console.printing.sheet import ReferralSheetOptions, sheet_for_case
 
             case = self._case(case_id)
@@ -62,7 +46,7 @@ class Documents:
                 raise PrintError("No services are on this caller's sheet yet: add them from "
                                  "the Referrals tab (Enter or Ctrl+R on a result).")
             out = BytesIO()
-            with _directory() as directory:
+            with directory_for_one_task(settings.directory_db_path()) as directory:
                 sheet_for_case(case, directory, ReferralSheetOptions(
                     options.language, options.discreet, options.large_print,
                     options.without_hotline), out,
