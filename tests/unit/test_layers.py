@@ -145,3 +145,14 @@ def test_migrations_import_no_live_code() -> None:
              if imported.split(".")[0] == "console" and is_module(imported)}
     assert len(versions) >= 5
     assert found == RESENDS_THROUGH_LIVE_SCRUBBING
+
+
+def test_the_readme_layout_names_every_part_of_the_package() -> None:
+    readme = (SOURCE.parents[1] / "README.md").read_text("utf-8")
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[:layout.index("\n## ")]
+    parts = [f"{path.name}/" if path.is_dir() else path.name for path in SOURCE.iterdir()
+             if (path.is_dir() and (path / "__init__.py").is_file())
+             or (path.suffix == ".py" and path.name != "__init__.py")]
+    assert len(parts) > 15
+    assert [part for part in parts if part not in layout] == []
