@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from console.cli import EXIT_IMPORTED_WITH_LOSSES, main
+from console.cli import main
 from console.directory.batch import ImportFailed
+from console.directory.cli import EXIT_IMPORTED_WITH_LOSSES
 from console.directory.export import export_json, validate_path
 from console.directory.hours import HOURS_NOT_LISTED
 from console.directory.index import SEARCH_COLUMNS, rebuild_search_index

@@ -30,8 +30,8 @@ from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, updat
 
 from console.server.db import write_transaction
 from console.server.models import AuditEvent, RefreshToken, ServerSetting, User
+from console.server.roles import ROLES
 
-ROLES = ("specialist", "supervisor", "admin")
 ACCESS_LIFETIME = timedelta(minutes=15)
 RECHECK = timedelta(seconds=1)  # how stale a request's view of its user may be, at most
 REFRESH_LIFETIME = timedelta(days=14)
