@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,9 +17,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
+from console.embedded import serve
 from console.server.app import create_app
 from console.server.auth import create_user
 from console.server.config import ServerConfig
@@ -102,18 +101,14 @@ class LiveServer:
 @contextmanager
 def live_server(database_url: str | None = None,
                 config: ServerConfig | None = None) -> Iterator[LiveServer]:
-    """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME)."""
+    """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME),
+    served as the console serves its built-in one."""
     engine = server_engine(database_url)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(engine, config), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url)
-        yield LiveServer(url, engine)
+        serving = serve(create_app(engine, config), "test-server")
+        try:
+            yield LiveServer(serving.url, engine)
+        finally:
+            serving.stop()
     finally:
-        server.should_exit = True
-        thread.join(10)
         engine.dispose()
