@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,11 +193,15 @@ def open_workstation(server_url: str | None = None, credentials: CredentialStore
     """
     credentials = credentials or CredentialStore()
     people = people or PeopleRegistry()
-    if person is None:
-        if server_url is not None:
-            raise SignInNeeded(f"sign in to {server_url} first")
-        person = demo_person(people, demo_user)
-    protocol = load_protocol()
+    if person is None and server_url is not None:
+        raise SignInNeeded(f"sign in to {server_url} first")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocol") as pool:
+        # Read and checked while the demo account's store key is derived (argon2 leaves the
+        # interpreter free): the two longest steps of a start, side by side on two cores.
+        protocol_loaded = pool.submit(load_protocol)
+        if person is None:
+            person = demo_person(people, demo_user)
+        protocol = protocol_loaded.result()
     engine, salvage = person.open_store()
     cases = CaseStore(engine, person.user)
     log.info("case store opened: %s", MODE_WORDS[people.keys.mode])

@@ -141,14 +141,6 @@ def set_role(engine: Engine, name: str, role: str, actor: str | None = None) -> 
     _change_user(engine, name, {"role": role}, actor, "admin.set_role", f"role {role}")
 
 
-def user_may_take_cases(engine: Engine, name: str, roles: tuple[str, ...]) -> bool:
-    """Whether ``name`` is an enabled user with one of ``roles`` (a handoff's receiver)."""
-    with engine.connect() as connection:
-        row = connection.execute(select(User.role, User.disabled).where(User.name == name)
-                                 ).first()
-    return row is not None and not row.disabled and row.role in roles
-
-
 def list_users(engine: Engine) -> list[dict[str, object]]:
     with engine.connect() as connection:
         rows = connection.execute(select(User.name, User.role, User.disabled).order_by(User.name))
