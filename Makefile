@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/hotline
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks installer
+	$(BIN)/ruff check src tests benchmarks installer tools
 
 # Tests run on every core (pytest-xdist); each test has its own data folder and PostgreSQL schema.
 test: lint

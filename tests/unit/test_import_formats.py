@@ -47,7 +47,7 @@ def test_official_examples_import_and_export_valid_hsds(tmp_path: Path) -> None:
 
 
 def test_generated_directory_round_trips(tmp_path: Path) -> None:
-    from console.directory.generate import generate_directory
+    from tools.demo_directory import generate_directory
 
     source = tmp_path / "generated.ndjson"
     generate_directory(40, source, QuietState(), seed=5)

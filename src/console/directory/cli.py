@@ -1,4 +1,4 @@
-"""``hotline directory``: import, export, validate, generate and search the local directory."""
+"""``hotline directory``: import, export, validate and search the local directory."""
 
 from __future__ import annotations
 
@@ -68,18 +68,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"… and {len(problems) - args.show:,} more")
     print(f"{len(problems):,} problems" if problems else "valid HSDS 3.0")
     return 1 if problems else 0
-
-
-def _cmd_generate(args: argparse.Namespace) -> int:
-    from console.directory.generate import generate_directory
-
-    progress = TerminalProgress()
-    try:
-        count = generate_directory(args.services, Path(args.out), progress, seed=args.seed)
-    finally:
-        progress.close()
-    print(f"wrote {count:,} services to {args.out}")
-    return 0
 
 
 def _query(args: argparse.Namespace, text: str) -> SearchQuery:
@@ -199,12 +187,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     validator.add_argument("path")
     validator.add_argument("--show", type=int, default=20, help="most problems printed")
     validator.set_defaults(handler=_cmd_validate)
-
-    generator = actions.add_parser("generate", help="write a synthetic national directory")
-    generator.add_argument("--services", type=int, required=True)
-    generator.add_argument("--seed", type=int, default=7)
-    generator.add_argument("out", help="a .json or .ndjson file")
-    generator.set_defaults(handler=_cmd_generate)
 
     searcher = actions.add_parser("search", help="search the local directory")
     _add_search_arguments(searcher)
