@@ -191,14 +191,14 @@ def open_workstation(server_url: str | None = None, credentials: CredentialStore
     demo account ``demo_user`` (the specialist's by default) is signed in. Their own encrypted
     case store is opened; nobody else's.
     """
-    credentials = credentials or CredentialStore()
-    people = people or PeopleRegistry()
     if person is None and server_url is not None:
         raise SignInNeeded(f"sign in to {server_url} first")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocol") as pool:
-        # Read and checked while the demo account's store key is derived (argon2 leaves the
-        # interpreter free): the two longest steps of a start, side by side on two cores.
+        # Read and checked while the keyring is looked for and the demo account's store key is
+        # derived (argon2 leaves the interpreter free): side by side on two cores.
         protocol_loaded = pool.submit(load_protocol)
+        credentials = credentials or CredentialStore()
+        people = people or PeopleRegistry()
         if person is None:
             person = demo_person(people, demo_user)
         protocol = protocol_loaded.result()
