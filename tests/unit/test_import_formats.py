@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.directory.export import export_json, validate_json_export
-from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME
+from console.directory.query import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.search import DirectorySearch, SearchQuery
 from console.directory.store import import_path
 from console.models.database import open_directory
