@@ -16,14 +16,15 @@ run: $(STAMP)
 	$(BIN)/hotline
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks installer
+	$(BIN)/ruff check src tests benchmarks installer tools
 
+# Tests run on every core (pytest-xdist); each test has its own data folder and PostgreSQL schema.
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadgroup
 
 # The edit loop: everything but the tests marked slow.
 test-fast: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -m "not slow" -x -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadgroup -m "not slow" -x -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import.py --services 100000

@@ -20,12 +20,14 @@ import httpx
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from console.directory.generate import generate_directory
 from console.directory.store import import_path
 from console.models.database import open_directory
 from console.tasks import QuietState
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the repository's tools/, beside the installed console
+from tools.demo_directory import generate_directory  # noqa: E402
+
 DATA = ROOT / "benchmarks" / ".data"
 PASSWORD = "benchmark password"
 

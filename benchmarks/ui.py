@@ -12,6 +12,11 @@ shown with the triage page current and every task it queued at start has called 
 unfinished call, the referral panel's first search): a specialist can take a call. One start
 before those is not counted (it makes the case store); ``first_start_ms`` is its figure.
 ``startup_shown_ms`` is the median time until the window is on screen, before the queued work.
+``bare_qt_ms`` is the same measure, in the same run, for a process that only shows an empty
+``QMainWindow`` of the same size: what any PySide6 window costs on this machine, so the ratio
+``startup_ms / bare_qt_ms`` can be judged. Both programs run with their bytecode cached, as an
+installed console has it (pip and the installer compile it), whatever
+``PYTHONDONTWRITEBYTECODE`` says here.
 
 ``new_call_ms`` is the median of ``--calls`` presses of "1" (crisis call) on the triage page until
 the call page is open with the keyboard in its first field: the case is created on the disk first,
@@ -89,6 +94,22 @@ print("ready", flush=True)
 window.close()
 """
 
+# The floor: the interpreter, Qt and one empty main window, shown the same way.
+BARE_QT_PROGRAM = """
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+app = QApplication([])
+window = QMainWindow()
+window.resize({width}, {height})
+window.show()
+if not QTest.qWaitForWindowExposed(window, 30_000):
+    raise SystemExit("the window was never shown")
+print("shown", flush=True)
+print("ready", flush=True)
+window.close()
+"""
+
 
 # --- waiting on the event loop --------------------------------------------------------------
 
@@ -159,10 +180,11 @@ def prepare_home(services: int, home: Path) -> None:
 # --- start-up -------------------------------------------------------------------------------
 
 
-def one_start(home: Path) -> tuple[float, float]:
-    """(ms until shown, ms until ready) for a fresh console process on ``home``."""
-    program = STARTUP_PROGRAM.format(width=WINDOW_SIZE[0], height=WINDOW_SIZE[1])
+def one_start(home: Path, template: str = STARTUP_PROGRAM) -> tuple[float, float]:
+    """(ms until shown, ms until ready) for a fresh process running ``template`` on ``home``."""
+    program = template.format(width=WINDOW_SIZE[0], height=WINDOW_SIZE[1])
     environment = {**os.environ, settings.HOME_ENV: str(home)}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE,
                                env=environment, text=True)
@@ -179,13 +201,19 @@ def measure_startup(home: Path, starts: int) -> dict[str, object]:
     say("starting the console in fresh processes")
     _, first = one_start(home)
     say(f"  first start (makes the case store): {first:.0f} ms")
-    shown, ready = [], []
+    one_start(home, BARE_QT_PROGRAM)  # not counted either: the same warm caches for both
+    shown, ready, bare = [], [], []
+    # Taken in turns, so a change in the machine's load touches both figures alike.
     for number in range(starts):
         on_screen, usable = one_start(home)
         shown.append(on_screen)
         ready.append(usable)
-        say(f"  start {number + 1}: shown {on_screen:.0f} ms, ready {usable:.0f} ms")
+        _, empty = one_start(home, BARE_QT_PROGRAM)
+        bare.append(empty)
+        say(f"  start {number + 1}: shown {on_screen:.0f} ms, ready {usable:.0f} ms; "
+            f"a bare Qt window {empty:.0f} ms")
     return {"startup_ms": round(statistics.median(ready)),
+            "bare_qt_ms": round(statistics.median(bare)),
             "startup_shown_ms": round(statistics.median(shown)),
             "first_start_ms": round(first), "starts": starts}
 
@@ -332,7 +360,8 @@ def main() -> None:
         figures: dict[str, object] = {"services": args.services}
         figures.update(measure_startup(home, args.starts))
         figures.update(measure_window(args.calls))
-    report({"startup_ms": figures.pop("startup_ms"), "new_call_ms": figures.pop("new_call_ms"),
+    report({"startup_ms": figures.pop("startup_ms"), "bare_qt_ms": figures.pop("bare_qt_ms"),
+            "new_call_ms": figures.pop("new_call_ms"),
             "keystroke_to_results_p95_ms": figures.pop("keystroke_to_results_p95_ms"),
             **figures})
 

@@ -18,11 +18,16 @@ SCHEMA_DIR = REPO / "resources" / "hsds" / "schema"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/reliability kills and restarts real processes: slow by nature."""
-    reliability = REPO / "tests" / "reliability"
+    """Everything under tests/reliability kills and restarts real processes: slow by nature.
+    The installer tests build in the checkout's build/ and dist/ folders: with the tests spread
+    over processes (``-n auto``), they all run in one of them, one after another."""
+    reliability, installer = REPO / "tests" / "reliability", REPO / "tests" / "installer"
     for item in items:
-        if reliability in Path(item.fspath).parents:
+        folders = Path(item.fspath).parents
+        if reliability in folders:
             item.add_marker(pytest.mark.slow)
+        if installer in folders:
+            item.add_marker(pytest.mark.xdist_group("installer"))
 
 
 # Store keys are wrapped with argon2id at 64 MiB in production; tests wrap hundreds of them, so

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,9 +17,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
+from console.embedded import serve
 from console.server.app import create_app
 from console.server.auth import create_user
 from console.server.config import ServerConfig
@@ -101,21 +100,15 @@ class LiveServer:
 
 @contextmanager
 def live_server(database_url: str | None = None, config: ServerConfig | None = None,
-                port: int | None = None) -> Iterator[LiveServer]:
-    """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME);
-    ``port`` to start it again where it was."""
+                port: int = 0) -> Iterator[LiveServer]:
+    """A server in a thread of this process (``database_url`` None: SQLite in HOTLINE_HOME),
+    served as the console serves its built-in one; ``port`` to start it again where it was."""
     engine = server_engine(database_url)
-    port = port or free_port()
-    # Streams still open when it stops (the alert stream) are cut after a moment.
-    server = uvicorn.Server(uvicorn.Config(create_app(engine, config), host="127.0.0.1", port=port,
-                                           log_level="warning", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url)
-        yield LiveServer(url, engine)
+        serving = serve(create_app(engine, config), "test-server", port)
+        try:
+            yield LiveServer(serving.url, engine)
+        finally:
+            serving.stop()
     finally:
-        server.should_exit = True
-        thread.join(10)
         engine.dispose()

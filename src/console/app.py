@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,11 +23,9 @@ from console.cases.listing import CaseList
 from console.cases.salvage import Salvage
 from console.cases.store import CaseStore
 from console.demo import DEMO_ROLES, DEMO_SPECIALIST, demo_password
-from console.directory.search import DirectorySearch, SearchQuery, SearchResult
-from console.directory.store import open_local_directory
+from console.directory.query import SearchQuery, SearchResult
 from console.errors import UserError
 from console.intake.desk import CallDesk
-from console.models.database import open_directory
 from console.protocol import Protocol, load_protocol
 from console.security.credentials import CredentialStore
 from console.security.keys import MODE_WORDS
@@ -35,6 +34,7 @@ from console.sync.api import ServerApi, ServerRefused, ServerUnreachable, SignIn
 from console.sync.client import SyncClient
 
 if TYPE_CHECKING:
+    from console.directory.search import DirectorySearch
     from console.embedded import EmbeddedServer
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ class DirectoryLookup:
     def search(self, query: SearchQuery) -> list[SearchResult]:
         with self._lock:
             if self._search is None:
+                # The search engine loads here, on the search lane, with the first search.
+                from console.directory.search import DirectorySearch
+
                 self._engine = self._open_engine()
                 self._search = DirectorySearch(self._engine)
             return self._search.search(query)
@@ -71,6 +74,19 @@ class DirectoryLookup:
             self._search = self._engine = None
 
     close = reopen
+
+
+_directory_seeding = threading.Lock()
+
+
+def _open_local_directory() -> Engine:
+    """The local directory, seeded with the demo directory on a first start: by the first search
+    or the first sync, whichever comes first (both after the window is shown; the importer is
+    not needed before), never both at once."""
+    from console.directory.store import open_local_directory
+
+    with _directory_seeding:
+        return open_local_directory()
 
 
 @dataclass
@@ -175,18 +191,21 @@ def open_workstation(server_url: str | None = None, credentials: CredentialStore
     demo account ``demo_user`` (the specialist's by default) is signed in. Their own encrypted
     case store is opened; nobody else's.
     """
-    credentials = credentials or CredentialStore()
-    people = people or PeopleRegistry()
-    if person is None:
-        if server_url is not None:
-            raise SignInNeeded(f"sign in to {server_url} first")
-        person = demo_person(people, demo_user)
-    protocol = load_protocol()
+    if person is None and server_url is not None:
+        raise SignInNeeded(f"sign in to {server_url} first")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="protocol") as pool:
+        # Read and checked while the keyring is looked for and the demo account's store key is
+        # derived (argon2 leaves the interpreter free): side by side on two cores.
+        protocol_loaded = pool.submit(load_protocol)
+        credentials = credentials or CredentialStore()
+        people = people or PeopleRegistry()
+        if person is None:
+            person = demo_person(people, demo_user)
+        protocol = protocol_loaded.result()
     engine, salvage = person.open_store()
     cases = CaseStore(engine, person.user)
     log.info("case store opened: %s", MODE_WORDS[people.keys.mode])
-    open_local_directory().dispose()  # first start: seeds the demo directory
-    lookup = DirectoryLookup(lambda: open_directory(settings.directory_db_path()))
+    lookup = DirectoryLookup(_open_local_directory)
     return Workstation(protocol, cases, CallDesk(cases, protocol), CaseList(cases.engine),
                        AuditLog(cases.engine, person.user), lookup, server_url, person.user,
                        person.role, credentials, person, people, salvage=salvage)
@@ -236,6 +255,7 @@ def connect(workstation: Workstation) -> Connection:
         if embedded is not None:
             embedded.stop()
         raise
+    _open_local_directory().dispose()  # a first start's demo directory, before any feed
     client = SyncClient(api, settings.directory_db_path(), workstation.cases)
     client.directory_replaced.append(workstation.lookup.reopen)
     client.open_call = workstation.desk.call_in_progress

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,7 @@ from console.tasks import QuietState, TaskState
 
 if TYPE_CHECKING:
     import uvicorn
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
     from console.sync.api import ServerApi
@@ -75,9 +77,7 @@ class EmbeddedServer:
         self.home = home
         self._lock = threading.Lock()
         self._engine: Engine | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._url: str | None = None
+        self._serving: Serving | None = None
 
     @property
     def database_path(self) -> Path:
@@ -87,26 +87,29 @@ class EmbeddedServer:
         """Prepare the database if needed and serve it; returns ``http://127.0.0.1:PORT`` once
         ``/health`` answers. Raises ``EmbeddedServerError``, leaving nothing running."""
         with self._lock:
-            if self._url is not None:
-                return self._url
+            if self._serving is not None:
+                return self._serving.url
             engine = self._prepared_engine(state or QuietState())
             try:
-                self._server, self._thread, self._url = _serve(engine)
+                from console.server.app import create_app
+
+                with _reason("cannot start the server"):
+                    app = create_app(engine)
+                self._serving = serve(app, "embedded-server")
             except BaseException:
                 engine.dispose()
                 raise
             self._engine = engine
-            return self._url
+            return self._serving.url
 
     def stop(self) -> None:
         """Stop serving: requests under way get a moment to finish, then the thread ends."""
         with self._lock:
-            if self._server is not None and self._thread is not None:
-                self._server.should_exit = True
-                self._thread.join(STOP_SECONDS)
+            if self._serving is not None:
+                self._serving.stop()
             if self._engine is not None:
                 self._engine.dispose()
-            self._server = self._thread = self._engine = self._url = None
+            self._serving = self._engine = None
 
     def _prepared_engine(self, state: TaskState) -> Engine:
         # The server's modules take most of a second to import: they load in the starting
@@ -195,22 +198,35 @@ def _ensure_demo_directory(engine: Engine, state: TaskState) -> None:
 
 # --- serving ---------------------------------------------------------------------------------
 
-def _serve(engine: Engine) -> tuple[uvicorn.Server, threading.Thread, str]:
-    """uvicorn in a daemon thread over ``engine``, answering on a loopback port."""
+@dataclass
+class Serving:
+    """An app answering at ``url`` from uvicorn in a daemon thread."""
+
+    url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop serving: requests under way get a moment to finish, then the thread ends."""
+        self.server.should_exit = True
+        self.thread.join(STOP_SECONDS)
+
+
+def serve(app: FastAPI, name: str = "server", port: int = 0) -> Serving:
+    """``app`` served by uvicorn in a daemon thread named ``name``, on a free loopback port (or
+    ``port``, to start again where it was); returns once ``/health`` answers. The one way this
+    package runs a server in a thread (the built-in server, and the tests' servers)."""
     import uvicorn
 
-    from console.server.app import create_app
-
     with _reason("cannot start the server"):
-        app = create_app(engine)
-        listener = _loopback_listener()
+        listener = _loopback_listener(port)
     port = int(listener.getsockname()[1])
     server = uvicorn.Server(uvicorn.Config(
         app, host=LOOPBACK, port=port, log_level="warning",
         timeout_graceful_shutdown=GRACEFUL_SECONDS))
     # Not the main thread, so uvicorn installs no signal handlers: the app decides when to stop.
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]},
-                              name="embedded-server", daemon=True)
+                              name=name, daemon=True)
     thread.start()
     url = f"http://{LOOPBACK}:{port}"
     try:
@@ -220,18 +236,20 @@ def _serve(engine: Engine) -> tuple[uvicorn.Server, threading.Thread, str]:
         thread.join(STOP_SECONDS)
         listener.close()
         raise
-    return server, thread, url
+    return Serving(url, server, thread)
 
 
-def _loopback_listener() -> socket.socket:
+def _loopback_listener(port: int = 0) -> socket.socket:
     """A socket bound to a free loopback port, handed to uvicorn: the port is known before the
     server starts, and no other program can take it in between."""
     # IPPROTO_TCP rather than 0: accepted connections inherit it, and asyncio turns Nagle's
     # algorithm off only on sockets that say TCP (see ``console.server.cli``): otherwise every
     # keep-alive reply would wait about 40 ms for the client's delayed ACK.
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    # A port just given up lingers in TIME_WAIT; taking it again must not wait for that.
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        listener.bind((LOOPBACK, 0))
+        listener.bind((LOOPBACK, port))
     except OSError:
         listener.close()
         raise

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from console.directory.generate import generate_directory
 from console.models.database import open_case_store, open_directory
 from console.server import directory
 from console.server.auth import create_user
@@ -40,6 +39,7 @@ from tests.reliability.harness import (
     server_records,
     wait_for_cursor_beyond,
 )
+from tools.demo_directory import generate_directory
 
 SERVICES = 2_000
 PAGE_SIZE = 250

@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import Engine, select
 
 from console.cases.store import CaseStore
-from console.directory.generate import generate_directory
 from console.models.database import open_case_store
 from console.server.auth import create_user
 from console.server.db import server_engine
@@ -37,6 +36,7 @@ from tests.reliability.harness import (
     signed_in_client,
 )
 from tests.reliability.workstation import create_cases
+from tools.demo_directory import generate_directory
 
 CASES = 300  # 600 changes: three pushes
 SERVICES = 150

@@ -46,7 +46,9 @@ def cheap_password_hashing(request: pytest.FixtureRequest,
         monkeypatch.setattr(auth, "_hasher", TEST_HASHER)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# Every server test runs on both databases; the PostgreSQL double is in the slow tier, so the
+# edit loop (``make test-fast``) covers each feature once, on SQLite, and ``make test`` on both.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'server.sqlite'}"

@@ -47,7 +47,7 @@ def test_the_referral_sheet_of_a_call_previews_and_is_audited(
     keyboard.press(Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: supervisor.call_page.sheet.count() == 1)
 
-    supervisor.print_current()
+    keyboard.press(Qt.Key.Key_P, CTRL)  # the Print action, as the person does it
     dialog = open_dialog()
     with qtbot.waitSignal(dialog.sig_previewed, timeout=15_000) as previewed:
         pass

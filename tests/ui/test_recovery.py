@@ -33,7 +33,7 @@ READY_SECONDS = 90.0
 
 # The child: the real window, driven by key presses as a specialist would, until READY.
 CHILD = r"""
-import json, sys, time
+import json, signal, sys, time
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtTest import QTest
@@ -97,7 +97,7 @@ else:
     wait_for(call_saved_on_safety_tab)  # the save comes once the typing pauses
 window.tasks.wait_idle(10_000)
 print("READY", workstation.cases.list_cases()[0]["id"], flush=True)
-time.sleep(600)
+signal.pause()  # until the test kills this process, however long that takes
 """
 
 

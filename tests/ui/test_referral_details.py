@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from console.directory.hours import HOURS_NOT_LISTED
-from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME
+from console.directory.query import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.search import SearchResult
 from console.ui.referral_search import details_fields
 

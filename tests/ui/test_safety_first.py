@@ -203,6 +203,7 @@ def test_the_states_reporting_lines_come_from_the_directory(
     export.write_text(json.dumps([
         reporting_line("TX", "Texas Abuse Hotline", "(800) 555-0123"),
         reporting_line("OK", "Oklahoma Child Abuse Hotline", "(800) 555-0456")]), "utf-8")
+    window.tasks.wait_idle()  # the start's first search has made the local directory
     engine = open_directory(settings.directory_db_path())
     import_path(engine, export, QuietState())
     engine.dispose()

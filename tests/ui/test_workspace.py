@@ -52,7 +52,7 @@ def test_a_finished_call_is_in_my_cases_and_opens_from_there(
 
     keyboard = Keyboard(qtbot)
     keyboard.press(Qt.Key.Key_F3)
-    assert specialist.workspace.currentWidget() is specialist.cases_tab
+    assert specialist.workspace.currentWidget() is specialist.cases_page
     listing = specialist.cases_tab.list
     with qtbot.waitSignal(listing.sig_rows_shown, timeout=5000):
         keyboard.type(case["number"])
@@ -92,5 +92,5 @@ def test_a_specialist_has_no_shift_overview(specialist: MainWindow) -> None:
 def test_a_supervisor_opens_the_shift_overview_with_f4(qtbot: QtBot) -> None:
     supervisor = console_as(qtbot, "demo.supervisor")
     QTest.keyClick(supervisor.triage, Qt.Key.Key_F4)
-    assert supervisor.workspace.currentWidget() is supervisor.supervisor
+    assert supervisor.workspace.currentWidget() is supervisor.supervisor_page
     supervisor.tasks.wait_idle()

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from console.tasks import QuietState
+from tools.demo_directory import generate_directory
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -39,7 +41,7 @@ def test_bad_filter_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None
 def test_generate_import_export_round_trip(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     generated = tmp_path / "national.json"
-    assert run(capsys, "directory", "generate", "--services", "60", str(generated))[0] == 0
+    generate_directory(60, generated, QuietState())
     code, out, _ = run(capsys, "directory", "import", str(generated))
     assert code == 0 and "done: 60 services imported" in out
     exported = tmp_path / "export.json"
@@ -58,12 +60,15 @@ def test_generate_import_export_round_trip(tmp_path: Path,
 
 def test_first_real_import_replaces_the_demo(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    run(capsys, "directory", "search", "legal")  # loads the demo directory
+    code, out, _ = run(capsys, "directory", "search", "--json", "--limit", "100")
+    demo = {result["service_id"] for result in json.loads(out)["results"]}
+    assert code == 0 and len(demo) > 10  # the demo directory, loaded by the first search
     generated = tmp_path / "small.json"
-    run(capsys, "directory", "generate", "--services", "10", "--seed", "3", str(generated))
-    run(capsys, "directory", "import", str(generated))
-    _, out, _ = run(capsys, "directory", "search", "--json", "--limit", "100")
-    assert len(json.loads(out)["results"]) <= 10
+    generate_directory(10, generated, QuietState(), seed=3)
+    assert run(capsys, "directory", "import", str(generated))[0] == 0
+    code, out, _ = run(capsys, "directory", "search", "--json", "--limit", "100")
+    imported = {result["service_id"] for result in json.loads(out)["results"]}
+    assert code == 0 and 0 < len(imported) <= 10 and not imported & demo
 
 
 def test_import_of_garbage_fails_cleanly(tmp_path: Path,

@@ -315,7 +315,7 @@ def test_cancelled_export_leaves_no_file(directory: Engine, tmp_path: Path) -> N
 
 def test_cancelled_csv_export_leaves_no_file(directory: Engine, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("console.directory.export.CHUNK", 2)  # check for cancel every 2 rows
+    monkeypatch.setattr("console.directory.export.hsds_csv.CHUNK", 2)  # cancel after 2 rows
     out = tmp_path / "package"
     with pytest.raises(Cancelled):
         export_csv(directory, out, _CancelAtOnce())

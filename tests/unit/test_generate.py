@@ -12,9 +12,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from console.directory.generate import JURISDICTIONS, generate_directory
 from console.directory.vocabulary import CONFIDENTIAL_ADDRESS, OPEN_24H, vocabulary
 from console.tasks import Cancelled, QuietState
+from tools.demo_directory import JURISDICTIONS, generate_directory
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = REPO / "resources" / "hsds" / "schema"
@@ -76,7 +76,7 @@ def test_committed_demo_is_what_the_generator_makes(directory_file: Path) -> Non
     assert DEMO.stat().st_size < 1_500_000
     assert DEMO.read_bytes() == directory_file.read_bytes(), (
         "resources/demo/directory.json is stale: regenerate it with "
-        "generate_directory(300, Path('resources/demo/directory.json'), QuietState(), seed=7)"
+        "python -m tools.demo_directory --services 300 --seed 7 resources/demo/directory.json"
     )
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.directory.export import export_json, validate_json_export
-from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME
+from console.directory.query import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.search import DirectorySearch, SearchQuery
 from console.directory.store import import_path
 from console.models.database import open_directory
@@ -47,7 +47,7 @@ def test_official_examples_import_and_export_valid_hsds(tmp_path: Path) -> None:
 
 
 def test_generated_directory_round_trips(tmp_path: Path) -> None:
-    from console.directory.generate import generate_directory
+    from tools.demo_directory import generate_directory
 
     source = tmp_path / "generated.ndjson"
     generate_directory(40, source, QuietState(), seed=5)

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import Engine
 
 from console.directory.batch import DirectoryBatch
-from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME, import_batch
+from console.directory.loader import import_batch
+from console.directory.query import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.search import DirectorySearch, SearchQuery
 from console.tasks import Cancelled
 from tests.unit.builder import DirectoryBuilder

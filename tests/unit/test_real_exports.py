@@ -12,17 +12,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from console.cli import EXIT_IMPORTED_WITH_LOSSES, main
+from console.cli import main
 from console.directory.batch import ImportFailed
+from console.directory.cli import EXIT_IMPORTED_WITH_LOSSES
 from console.directory.export import export_json, validate_path
 from console.directory.hours import HOURS_NOT_LISTED
 from console.directory.index import SEARCH_COLUMNS, rebuild_search_index
-from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME, StrictImportRefused
+from console.directory.loader import StrictImportRefused
+from console.directory.query import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.search import DirectorySearch, SearchQuery
 from console.directory.store import import_path
 from console.models.database import open_directory
 from console.tasks import QuietState
 from tests.conftest import REPO
+from tools.demo_directory import generate_directory
 
 DATA = REPO / "tests" / "data"
 MESSY_211 = DATA / "messy211"
@@ -87,7 +90,7 @@ def test_the_exit_code_tells_whether_anything_was_skipped_and_strict_refuses(
     assert main(["directory", "import", str(MESSY_211)]) == EXIT_IMPORTED_WITH_LOSSES
     assert "a quote is left open" in capsys.readouterr().out
     clean = tmp_path / "clean.ndjson"
-    assert main(["directory", "generate", "--services", "5", str(clean)]) == 0
+    assert generate_directory(5, clean, QuietState()) == 5
     assert main(["directory", "import", str(clean)]) == 0
     before = capsys.readouterr()
     assert before.err == ""
@@ -179,7 +182,7 @@ def test_a_source_with_no_services_never_replaces_anything(
 
 def test_the_format_is_found_by_content_not_by_name(directory: Engine, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main(["directory", "generate", "--services", "3", str(out)]) == 0
+    assert generate_directory(3, out, QuietState()) == 3
     report = import_path(directory, out, QuietState())
     assert report.imported["service"] == 3
 

@@ -433,14 +433,6 @@ class CaseStore:
         return {"pending": by_state.get(PENDING, 0), "rejected": by_state.get(REJECTED, 0),
                 "conflicts": conflicts}
 
-    def rejected_changes(self) -> list[dict[str, Any]]:
-        """Changes the server refused, with its reason, oldest first, for a person to review."""
-        query = (select(OutboxEntry.change, OutboxEntry.last_error)
-                 .where(OutboxEntry.state == REJECTED).order_by(OutboxEntry.seq))
-        with self.engine.connect() as connection:
-            return [{"change": json.loads(row.change), "reason": row.last_error}
-                    for row in connection.execute(query)]
-
     def conflicts(self, case_id: str | None = None) -> list[dict[str, Any]]:
         """Open conflicts (of one case, or all), oldest first, both texts decoded."""
         query = select(CaseConflict).where(CaseConflict.resolved_at.is_(None))

@@ -29,6 +29,7 @@ from console.directory.batch import (
 )
 from console.directory.cleaning import CLEANERS, URI_COLUMNS, clean_uris, clean_values
 from console.directory.index import execute_many, rebuild_search_index, set_meta
+from console.directory.query import PLACEHOLDER_ORGANIZATION_NAME
 from console.directory.vocabulary import stable_uuid, vocabulary
 from console.tasks import QuietState, TaskState, check_cancelled, gc_paused
 
@@ -43,9 +44,6 @@ REQUIRED_REFERENCES: dict[str, tuple[str, ...]] = {
 # A row of these tables needs at least one owner among its references.
 OWNED_BY_ANY = {"phone", "schedule", "language", "contact"}
 LINKABLE = set(COLUMNS)
-# The name a service's organization gets when the source does not hold it; search results and
-# the details pane show it as it is, so a specialist sees the gap.
-PLACEHOLDER_ORGANIZATION_NAME = "Organization not listed in the source"
 WRITE_CHUNK = 20_000  # rows per executemany: progress and cancellation between chunks
 
 

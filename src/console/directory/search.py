@@ -15,7 +15,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
@@ -34,13 +34,14 @@ from console.directory.hours import (
     rule_hours_on,
 )
 from console.directory.index import age_bucket, cell_facet, facet
-from console.directory.loader import PLACEHOLDER_ORGANIZATION_NAME
+from console.directory.query import DEFAULT_LIMIT, SearchError, SearchQuery, SearchResult
 from console.directory.spelling import Spelling
 from console.directory.vocabulary import Term, fold, vocabulary
-from console.errors import UserError
 from console.settings import resources_dir
 
-DEFAULT_LIMIT = 50
+# What a search is asked and answers, with the search for whoever needs both.
+__all__ = ["DEFAULT_LIMIT", "DirectorySearch", "SearchError", "SearchQuery", "SearchResult"]
+
 DEFAULT_RADIUS_MILES = 50.0
 # Words found in these columns say what a service *is*; a description only mentions them.
 NAMING_COLUMNS = "{service_name organization_name categories keywords}"
@@ -80,69 +81,6 @@ def stem_families(words: Iterable[str]) -> dict[str, list[str]]:
     for word, stem in zip(candidates, _STEMMER.stemWords(candidates), strict=True):
         families.setdefault(stem, []).append(word)
     return families
-
-
-class SearchError(UserError, ValueError):
-    """A filter the directory cannot apply (unknown ZIP, category…); the message says why."""
-
-
-@dataclass(frozen=True)
-class SearchQuery:
-    """What the specialist asked for. ``open_at`` with a zone is that instant; without a zone it
-    is that wall-clock time at each service ("open at 7 pm their time")."""
-
-    text: str = ""
-    zip_code: str | None = None
-    radius_miles: float | None = None
-    state: str | None = None
-    category: str | None = None
-    language: str | None = None
-    population: str | None = None
-    age: int | None = None
-    open_now: bool = False
-    open_at: datetime | None = None
-    only_24h: bool = False
-    limit: int = DEFAULT_LIMIT
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """One service as a specialist reads it out on the phone."""
-
-    service_id: str
-    service_name: str
-    organization_name: str
-    phone: str | None
-    address: str | None  # None when confidential or unknown; see ``address_text``
-    confidential: bool
-    city: str | None
-    state: str | None
-    postal_code: str | None
-    distance_miles: float | None
-    serves_caller_area: bool  # found through its service area rather than its distance
-    open_now: bool
-    open_24h: bool
-    hours_today: str
-    languages: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    last_verified: str | None = None
-    hours_listed: bool = True  # False: the source gives no schedule (never read as "closed")
-
-    @property
-    def organization_listed(self) -> bool:
-        """False when the source did not hold the service's organization (a placeholder)."""
-        return self.organization_name != PLACEHOLDER_ORGANIZATION_NAME
-
-    @property
-    def address_text(self) -> str:
-        if self.confidential:
-            return "confidential"
-        return self.address or ", ".join(p for p in (self.city, self.state) if p) or "unknown"
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["address"] = self.address_text
-        return data
 
 
 _RESULT_COLUMNS = ("s.rowid", "s.service_id", "s.service_name", "s.organization_name", "s.phone",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from console.directory.search import SearchQuery, SearchResult
+from console.directory.query import SearchQuery, SearchResult
 from console.directory.vocabulary import vocabulary
 from console.protocol import Answers
 

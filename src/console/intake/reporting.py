@@ -7,7 +7,7 @@ lines in its directory like any other service. No number is ever written into th
 
 from __future__ import annotations
 
-from console.directory.search import SearchQuery, SearchResult
+from console.directory.query import SearchQuery, SearchResult
 from console.protocol import Answers, Evaluation, Protocol
 from console.protocol.calendar import us_states
 

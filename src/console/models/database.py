@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -184,6 +186,17 @@ def open_directory(path: Path | str) -> Engine:
     engine = sqlite_engine(path)
     upgrade(engine, "directory")
     return engine
+
+
+@contextmanager
+def directory_for_one_task(path: Path | str) -> Iterator[Engine]:
+    """``open_directory`` for one piece of work, closed after it: a sync may replace the file
+    between two documents."""
+    engine = open_directory(path)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 # Execution option that makes a case-store transaction take SQLite's write lock at its start.

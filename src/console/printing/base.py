@@ -8,9 +8,7 @@ packet and the downtime pack look alike and all embed the shipped DejaVu Sans fo
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +31,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from console.printing import PrintError
+from console.printing import PrintError, write_atomically
 from console.printing.phrases import texts
 from console.settings import resources_dir
 
@@ -253,16 +251,3 @@ def render(flowables: list[Flowable], setup: PageSetup, out: Path | BinaryIO) ->
         write_atomically(out, buffer.getvalue())
     else:
         out.write(buffer.getvalue())
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step; on failure nothing is left at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

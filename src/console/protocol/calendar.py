@@ -20,8 +20,6 @@ from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from console.settings import resources_dir
 
 URGENT = "urgent"
@@ -69,12 +67,8 @@ class ServiceChart:
             raise ValueError(f"unknown time zone {chart.timezone!r}")
         if chart.opens >= chart.closes:
             raise ValueError(f"opens at {data['opens']} but closes at {data['closes']}")
-        try:
-            # Loads this one country's calendar, not all of them (a tenth of a second at start).
-            holidays.country_holidays(chart.holiday_country)
-        except NotImplementedError:
-            raise ValueError(
-                f"no public holiday calendar for country {chart.holiday_country!r}") from None
+        if not _has_holiday_calendar(chart.holiday_country):
+            raise ValueError(f"no public holiday calendar for country {chart.holiday_country!r}")
         return chart
 
     @property
@@ -188,8 +182,18 @@ def zip_state(zip_code: str | None) -> str | None:
     return places[0].get("state") if places else None
 
 
+def _has_holiday_calendar(country: str) -> bool:
+    # The registry only: building a country's calendar takes a tenth of a second, left to the
+    # first due time, off the path to the window.
+    from holidays.registry import COUNTRIES
+
+    return any(country in names[1:] for names in COUNTRIES.values())
+
+
 @lru_cache(maxsize=64)
 def _holiday_dates(country: str, year: int) -> frozenset[date]:
+    import holidays  # the calendars are loaded on first use, not at start
+
     # The calendar includes observed days: a holiday on a Saturday closes the Friday before.
     return frozenset(holidays.country_holidays(country, years=year))
 

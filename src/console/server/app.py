@@ -28,8 +28,8 @@ from console.models.database import head_revision
 from console.server import alerts, audit, cases, directory, snapshot, workstations
 from console.server import auth as accounts
 from console.server.auth import ROLES, Authenticator, AuthError, Principal, create_user, list_users
-from console.server.config import ServerConfig, load_config
-from console.server.db import DATABASE_URL_ENV, DOCS_ENV, server_engine
+from console.server.config import DATABASE_URL_ENV, DOCS_ENV, ServerConfig, load_config
+from console.server.db import server_engine
 from console.server.observe import (
     DatabaseFigures,
     Observe,

@@ -30,8 +30,8 @@ from sqlalchemy import Connection, Engine, Row, bindparam, insert, select, updat
 
 from console.server.db import write_transaction
 from console.server.models import AuditEvent, RefreshToken, ServerSetting, User
+from console.server.roles import ROLES
 
-ROLES = ("specialist", "supervisor", "admin")
 ACCESS_LIFETIME = timedelta(minutes=15)
 RECHECK = timedelta(seconds=1)  # how stale a request's view of its user may be, at most
 REFRESH_LIFETIME = timedelta(days=14)
@@ -139,14 +139,6 @@ def reset_password(engine: Engine, name: str, password: str, actor: str | None =
 def set_role(engine: Engine, name: str, role: str, actor: str | None = None) -> None:
     _check_role(role)
     _change_user(engine, name, {"role": role}, actor, "admin.set_role", f"role {role}")
-
-
-def user_may_take_cases(engine: Engine, name: str, roles: tuple[str, ...]) -> bool:
-    """Whether ``name`` is an enabled user with one of ``roles`` (a handoff's receiver)."""
-    with engine.connect() as connection:
-        row = connection.execute(select(User.role, User.disabled).where(User.name == name)
-                                 ).first()
-    return row is not None and not row.disabled and row.role in roles
 
 
 def list_users(engine: Engine) -> list[dict[str, object]]:

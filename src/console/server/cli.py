@@ -7,19 +7,26 @@ import getpass
 import os
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-
-from console.server.auth import ROLES
-from console.server.config import ServerConfig, load_config
-from console.server.db import DATABASE_URL_ENV, DOCS_ENV, default_database_url, server_engine
+from console.server.config import DATABASE_URL_ENV, DOCS_ENV, ServerConfig, load_config
+from console.server.roles import ROLES
 from console.terminal import add_import_source_options
+
+if TYPE_CHECKING:  # the server's modules load when a subcommand runs, not to parse one
+    from sqlalchemy import Engine
 
 
 def _database_url(args: argparse.Namespace) -> str | None:
     """The database chosen; None for the default (encrypted) SQLite file in the data folder."""
     return args.database_url or load_config().database() or None
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    """The server's database, migrated to the current schema."""
+    from console.server.db import server_engine
+
+    return server_engine(_database_url(args))
 
 
 def _read_password(prompt: str) -> str:
@@ -55,8 +62,10 @@ def _keep_nodelay_with_workers() -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from console.logs import LEVEL_ENV
+    from console.server.db import default_database_url
     from console.server.observe import configure_server_logging
 
     config = load_config()
@@ -67,7 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     tls = config.tls()
     config.signing_key()  # a bad key file stops the start here, not in every worker
     url = _database_url(args)
-    server_engine(url).dispose()  # migrate once, before any worker starts
+    _engine(args).dispose()  # migrate once, before any worker starts
     if url is not None:
         os.environ[DATABASE_URL_ENV] = url
     if args.no_docs:
@@ -127,7 +136,7 @@ def _cmd_user_change(args: argparse.Namespace) -> int:
 
 def _user_change(args: argparse.Namespace, change: Callable[[Engine], None], done: str) -> int:
     try:
-        change(server_engine(_database_url(args)))
+        change(_engine(args))
     except (ValueError, LookupError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -142,7 +151,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from console.server.snapshot import build
     from console.terminal import TerminalProgress
 
-    engine = server_engine(_database_url(args))
+    engine = _engine(args)
     progress = TerminalProgress()
     try:
         report = import_directory(engine, Path(args.path), progress, replace=args.replace,
@@ -163,7 +172,7 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     progress = TerminalProgress()
     try:
-        info = build(server_engine(_database_url(args)), progress)
+        info = build(_engine(args), progress)
     finally:
         progress.close()
     print(f"snapshot {info.id}: cursor {info.cursor}, {info.size / 1e6:,.1f} MB")
@@ -193,7 +202,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 def _cmd_workstations(args: argparse.Namespace) -> int:
     from console.server.workstations import list_workstations
 
-    rows = list_workstations(server_engine(_database_url(args)), args.quiet_hours)
+    rows = list_workstations(_engine(args), args.quiet_hours)
     if not rows:
         print("no workstations" + (f" quiet for {args.quiet_hours:g} hours"
                                     if args.quiet_hours is not None else " have synced yet"))
@@ -205,7 +214,7 @@ def _cmd_workstations(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_server_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     database = argparse.ArgumentParser(add_help=False)
     database.add_argument(
         "--database-url", default=argparse.SUPPRESS,

@@ -19,6 +19,8 @@ from typing import Any
 from console.errors import UserError
 
 CONFIG_FILE_ENV = "HOTLINE_SERVER_CONFIG"
+DATABASE_URL_ENV = "HOTLINE_DATABASE_URL"
+DOCS_ENV = "HOTLINE_SERVER_DOCS"  # "off": no /docs or /openapi.json (see ``server.app``)
 ENV_PREFIX = "HOTLINE_"
 MIN_SIGNING_KEY_CHARS = 32
 

@@ -15,8 +15,6 @@ from console.errors import UserError
 from console.models.database import encrypt_in_place, is_plain_sqlite, sqlite_engine, upgrade
 from console.security.keys import server_database_key
 
-DATABASE_URL_ENV = "HOTLINE_DATABASE_URL"
-DOCS_ENV = "HOTLINE_SERVER_DOCS"  # "off": no /docs or /openapi.json (see ``server.app``)
 # Any number taken by every instance that migrates, so two starting at once do not collide.
 _MIGRATION_LOCK = 7_373_788
 

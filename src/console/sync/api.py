@@ -14,15 +14,19 @@ import ipaddress
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from console.errors import UserError
 from console.security.credentials import CredentialStore, Tokens, normalize_server_url
 
-TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+if TYPE_CHECKING:
+    import httpx
+
+# httpx is imported where a request is made, not with this module: the window imports the
+# errors below at start and talks to a server only afterwards, on the sync lane.
+TIMEOUT = (5.0, 30.0, 30.0, 30.0)  # seconds to connect, read, write, wait for a connection
 
 
 class SyncError(UserError):
@@ -65,6 +69,8 @@ def is_loopback(host: str) -> bool:
 def check_server_url(server_url: str) -> bool:
     """Whether ``server_url`` is on this computer; ``InsecureServer`` unless it is https://
     or a loopback http:// address."""
+    import httpx
+
     url = httpx.URL(server_url)
     loopback = is_loopback(url.host)
     if url.scheme == "https" and url.host:
@@ -79,6 +85,8 @@ def check_server_url(server_url: str) -> bool:
 class ServerApi:
     def __init__(self, server_url: str, credentials: CredentialStore,
                  transport: httpx.BaseTransport | None = None) -> None:
+        import httpx
+
         self.server_url = normalize_server_url(server_url)
         loopback = check_server_url(self.server_url)
         self._credentials = credentials
@@ -188,6 +196,8 @@ class ServerApi:
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
+        import httpx
+
         try:
             yield
         except (httpx.TransportError, httpx.StreamError) as error:

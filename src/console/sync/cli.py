@@ -7,7 +7,6 @@ import getpass
 import sys
 
 from console import settings
-from console.security.credentials import CredentialStore, normalize_server_url
 
 SERVER_PREFERENCE = "server_url"
 
@@ -21,6 +20,7 @@ def _password(user: str) -> str:
 def _cmd_sync(args: argparse.Namespace) -> int:
     from console.app import sign_in
     from console.cases.store import CaseStore
+    from console.security.credentials import CredentialStore, normalize_server_url
     from console.security.people import PeopleRegistry, SignInRefused
     from console.sync.api import ServerApi
     from console.sync.client import SyncClient
@@ -70,7 +70,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_sync_command(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sync = commands.add_parser("sync", help="send waiting cases and fetch what changed")
     sync.add_argument("--server", help="the central server, e.g. http://hotline-server:8750")
     sync.add_argument("--user", help="sign in as this user (password from standard input)")

@@ -7,6 +7,7 @@ screen reader. The window only shows things; the workstation's services decide a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -30,15 +31,13 @@ from console.sync.client import SyncStatus
 from console.ui.alerts.board import AlertBoard, AlertSlot, call_status_text
 from console.ui.alerts.desk import HELP_KEY, NOT_DELIVERED, SENDING, AlertDesk, CallAlertState
 from console.ui.cases.services import CaseServices
-from console.ui.cases.supervisor import SupervisorPanel
-from console.ui.cases.workspace import CasesTab
 from console.ui.directory_tools import DirectoryTools
 from console.ui.help import HelpActions
 from console.ui.intake.call_page import NOT_SAFE_KEY, CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
+from console.ui.lazy_tab import LazyTab
 from console.ui.lock import LockPage, WindowLock
-from console.ui.printing.documents import Documents
 from console.ui.referral_search import ReferralSearchPanel
 from console.ui.server_dialogs import ServerDialog, SignInDialog
 from console.ui.status import SyncStatusBar
@@ -47,6 +46,9 @@ from console.ui.taskman import Lane, TaskManager
 
 if TYPE_CHECKING:
     from console.directory.batch import ImportReport
+    from console.ui.cases.supervisor import SupervisorPanel
+    from console.ui.cases.workspace import CasesTab
+    from console.ui.printing.documents import Documents
 
 TITLE = "Hotline Console"
 
@@ -76,17 +78,17 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.triage)
         self.pages.addWidget(self.call_page)
-        self.cases_tab = CasesTab(self.case_services, tasks)
-        self.supervisor = (SupervisorPanel(self.case_services, tasks)
-                           if self.case_services.is_supervisor else None)
+        # Built when first shown or used: the first screen is triage, nothing else.
+        self.cases_page: LazyTab[CasesTab] = LazyTab(self._build_cases_tab)
+        self.supervisor_page: LazyTab[SupervisorPanel] | None = (
+            LazyTab(self._build_supervisor) if self.case_services.is_supervisor else None)
         self.workspace = QTabWidget()
         self.workspace.setAccessibleName("Workspace")
         self.workspace.tabBar().setAccessibleName("Workspace tabs")
         self.workspace.addTab(self.pages, "Calls  F2")
-        self.workspace.addTab(self.cases_tab, "Cases  F3")
-        if self.supervisor is not None:
-            self.workspace.addTab(self.supervisor, "Supervisor  F4")
-            self.supervisor.sig_open_case.connect(self.open_case)
+        self.workspace.addTab(self.cases_page, "Cases  F3")
+        if self.supervisor_page is not None:
+            self.workspace.addTab(self.supervisor_page, "Supervisor  F4")
         self.lock_page = LockPage(tasks, self._check_password, self._sign_in_other,
                                   workstation.user, demo_hint(workstation))
         self.lock_page.sig_signed_in.connect(self._signed_in_other)
@@ -97,15 +99,9 @@ class MainWindow(QMainWindow):
         self.locker = WindowLock(self, self.screens, self.workspace, self.lock_page,
                                  self._before_lock,
                                  round(workstation.people.policy.lock_after_minutes * 60_000))
-        self.documents = Documents(workstation, tasks, self._record_audit, self)
-        if self.supervisor is not None:
-            self.supervisor.packet_button.setEnabled(True)
-            self.supervisor.packet_button.setToolTip(
-                "Print this shift's handoff packet: open cases, deadlines and handoffs")
-            self.supervisor.packet_button.clicked.connect(self.documents.shift_packet)
         # Counts and lists are read afresh whenever the case list comes into view.
         self.workspace.currentChanged.connect(
-            lambda _index: self.workspace.currentWidget() is self.cases_tab
+            lambda _index: self.workspace.currentWidget() is self.cases_page
             and self.cases_tab.refresh())
         self.repeats.sig_open_case.connect(self.open_case)
         self.repeats.sig_attach.connect(self.call_page.attach_to)
@@ -147,6 +143,8 @@ class MainWindow(QMainWindow):
         self.alerts.sig_call_state.connect(self._show_alert_state)
         self.alert_board: AlertBoard | None = None
         self.alert_slot: AlertSlot | None = None
+        # A supervisor's view is built now, not on first use: its alert board must hear every
+        # alert from the start of the shift.
         if self.supervisor is not None:
             services = self.case_services
             self.alert_board = AlertBoard(self.alerts,
@@ -206,7 +204,7 @@ class MainWindow(QMainWindow):
                      self.referrals.add_selected, "referrals")
         self._action("calls", "&Calls", "F2", self.show_calls, "go")
         self._action("cases", "C&ases", "F3", self.show_cases, "go")
-        if self.supervisor is not None:
+        if self.supervisor_page is not None:
             self._action("supervisor", "S&upervisor view", "F4", self.show_supervisor, "go")
         self._action("sync", "Sync &now", "F5", self.runner.sync_now, "tools")
         self._action("server", "Central &server…", None, self._choose_server, "tools")
@@ -234,6 +232,38 @@ class MainWindow(QMainWindow):
 
     # --- workspace tabs --------------------------------------------------------------------
 
+    @property
+    def cases_tab(self) -> CasesTab:
+        return self.cases_page.content
+
+    @property
+    def supervisor(self) -> SupervisorPanel | None:
+        """The supervisor view (built on first use); None for a specialist."""
+        return None if self.supervisor_page is None else self.supervisor_page.content
+
+    def _build_cases_tab(self) -> CasesTab:
+        from console.ui.cases.workspace import CasesTab
+
+        return CasesTab(self.case_services, self.tasks)
+
+    def _build_supervisor(self) -> SupervisorPanel:
+        from console.ui.cases.supervisor import SupervisorPanel
+
+        panel = SupervisorPanel(self.case_services, self.tasks)
+        panel.sig_open_case.connect(self.open_case)
+        panel.packet_button.setEnabled(True)
+        panel.packet_button.setToolTip(
+            "Print this shift's handoff packet: open cases, deadlines and handoffs")
+        panel.packet_button.clicked.connect(lambda: self.documents.shift_packet())
+        return panel
+
+    @cached_property
+    def documents(self) -> Documents:
+        """The print dialogs; the printing libraries load with the first print."""
+        from console.ui.printing.documents import Documents
+
+        return Documents(self.workstation, self.tasks, self._record_audit, self)
+
     def show_calls(self) -> None:
         self.workspace.setCurrentWidget(self.pages)
         page = self.pages.currentWidget()
@@ -241,16 +271,16 @@ class MainWindow(QMainWindow):
             self.triage.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_cases(self) -> None:
-        self.workspace.setCurrentWidget(self.cases_tab)
+        self.workspace.setCurrentWidget(self.cases_page)
         self.cases_tab.list.focus_search()
 
     def show_supervisor(self) -> None:
-        if self.supervisor is not None:
-            self.workspace.setCurrentWidget(self.supervisor)
-            self.supervisor.refresh()
+        if self.supervisor_page is not None:
+            self.workspace.setCurrentWidget(self.supervisor_page)
+            self.supervisor_page.content.refresh()
 
     def open_case(self, case_id: str) -> None:
-        self.workspace.setCurrentWidget(self.cases_tab)
+        self.workspace.setCurrentWidget(self.cases_page)
         self.cases_tab.open_case(case_id)
 
     def print_current(self) -> None:
@@ -263,9 +293,9 @@ class MainWindow(QMainWindow):
             zip_code = call.answers.get("caller_zip")
             self.documents.referral_sheet(call.case_id,
                                           zip_code if isinstance(zip_code, str) else None)
-        elif current is self.cases_tab and self.cases_tab.detail.case_id:
+        elif current is self.cases_page and self.cases_tab.detail.case_id:
             self.documents.case_printout(self.cases_tab.detail.case_id)
-        elif current is self.supervisor:
+        elif current is not None and current is self.supervisor_page:
             self.documents.shift_packet()
         else:
             self.status.showMessage("Nothing to print here: open a call or a case first.", 5000)

@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.directory.search import SearchError, SearchQuery, SearchResult
+from console.directory.query import SearchError, SearchQuery, SearchResult
 from console.directory.vocabulary import vocabulary
 from console.intake.fit import FitCheck, IntakeFilters, misfits
 from console.ui.labels import buddy, describe

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import Case
-from console.directory.search import SearchQuery, SearchResult
+from console.directory.query import SearchQuery, SearchResult
 from console.intake.desk import URGENT, Call, CallDesk, Position
 from console.intake.fit import (
     GENDER_FIELD,

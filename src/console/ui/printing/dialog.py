@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.printing.base import write_atomically
+from console.printing import write_atomically
 from console.settings import read_preference, write_preference
 from console.tasks import Cancelled, TaskState, check_cancelled
 from console.ui.labels import buddy, describe

@@ -1,27 +1,22 @@
 """The console's printed documents, each opened in the print dialog from where it belongs.
 
 Every builder here is a plain function run by the dialog on a worker lane: it reads the stores
-itself (never the GUI thread) and returns the PDF. Printing or saving a document about a case
-leaves an audit event.
+itself (never the GUI thread) and returns the PDF. The document modules (reportlab and the
+directory's tables) are imported there too, on the worker, the first time a document is built.
+Printing or saving a document about a case leaves an audit event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from io import BytesIO
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
-from sqlalchemy import Engine
 
 from console import settings
 from console.app import Workstation
-from console.models.database import open_directory
-from console.printing.base import PrintError
-from console.printing.casefile import case_printout
-from console.printing.packet import shift_packet
-from console.printing.sheet import ReferralSheetOptions, sheet_for_case
+from console.printing import PrintError
 from console.tasks import TaskState
 from console.ui.printing.dialog import Build, OptionsSpec, PrintDialog, PrintOptions
 from console.ui.taskman import TaskManager
@@ -29,16 +24,6 @@ from console.ui.taskman import TaskManager
 SHEET_OPTIONS = OptionsSpec(language=True, discreet=True, large_print=True)
 NO_OPTIONS = OptionsSpec()
 Audit = Callable[[str, str | None, str], None]
-
-
-@contextmanager
-def _directory() -> Iterator[Engine]:
-    """The local directory for one document (a sync may swap the file between two prints)."""
-    engine = open_directory(settings.directory_db_path())
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 class Documents:
@@ -54,12 +39,15 @@ class Documents:
         workstation = self._workstation
 
         def build(options: PrintOptions, _state: TaskState) -> bytes:
+            from console.models.database import directory_for_one_task
+            from console.printing.sheet import ReferralSheetOptions, sheet_for_case
+
             case = self._case(case_id)
             if not case["referrals"]:
                 raise PrintError("No services are on this caller's sheet yet: add them from "
                                  "the Referrals tab (Enter or Ctrl+R on a result).")
             out = BytesIO()
-            with _directory() as directory:
+            with directory_for_one_task(settings.directory_db_path()) as directory:
                 sheet_for_case(case, directory, ReferralSheetOptions(
                     options.language, options.discreet, options.large_print,
                     options.without_hotline), out,
@@ -73,6 +61,8 @@ class Documents:
         protocol = self._workstation.protocol
 
         def build(_options: PrintOptions, _state: TaskState) -> bytes:
+            from console.printing.casefile import case_printout
+
             out = BytesIO()
             case_printout(self._case(case_id), protocol, out)
             return out.getvalue()
@@ -83,6 +73,8 @@ class Documents:
         engine, protocol = self._workstation.cases.engine, self._workstation.protocol
 
         def build(_options: PrintOptions, state: TaskState) -> bytes:
+            from console.printing.packet import shift_packet
+
             out = BytesIO()
             shift_packet(engine, out, protocol=protocol, state=state)
             return out.getvalue()

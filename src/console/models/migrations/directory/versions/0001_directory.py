@@ -8,12 +8,23 @@ Create Date: 2026-11-23 09:40:04.989960
 import sqlalchemy as sa
 from alembic import op
 
-from console.models.directory import FTS_DDL, RANK_DDL, VOCAB_DDL
-
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+# The search index as this revision made it (frozen here: the live models may change later).
+FTS_COLUMNS = ("service_name", "organization_name", "description", "categories", "keywords",
+               "facets")
+FTS_DDL = (
+    "CREATE VIRTUAL TABLE search_fts USING fts5("
+    + ", ".join(FTS_COLUMNS)
+    + ", content='search_service', content_rowid='rowid',"
+    " tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+)
+VOCAB_DDL = "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, 'row')"
+RANK_DDL = ("INSERT INTO search_fts (search_fts, rank) "
+            "VALUES ('rank', 'bm25(10.0, 6.0, 1.0, 5.0, 2.0, 0.0)')")
 
 
 def upgrade() -> None:

@@ -5,7 +5,11 @@
 name ends in ``.ndjson``. The same seed and count always give byte-identical files: every choice
 comes from one ``random.Random(seed)``, ids included, and nothing depends on the clock or on set
 or hash order. Word lists and per-category profiles live in
-``resources/demo/generator_words.json``.
+``generator_words.json`` beside this file. Not part of the console: it makes the committed
+``resources/demo/directory.json`` (which the console loads) and the directories of the tests and
+benchmarks::
+
+    python -m tools.demo_directory --services 300 --seed 7 resources/demo/directory.json
 
 Conventions the rest of the console can rely on:
 
@@ -33,6 +37,7 @@ Conventions the rest of the console can rely on:
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
@@ -52,12 +57,12 @@ import zipcodes
 
 from console.directory.geo import STATE_NAMES
 from console.directory.vocabulary import CONFIDENTIAL_ADDRESS, OPEN_24H, vocabulary
-from console.settings import resources_dir
 from console.tasks import TaskState, check_cancelled
 
 T = TypeVar("T")
 Record = dict[str, Any]
 
+WORDS_FILE = Path(__file__).with_name("generator_words.json")
 STAGE = "Generating demo directory"
 PROGRESS_EVERY = 500
 # Fixed "today" for assured dates, so output does not change with the day it is generated.
@@ -259,7 +264,7 @@ def _audience(code: str, data: Mapping[str, Any]) -> Audience:
 
 @cache
 def words() -> Words:
-    raw = json.loads((resources_dir() / "demo" / "generator_words.json").read_text("utf-8"))
+    raw = json.loads(WORDS_FILE.read_text("utf-8"))
     return Words(
         raw,
         Weighted((_kind(code, data), data["weight"]) for code, data in raw["kinds"].items()),
@@ -642,3 +647,24 @@ def generate_directory(services: int, out: Path, state: TaskState, seed: int = 7
         raise
     state.progress(STAGE, written, total)
     return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    from console.terminal import TerminalProgress
+
+    parser = argparse.ArgumentParser(description="Write a synthetic national directory.")
+    parser.add_argument("--services", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("out", help="a .json or .ndjson file")
+    args = parser.parse_args(argv)
+    progress = TerminalProgress()
+    try:
+        count = generate_directory(args.services, Path(args.out), progress, seed=args.seed)
+    finally:
+        progress.close()
+    print(f"wrote {count:,} services to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Tools for the people who build the console, never shipped with it."""
