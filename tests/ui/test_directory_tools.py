@@ -16,12 +16,12 @@ from pytestqt.qtbot import QtBot
 
 from console import settings
 from console.directory import loader
-from console.directory.generate import generate_directory
 from console.models.database import open_directory
 from console.tasks import QuietState
 from console.ui.main_window import MainWindow
 from console.ui.progress import ProgressDialog
 from tests.ui.console import open_console
+from tools.demo_directory import generate_directory
 
 SERVICES = 300
 

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import orjson
-from httpx_sse import EventSource, SSEError
 
 from console.cases.store import CaseStore
 from console.sync.api import BadReply, ServerApi, ServerRefused, SyncError, expect
@@ -31,7 +29,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_KEY = "alert_outbox"
 # The server sends a beat every two seconds: this long without a byte means the link is dead.
-STREAM_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+STREAM_TIMEOUT = (5.0, 10.0, 10.0, 10.0)  # connect, read, write, pool (as httpx takes it)
 # Reconnecting: quickly at first (an alert must get through within seconds of the network's
 # return), never more often than every few seconds while the server stays away.
 RECONNECT_BASE_S, RECONNECT_CAP_S = 0.5, 5.0
@@ -218,6 +216,8 @@ class AlertFeed:
                 self._stopping.wait(self._backoff.next_delay())
 
     def _follow(self) -> None:
+        from httpx_sse import EventSource, SSEError  # with the network, not at start-up
+
         with self._link.api.stream("/alerts/stream", {"after": self.cursor},
                                    STREAM_TIMEOUT) as response:
             self._backoff.reset()

@@ -120,7 +120,7 @@ class ServerApi:
 
     @contextmanager
     def stream(self, path: str, params: dict[str, Any] | None = None,
-               timeout: httpx.Timeout = TIMEOUT) -> Iterator[httpx.Response]:
+               timeout: httpx.Timeout | tuple[float, ...] = TIMEOUT) -> Iterator[httpx.Response]:
         """A streamed reply (the directory snapshot, the alert stream), authorized like any
         call; a connection lost while reading is ``ServerUnreachable`` too."""
         tokens = self._tokens()

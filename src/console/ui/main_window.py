@@ -28,8 +28,14 @@ from console.intake.desk import Call
 from console.security.keys import MODE_BRIEF, MODE_WORDS
 from console.security.people import Person
 from console.sync.client import SyncStatus
-from console.ui.alerts.board import AlertBoard, AlertSlot, call_status_text
-from console.ui.alerts.desk import HELP_KEY, NOT_DELIVERED, SENDING, AlertDesk, CallAlertState
+from console.ui.alerts.desk import (
+    HELP_KEY,
+    NOT_DELIVERED,
+    SENDING,
+    AlertDesk,
+    CallAlertState,
+    call_status_text,
+)
 from console.ui.cases.services import CaseServices
 from console.ui.directory_tools import DirectoryTools
 from console.ui.help import HelpActions
@@ -46,6 +52,8 @@ from console.ui.taskman import Lane, TaskManager
 
 if TYPE_CHECKING:
     from console.directory.batch import ImportReport
+    from console.ui.alerts.board import AlertBoard
+    from console.ui.alerts.slot import AlertSlot
     from console.ui.cases.supervisor import SupervisorPanel
     from console.ui.cases.workspace import CasesTab
     from console.ui.printing.documents import Documents
@@ -141,16 +149,11 @@ class MainWindow(QMainWindow):
         """Live supervisor alerts: raised from the call, answered from the supervisor view."""
         self.alerts = AlertDesk(self.workstation, self.tasks, self.runner, self)
         self.alerts.sig_call_state.connect(self._show_alert_state)
-        self.alert_board: AlertBoard | None = None
+        self._alert_board: AlertBoard | None = None  # in the supervisor view, built with it
         self.alert_slot: AlertSlot | None = None
-        # A supervisor's view is built now, not on first use: its alert board must hear every
-        # alert from the start of the shift.
-        if self.supervisor is not None:
-            services = self.case_services
-            self.alert_board = AlertBoard(self.alerts,
-                                          lambda value: services.request_label(value, None),
-                                          self.workstation.protocol.service_chart.hotline_time)
-            self.supervisor.add_band(self.alert_board)
+        if self.supervisor_page is not None:
+            from console.ui.alerts.slot import AlertSlot  # a supervisor's only
+
             self.alert_slot = AlertSlot(self.alerts)
             self.status.addPermanentWidget(self.alert_slot)
             # The taskbar entry flashes: never a dialog over whatever the supervisor is doing.
@@ -246,10 +249,22 @@ class MainWindow(QMainWindow):
 
         return CasesTab(self.case_services, self.tasks)
 
+    @property
+    def alert_board(self) -> AlertBoard | None:
+        """The supervisor view's open alerts and calls in progress; None for a specialist."""
+        return None if self.supervisor is None else self._alert_board
+
     def _build_supervisor(self) -> SupervisorPanel:
+        from console.ui.alerts.board import AlertBoard
         from console.ui.cases.supervisor import SupervisorPanel
 
         panel = SupervisorPanel(self.case_services, self.tasks)
+        services = self.case_services
+        self._alert_board = AlertBoard(self.alerts,
+                                       lambda value: services.request_label(value, None),
+                                       self.workstation.protocol.service_chart.hotline_time)
+        self._alert_board.show_alerts(self.alerts.open_alerts())  # those that came before
+        panel.add_band(self._alert_board)
         panel.sig_open_case.connect(self.open_case)
         panel.packet_button.setEnabled(True)
         panel.packet_button.setToolTip(

@@ -1,17 +1,12 @@
-"""What the live alerts look like: the supervisor's board of open alerts and calls in progress,
-the alert slot in the status bar, and the words on the specialist's call header.
-
-Nothing here appears or grows under the person's pointer: the board is a band of the supervisor
-view that is always there, the slot is a fixed-width place in the status bar, and the call
-header's status has its own place in the header's first row.
-"""
+"""The supervisor's board of open alerts and calls in progress: a band of the supervisor view
+that is always there, so nothing appears or grows under the person's pointer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -24,78 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from console.sync.alerts import Alert, CallInProgress
-from console.ui.alerts.desk import ANSWERED, NOT_DELIVERED, SENDING, AlertDesk, CallAlertState
+from console.ui.alerts.desk import AlertDesk
+from console.ui.alerts.slot import alert_line
 from console.ui.cases.supervisor import Cell, SummaryTable, hour_text
 from console.ui.intake.header import elapsed_text
 from console.ui.labels import describe
 
 CALLS_EVERY_MS = 10_000
-SLOT_CHARACTERS = 40
-ALARM, WAITING_TONE, CALM = "alarm", "waiting", "ok"
-
-
-def call_status_text(state: CallAlertState) -> tuple[str, str, str]:
-    """The call header's words for where the alert stands (short, to fit the header), the
-    whole story (tooltip, status bar), and their tone."""
-    if state.state == ANSWERED:
-        words = f"Supervisor {state.supervisor} is on it"
-        return words, words, CALM
-    if state.state == NOT_DELIVERED:
-        return ("⚠ Alert NOT delivered", "⚠ Supervisor alert NOT delivered: the server cannot "
-                "be reached. Tell your supervisor in person; the console keeps trying and says "
-                "so here when it gets through.", ALARM)
-    if state.state == SENDING:
-        return "Alerting supervisor…", "Alerting your supervisors…", WAITING_TONE
-    return ("Supervisor alerted", "Supervisor alerted — waiting for one to answer",
-            WAITING_TONE)
-
-
-def alert_line(alert: Alert) -> str:
-    """One alert in a line: who, which case, why."""
-    return (f"{alert.specialist} needs a supervisor — case {alert.case_number or 'not numbered'}:"
-            f" {'; '.join(alert.reasons)}")
-
-
-class AlertSlot(QLabel):
-    """The status bar's place for open alerts: always there, the same width, loud when an
-    alert waits."""
-
-    def __init__(self, desk: AlertDesk, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("alertSlot")
-        self.setAccessibleName("Open supervisor alerts")
-        self.setFixedWidth(self.fontMetrics().averageCharWidth() * SLOT_CHARACTERS)
-        self.full_text = ""
-        self._alerts: list[Alert] = []
-        self._online = True  # until the stream says otherwise: nothing to warn of at start
-        desk.sig_open_alerts.connect(self.show_alerts)
-        desk.sig_connection.connect(self.show_connection)
-
-    def show_alerts(self, alerts: list[Alert]) -> None:
-        self._alerts = alerts
-        self._show()
-
-    def show_connection(self, online: bool) -> None:
-        self._online = online
-        self._show()
-
-    def _show(self) -> None:
-        alerts = self._alerts
-        if alerts:
-            more = f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else ""
-            self.full_text = f"⚠ ALERT{more} — F4: {alert_line(alerts[0])}"
-        elif not self._online:
-            self.full_text = ("Live alerts offline: the server cannot be reached; trying "
-                              "again…")
-        else:
-            self.full_text = ""
-        self.setProperty("active", bool(alerts))
-        self.style().unpolish(self)  # the loud style's bold font, before measuring the text
-        self.style().polish(self)
-        self.setText(self.fontMetrics().elidedText(
-            self.full_text, Qt.TextElideMode.ElideRight, self.contentsRect().width() - 16))
-        self.setToolTip(self.full_text)
-        self.setAccessibleDescription(self.full_text)
 
 
 class AlertBoard(QWidget):

@@ -24,6 +24,9 @@ from console.sync.client import CASE_ROLES as WORKS_CASES
 from console.ui.sync_runner import SyncRunner
 from console.ui.taskman import TaskManager
 
+# How loud a line about an alert is (the style sheet's "tone" property).
+ALARM, WAITING_TONE, CALM = "alarm", "waiting", "ok"
+
 log = logging.getLogger(__name__)
 
 HELP_KEY = "F12"  # the window's "I need help now"
@@ -185,3 +188,19 @@ class AlertDesk(QObject):
         if self._feed is not None:
             self._feed.stop()
             self._feed = None
+
+
+def call_status_text(state: CallAlertState) -> tuple[str, str, str]:
+    """The call header's words for where the alert stands (short, to fit the header), the
+    whole story (tooltip, status bar), and their tone."""
+    if state.state == ANSWERED:
+        words = f"Supervisor {state.supervisor} is on it"
+        return words, words, CALM
+    if state.state == NOT_DELIVERED:
+        return ("⚠ Alert NOT delivered", "⚠ Supervisor alert NOT delivered: the server cannot "
+                "be reached. Tell your supervisor in person; the console keeps trying and says "
+                "so here when it gets through.", ALARM)
+    if state.state == SENDING:
+        return "Alerting supervisor…", "Alerting your supervisors…", WAITING_TONE
+    return ("Supervisor alerted", "Supervisor alerted — waiting for one to answer",
+            WAITING_TONE)
