@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from console.cases.listing import CaseList
 from console.cases.salvage import Salvage
 from console.cases.store import CaseStore
 from console.demo import DEMO_ROLES, DEMO_SPECIALIST, demo_password
-from console.directory.search import DirectorySearch, SearchQuery, SearchResult
+from console.directory.search import DirectorySearch, SearchQuery, SearchResult, ServicePlace
 from console.directory.store import open_local_directory
 from console.errors import UserError
 from console.intake.desk import CallDesk
@@ -57,10 +57,18 @@ class DirectoryLookup:
 
     def search(self, query: SearchQuery) -> list[SearchResult]:
         with self._lock:
-            if self._search is None:
-                self._engine = self._open_engine()
-                self._search = DirectorySearch(self._engine)
-            return self._search.search(query)
+            return self._searcher().search(query)
+
+    def places(self, service_ids: Sequence[str]) -> dict[str, ServicePlace]:
+        with self._lock:
+            return self._searcher().places(service_ids)
+
+    def _searcher(self) -> DirectorySearch:
+        """The open search (opened now, the first time); call it holding the lock."""
+        if self._search is None:
+            self._engine = self._open_engine()
+            self._search = DirectorySearch(self._engine)
+        return self._search
 
     def reopen(self) -> None:
         with self._lock:

@@ -145,6 +145,34 @@ class SearchResult:
         return data
 
 
+@dataclass(frozen=True)
+class ServicePlace:
+    """A service's organization and town, without the rest of a search result."""
+
+    organization_name: str
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    confidential: bool
+
+    @property
+    def town(self) -> str:
+        """City and state; the ZIP too unless the address is confidential (it narrows the
+        place)."""
+        return town_text(self.city, self.state, self.postal_code, self.confidential)
+
+
+def town_text(city: str | None, state: str | None, postal_code: str | None,
+              confidential: bool) -> str:
+    place = ", ".join(part for part in (city, state) if part)
+    if postal_code and not confidential:
+        place = f"{place} {postal_code}".strip()
+    return place
+
+
+MAX_PLACES = 200  # one call's sheet at most; bounds the query
+
+
 _RESULT_COLUMNS = ("s.rowid", "s.service_id", "s.service_name", "s.organization_name", "s.phone",
                    "s.address", "s.confidential", "s.city", "s.state", "s.postal_code",
                    "s.latitude", "s.longitude", "s.timezone", "s.languages", "s.category_codes",
@@ -214,6 +242,20 @@ class DirectorySearch:
                 return []  # every word was unknown, even allowing for typos
             rows = self._candidates(plan, query)
             return self._results(rows, plan, now)
+
+    def places(self, service_ids: Sequence[str]) -> dict[str, ServicePlace]:
+        """Who runs each service and where (the ones the directory still has), for a list
+        that must name them without a search, e.g. a referral sheet reopened after a restart."""
+        wanted = list(dict.fromkeys(service_ids))[:MAX_PLACES]
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        with self._lock:
+            rows = self._execute(
+                "SELECT service_id, organization_name, city, state, postal_code, confidential "
+                f"FROM search_service WHERE service_id IN ({marks})", wanted).fetchall()
+        return {row[0]: ServicePlace(row[1] or "", row[2], row[3], row[4], bool(row[5]))
+                for row in rows}
 
     # -- state that follows the index -------------------------------------------------------
 

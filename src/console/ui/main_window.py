@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -30,6 +29,7 @@ from console.ui.help import HelpActions
 from console.ui.intake.call_page import NOT_SAFE_KEY, CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
+from console.ui.labels import ElidedLabel
 from console.ui.lock import LockPage, WindowLock
 from console.ui.printing.documents import Documents
 from console.ui.referral_search import ReferralSearchPanel
@@ -39,6 +39,8 @@ from console.ui.sync_runner import SyncRunner
 from console.ui.taskman import TaskManager
 
 TITLE = "Hotline Console"
+EMPTY_SHEET = ("There is nothing on this caller's referral sheet yet. Add a service from the "
+               "Referrals tab (Enter or Ctrl+R on a result), then print.")
 
 
 class MainWindow(QMainWindow):
@@ -62,7 +64,7 @@ class MainWindow(QMainWindow):
         self.referrals = ReferralSearchPanel(tasks, workstation.lookup.search)
         self.repeats = RepeatStrip(self.case_services, tasks)
         self.call_page = CallPage(workstation.desk, tasks, self.referrals, self.repeats,
-                                  workstation.lookup.search)
+                                  workstation.lookup.search, workstation.lookup.places)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.triage)
         self.pages.addWidget(self.call_page)
@@ -102,8 +104,8 @@ class MainWindow(QMainWindow):
         self.status = SyncStatusBar()
         self.setStatusBar(self.status)
         mode = workstation.people.keys.mode
-        self.protection = QLabel(MODE_BRIEF[mode])
-        self.protection.setToolTip(MODE_WORDS[mode])
+        self.protection = ElidedLabel(MODE_BRIEF[mode])
+        self.protection.set_tip(MODE_WORDS[mode])
         self.protection.setAccessibleName("Case data protection")
         self.status.addPermanentWidget(self.protection)
         self.actions_by_name: dict[str, QAction] = {}
@@ -213,18 +215,31 @@ class MainWindow(QMainWindow):
         """Print what is in front of the person: the caller's referral sheet during a call,
         the open case in the case list, the shift packet in the supervisor view."""
         current = self.workspace.currentWidget()
-        if current is self.pages and self.call_page.call is not None:
+        if current is self.pages and self.call_page.call is not None \
+                and self.call_page.sheet_is_empty():
+            self._say_sheet_empty()
+        elif current is self.pages and self.call_page.call is not None:
             call = self.call_page.call
             self.call_page.save_now()
             zip_code = call.answers.get("caller_zip")
-            self.documents.referral_sheet(call.case_id,
-                                          zip_code if isinstance(zip_code, str) else None)
+            # A ZIP still being typed is no place to measure distances from.
+            self.documents.referral_sheet(call.case_id, zip_code if isinstance(zip_code, str)
+                                          and len(zip_code) == 5 else None)
         elif current is self.cases_tab and self.cases_tab.detail.case_id:
             self.documents.case_printout(self.cases_tab.detail.case_id)
         elif current is self.supervisor:
             self.documents.shift_packet()
         else:
             self.status.showMessage("Nothing to print here: open a call or a case first.", 5000)
+
+    def _say_sheet_empty(self) -> None:
+        """Nothing to print is not a failure: say so, and go where services are added."""
+        box = QMessageBox(QMessageBox.Icon.Information, TITLE, EMPTY_SHEET,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("empty-sheet")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self.call_page.focus_search())
+        box.open()
 
     def _record_audit(self, action: str, case_id: str | None, detail: str) -> None:
         audit = self.workstation.audit

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from console.sync.client import SyncStatus
+from console.ui.labels import ElidedLabel
 
 
 def _ago(moment: datetime, now: datetime) -> str:
@@ -29,10 +30,12 @@ class SyncStatusBar(QStatusBar):
         super().__init__(parent)
         self.connection = QLabel()
         self.connection.setObjectName("connectionState")
-        self.last_sync = QLabel()
-        self.waiting = QLabel()
-        self.user = QLabel()
-        self.release = QLabel()  # only while the server announces a newer console
+        # On a narrow screen these shorten with "…" (whole in their tooltips) rather than
+        # widening the window past it.
+        self.last_sync = ElidedLabel()
+        self.waiting = ElidedLabel()
+        self.user = ElidedLabel()
+        self.release = ElidedLabel()  # only while the server announces a newer console
         self.release.setObjectName("releaseNotice")
         names = {self.connection: "Connection", self.last_sync: "Last successful sync",
                  self.waiting: "Changes waiting to be sent", self.user: "Signed in as",
@@ -66,4 +69,4 @@ class SyncStatusBar(QStatusBar):
         self.release.setVisible(status.release is not None)
         if status.release is not None:
             self.release.setText(status.release.words())
-            self.release.setToolTip(status.release.details())
+            self.release.set_tip(status.release.details())

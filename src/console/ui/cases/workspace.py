@@ -1,8 +1,9 @@
-"""The Cases tab: the case list beside the case it opens."""
+"""The Cases tab: the case list beside the case it opens, or above it on a narrow screen."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QSplitter, QWidget
 
 from console.ui.cases.case_detail import CaseDetail
@@ -12,7 +13,11 @@ from console.ui.taskman import TaskManager
 
 
 class CasesTab(QSplitter):
-    """List on the left, the chosen case on the right; a change in one refreshes the other."""
+    """List on the left, the chosen case on the right; a change in one refreshes the other.
+
+    Where the two do not fit side by side (a 1024-pixel screen), the case goes under the list
+    rather than widening the window past the screen or hiding under the list.
+    """
 
     def __init__(self, services: CaseServices, tasks: TaskManager,
                  parent: QWidget | None = None) -> None:
@@ -27,6 +32,21 @@ class CasesTab(QSplitter):
         self.list.sig_open_case.connect(self.open_case)
         self.detail.sig_changed.connect(lambda _case_id: self.list.refresh())
         self.detail.sig_shown.connect(self.list.keep_in_step_with)
+
+    def minimumSizeHint(self) -> QSize:
+        """What the stacked layout needs: the least the tab can do with."""
+        parts = [self.list.minimumSizeHint(), self.detail.minimumSizeHint()]
+        return QSize(max(part.width() for part in parts),
+                     sum(part.height() for part in parts) + self.handleWidth())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        side_by_side = (self.list.minimumSizeHint().width()
+                        + self.detail.minimumSizeHint().width() + self.handleWidth())
+        wanted = (Qt.Orientation.Horizontal if event.size().width() >= side_by_side
+                  else Qt.Orientation.Vertical)
+        if wanted != self.orientation():
+            self.setOrientation(wanted)
+        super().resizeEvent(event)
 
     def open_case(self, case_id: str) -> None:
         self.detail.show_case(case_id)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from console.protocol.calendar import Due, ServiceChart
+from console.ui.labels import ElidedLabel
 
 URGENT = "urgent"
 
@@ -36,8 +37,10 @@ class CallHeader(QFrame):
         self._started: datetime | None = None
         self._caller_zone: tzinfo | None = None
         self._caller_zone_source = ""
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("callTitle")
+        self.number = QLabel()
+        self.number.setObjectName("caseNumber")
         self.urgency = QLabel()
         self.urgency.setObjectName("urgencyBadge")
         self.reasons = QLabel()
@@ -46,29 +49,45 @@ class CallHeader(QFrame):
         self.due.setWordWrap(True)
         self.timer = QLabel()
         self.timer.setObjectName("callTimer")
+        # As wide as an hour-long call from the start, so the clocks beside it never shift.
+        self.timer.setMinimumWidth(self.timer.fontMetrics().horizontalAdvance("On call 0:00:00 "))
         self.hotline_clock = QLabel()
-        self.caller_clock = QLabel()
-        labels = {self.title: "Call type", self.urgency: "Urgency", self.reasons: "Why urgent",
-                  self.due: "Due", self.timer: "Call duration", self.hotline_clock: "Hotline time",
-                  self.caller_clock: "Caller's local time"}
+        self.caller_clock = ElidedLabel()
+        labels = {self.title: "Call type", self.number: "Case number", self.urgency: "Urgency",
+                  self.reasons: "Why urgent", self.due: "Due", self.timer: "Call duration",
+                  self.hotline_clock: "Hotline time", self.caller_clock: "Caller's local time"}
         for label, name in labels.items():
             label.setAccessibleName(name)
+        # Two halves whatever the width, so nothing jumps as the texts change: the call on the
+        # left, the clocks on the right (shortened with "…" rather than widening the window);
+        # why urgent and by when below them, word-wrapped.
+        who = QHBoxLayout()
+        who.setSpacing(14)
+        who.addWidget(self.title)
+        who.addWidget(self.number)
+        who.addWidget(self.urgency)
+        who.addStretch(1)
+        clocks = QHBoxLayout()
+        clocks.setSpacing(14)
+        clocks.addWidget(self.timer)
+        clocks.addWidget(self.hotline_clock)
+        clocks.addWidget(self.caller_clock, 1)
         grid = QGridLayout(self)
         grid.setHorizontalSpacing(18)
-        grid.addWidget(self.title, 0, 0)
-        grid.addWidget(self.urgency, 0, 1)
-        grid.addWidget(self.timer, 0, 3)
-        grid.addWidget(self.hotline_clock, 0, 4)
-        grid.addWidget(self.caller_clock, 0, 5)
-        grid.addWidget(self.reasons, 1, 0, 1, 3)
-        grid.addWidget(self.due, 1, 3, 1, 3)
-        grid.setColumnStretch(2, 1)
+        grid.addLayout(who, 0, 0)
+        grid.addLayout(clocks, 0, 1)
+        grid.addWidget(self.reasons, 1, 0)
+        grid.addWidget(self.due, 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self.refresh_clocks)
 
-    def start(self, title: str, started_at: datetime) -> None:
+    def start(self, title: str, started_at: datetime, number: str) -> None:
+        """A new call: its type and case number (people read it out from the first minute)."""
         self.title.setText(title)
+        self.number.setText(f"Case {number}")
         self._started = started_at
         self._caller_zone = None
         self._caller_zone_source = ""
