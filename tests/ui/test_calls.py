@@ -52,6 +52,7 @@ def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindo
     assert keyboard.focus().accessibleName() == "Safe to talk: Yes"
     keyboard.choose("Safe to talk", "Yes")
     keyboard.choose("Immediate danger", "Yes")
+    keyboard.choose("Emergency services contacted", "No")
     assert page.header.urgency.text() == "URGENT"
     assert "supervisor" in page.banner.text() and page.banner.isVisible()
     keyboard.press(Qt.Key.Key_2, ALT)

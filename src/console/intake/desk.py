@@ -190,11 +190,12 @@ class CallDesk:
         self.store.set_state(OPEN_CALL_KEY, "")
         return self.store.edit(call.case_id, **fields)
 
-    def retype(self, case_id: str, request_type: str) -> Call | None:
+    def retype(self, case_id: str, request_type: str, as_call: bool = True) -> Call | None:
         """Correct what kind of contact a case is (a hang-up key pressed for a caller who was
         speaking, a tip that was really a crisis). The case keeps its number, time and every
-        answer; urgency follows the new type but never drops; a note says what changed. A
-        contact that is no longer no-data comes back as the call in progress."""
+        answer; urgency follows the new type but never drops; a note says what changed. With
+        ``as_call``, a contact that is no longer no-data comes back as the call in progress;
+        without (a correction made later, from the case), it stays a case."""
         kind = self.protocol.request_type(request_type)
         case = self.store.get(case_id)
         if case is None:
@@ -221,7 +222,7 @@ class CallDesk:
                         due_at=None if kind.no_data else due.due_at.isoformat(),
                         taken_as_message=due.taken_as_message and not kind.no_data)
         self.store.add_note(case_id, RETYPE_NOTE.format(old=old_label, new=kind.label))
-        if kind.no_data:
+        if kind.no_data or not as_call:
             return None
         self.remember_position(call, Position(*self.protocol.opening(kind.id)))
         return call

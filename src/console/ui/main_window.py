@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.setAccessibleName(TITLE)
         self.case_services = CaseServices(
             workstation.cases, workstation.listing, workstation.protocol, workstation.user,
-            workstation.role, record_audit=self._record_audit)
+            workstation.role, record_audit=self._record_audit, retype=self._retype_case)
         self.triage = TriagePage(workstation.protocol)
         self.referrals = ReferralSearchPanel(tasks, workstation.lookup.search)
         self.repeats = RepeatStrip(self.case_services, tasks)
@@ -281,6 +281,12 @@ class MainWindow(QMainWindow):
                        lambda call: self.open_call(call) if call is not None else
                        self.show_triage(f"Changed to {label}. Ready for the next contact."),
                        self._show_failure, lane="writes")
+
+    def _retype_case(self, case_id: str, request_type: str) -> None:
+        """Correct a case's contact type from the case itself (on the writes lane, audited
+        first): it stays a case, never becomes the call in progress."""
+        self.workstation.audit.record("case.retype", case_id, request_type)
+        self.workstation.desk.retype(case_id, request_type, as_call=False)
 
     def _contact_started(self, call: Call) -> None:
         kind = self.workstation.protocol.request_type(call.request_type)

@@ -346,6 +346,9 @@ class _CaseHeader(QFrame):
     sig_hand_off = Signal()
     """The person asked to hand the case on."""
 
+    sig_retype = Signal(str)
+    """The person chose this request type for the case (a correction of its contact type)."""
+
     def __init__(self, words: CaseWords, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("callHeader")
@@ -361,6 +364,16 @@ class _CaseHeader(QFrame):
         describe(self.status, "Case status", "Change the case's status; saved at once")
         self.status.activated.connect(lambda _index: self.sig_status.emit(
             self.status.currentData()))
+        self.kind = QComboBox()
+        for kind in words.services.protocol.request_types:
+            self.kind.addItem(kind.label, kind.id)
+        describe(self.kind, "Contact type", "Correct what kind of contact this was (a hang-up "
+                 "key pressed for a caller who spoke, say); saved at once, with a note")
+        self.kind.activated.connect(lambda _index: self.sig_retype.emit(self.kind.currentData()))
+        self.kind.setVisible(words.services.retype is not None)
+        self.kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.kind.setMinimumContentsLength(12)
         self.hand_off = _button("&Hand off…", "Hand off",
                                 "Hand the case to a named person or to the next shift's queue")
         self.hand_off.clicked.connect(self.sig_hand_off)
@@ -381,7 +394,11 @@ class _CaseHeader(QFrame):
         grid.addWidget(buddy("Stat&us:", self.status), 0, 1)
         grid.addWidget(self.status, 0, 2)
         grid.addWidget(self.hand_off, 0, 3)
-        grid.addWidget(self.facts, 1, 0, 1, 4)
+        grid.addWidget(self.facts, 1, 0)
+        kind_label = buddy("Typ&e:", self.kind)
+        kind_label.setVisible(self.kind.isVisibleTo(self))
+        grid.addWidget(kind_label, 1, 1)
+        grid.addWidget(self.kind, 1, 2, 1, 2)
         grid.setColumnStretch(0, 1)
 
     def show_case(self, case: Case, now: datetime) -> None:
@@ -395,6 +412,7 @@ class _CaseHeader(QFrame):
         self.urgency.style().unpolish(self.urgency)  # re-read the style sheet for the property
         self.urgency.style().polish(self.urgency)
         self.status.setCurrentIndex(max(self.status.findData(case.get("status")), 0))
+        self.kind.setCurrentIndex(self.kind.findData(case.get("request_type")))
         self.facts.setText(" · ".join((
             kind,
             f"Assigned to {words.who(case.get('assigned_to'))}",
@@ -872,8 +890,8 @@ class CaseDetail(QWidget):
     def _set_tab_order(self) -> None:
         header, banner, referrals = self.header, self.handoff_banner, self.referrals
         tasks, notes = self.follow_up, self.notes
-        chain = (header.status, header.hand_off, banner.accept, banner.give_back, banner.take,
-                 banner.reason, banner.send_back, banner.cancel, self.tabs.tabBar(),
+        chain = (header.status, header.hand_off, header.kind, banner.accept, banner.give_back,
+                 banner.take, banner.reason, banner.send_back, banner.cancel, self.tabs.tabBar(),
                  self.overview, self.timeline, referrals.table, referrals.outcome,
                  referrals.note, referrals.record, tasks.table, tasks.done, tasks.text, tasks.due,
                  tasks.custom, tasks.add, notes.notes, notes.text, notes.save)
@@ -885,6 +903,10 @@ class CaseDetail(QWidget):
         header.sig_status.connect(lambda status: self._change(
             "change the status", lambda cases, case_id: cases.edit(case_id, status=status)))
         header.sig_hand_off.connect(self.open_handoff)
+        header.sig_retype.connect(lambda kind: self._change(
+            "change the contact type",
+            lambda _cases, case_id: self._services.retype and self._services.retype(
+                case_id, kind)))
         banner.sig_accept.connect(lambda handoff_id: self._change(
             "accept the case",
             lambda cases, case_id: cases.acknowledge_handoff(case_id, handoff_id)))

@@ -51,6 +51,8 @@ class CaseServices:
     record_audit: Callable[[str, str | None, str], None] = _no_audit
     # What "now" is for due and overdue times; tests and drills set the hour.
     clock: Callable[[], datetime] = field(default=_utc_now)
+    # Corrects a case's contact type (case id, request type), audited; run off the GUI thread.
+    retype: Callable[[str, str], object] | None = None
 
     @property
     def is_supervisor(self) -> bool:

@@ -30,19 +30,21 @@ from console.intake.fit import (
     fit_checks,
     intake_filters,
 )
+from console.intake.readback import answers_by_tab, still_owed
 from console.intake.reporting import reporting_line_query, reporting_lines_text
 from console.protocol import Evaluation
 from console.protocol.calendar import caller_zone, zip_state
 from console.ui.intake.fields import ChoiceEditor
 from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
+from console.ui.intake.readback import ReadBack
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.referral_search import ReferralSearchPanel, sheet_line, sheet_place
 from console.ui.taskman import TaskManager
 
 BANNER_LINES, BANNER_PADDING = 2, 20  # the alert slot's height: two lines, the style's padding
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
-REFERRALS_TAB = "referrals"
+REFERRALS_TAB, SUMMARY_TAB = "referrals", "summary"
 ZIP_FIELD, CALLER_STATE_FIELD = "caller_zip", "caller_state"
 NEXT_STEPS_FIELD, REFERRAL_GIVEN, NO_STEPS = "next_steps", "referral-given", "none"
 SEARCH_FIELDS = (NEEDS_FIELD, LANGUAGE_FIELD, MINORS_FIELD, GENDER_FIELD)
@@ -87,6 +89,9 @@ class CallPage(QWidget):
         self._show_banner("")
         self.sheet = QListWidget()
         self.sheet.setAccessibleName("Services on the referral sheet")
+        # Each line whole, wrapped in the narrow column, never cut off behind a scroll bar.
+        self.sheet.setWordWrap(True)
+        self.sheet.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         sheet_box = QWidget()
         column = QVBoxLayout(sheet_box)
         column.setContentsMargins(0, 0, 0, 0)
@@ -103,7 +108,10 @@ class CallPage(QWidget):
         self.reporting_lines.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reporting_lines.hide()
-        sides: dict[str, QWidget] = {REFERRALS_TAB: sheet_box}
+        self.read_back = ReadBack()
+        self.read_back.sig_go_to.connect(
+            lambda field_id, option: self.form.go_to(self._tab_id(field_id), field_id, option))
+        sides: dict[str, QWidget] = {REFERRALS_TAB: sheet_box, SUMMARY_TAB: self.read_back}
         if desk.protocol.reporting_lines is not None:
             sides[self._tab_id(desk.protocol.reporting_lines.checklist)] = self.reporting_lines
         self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals}, sides)
@@ -131,6 +139,7 @@ class CallPage(QWidget):
         self._on_sheet: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {}
         self.form.sig_answer_changed.connect(self._on_answer)
         self.form.sig_position_changed.connect(self._on_position)
+        self.form.currentChanged.connect(lambda _index: self._read_back())
         referrals.sig_add_referral.connect(self.add_referral)
 
     # --- opening ---------------------------------------------------------------------------
@@ -197,7 +206,18 @@ class CallPage(QWidget):
         self.header.show_urgency(urgency, reasons, self.desk.due(self.call, urgency))
         self._show_alerts(evaluation)
         self._look_up_reporting_lines(evaluation)
+        self._read_back(evaluation)
         return evaluation
+
+    def _read_back(self, evaluation: Evaluation | None = None) -> None:
+        """The Summary tab reads the call back (only while it is in sight: it is the one place
+        it is read, and every keystroke elsewhere stays cheap)."""
+        if self.call is None or self.form.current_tab_id() != SUMMARY_TAB:
+            return
+        protocol = self.desk.protocol
+        evaluation = evaluation or self.desk.evaluation(self.call)
+        self.read_back.show_call(answers_by_tab(protocol, self.call.answers, evaluation),
+                                 still_owed(protocol, evaluation))
 
     def _look_up_reporting_lines(self, evaluation: Evaluation) -> None:
         """While the reporting checklist is up, the state's lines from the directory."""

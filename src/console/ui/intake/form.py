@@ -113,21 +113,22 @@ class ProtocolTab(QWidget):
         right = QVBoxLayout()
         right.addWidget(_scrolling(self.script), 2)
         if side is not None:
-            right.addWidget(side, 1)
+            right.addWidget(side, 2)  # as much room as the script: it holds the work
         row.addLayout(right, 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         if extra is None:
             outer.addWidget(top)
             return
-        # A tab with a working area (the referral search) gives it most of the height; the
+        # A tab with a working area (the referral search) gives it most of the height — on a
+        # 768-pixel screen, room for a handful of results — and the form scrolls above it; the
         # person can drag the divider when the form needs more.
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(top)
         splitter.addWidget(extra)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 4)
         outer.addWidget(splitter)
 
     def apply(self, evaluation: Evaluation) -> None:

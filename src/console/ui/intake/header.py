@@ -43,10 +43,9 @@ class CallHeader(QFrame):
         self.number.setObjectName("caseNumber")
         self.urgency = QLabel()
         self.urgency.setObjectName("urgencyBadge")
-        self.reasons = QLabel()
-        self.reasons.setWordWrap(True)
-        self.due = QLabel()
-        self.due.setWordWrap(True)
+        # One line each, so the header keeps its height as reasons are added.
+        self.reasons = ElidedLabel()
+        self.due = ElidedLabel()
         self.timer = QLabel()
         self.timer.setObjectName("callTimer")
         # As wide as an hour-long call from the start, so the clocks beside it never shift.
@@ -59,8 +58,8 @@ class CallHeader(QFrame):
         for label, name in labels.items():
             label.setAccessibleName(name)
         # Two halves whatever the width, so nothing jumps as the texts change: the call on the
-        # left, the clocks on the right (shortened with "…" rather than widening the window);
-        # why urgent and by when below them, word-wrapped.
+        # left, the clocks on the right, why urgent and by when below them; a line too long for
+        # its half ends in "…", whole in its tooltip, rather than widening the window.
         who = QHBoxLayout()
         who.setSpacing(14)
         who.addWidget(self.title)
