@@ -230,3 +230,19 @@ def test_a_contact_type_is_corrected_from_the_case(qtbot: QtBot, window: MainWin
         (e["action"], e["case_id"], e["detail"]) for e in events]
     assert not window.call_page.is_open()  # a correction, not a call taken again
     assert kind.currentText() == "Tip"
+
+
+def test_the_header_clocks_stay_put_as_the_call_changes(qtbot: QtBot,
+                                                         window: MainWindow) -> None:
+    keyboard = Keyboard(qtbot)
+    keyboard.type("2")  # a tip: non-urgent until its answers say otherwise
+    qtbot.waitUntil(window.call_page.is_open)
+    header = window.call_page.header
+    where = on_screen(header.timer), on_screen(header.hotline_clock)
+    keyboard.choose("Safe to talk", "Yes")
+    keyboard.choose("Immediate danger", "Yes")  # urgent now, with its reasons
+    keyboard.press(Qt.Key.Key_2, ALT)
+    keyboard.answer("Caller's ZIP code", "77002")  # the caller's clock appears
+    qtbot.waitUntil(lambda: "ZIP 77002" in header.caller_clock.text(), timeout=10_000)
+    assert header.urgency.text() == "URGENT"
+    assert (on_screen(header.timer), on_screen(header.hotline_clock)) == where

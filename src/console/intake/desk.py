@@ -25,6 +25,7 @@ URGENT, NON_URGENT = "urgent", "non-urgent"
 # Where the protocol's summary answer is mirrored, so case lists and printouts read it directly.
 SUMMARY_FIELD = "summary"
 NO_FOLLOW_UP = "none"
+REFERRAL_GIVEN = "referral-given"
 ALERT_NOTE = "Supervisor alert: {reason}"
 MANDATED_TASK = "Mandated step not done on the call: {step}"
 MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
@@ -163,10 +164,12 @@ class CallDesk:
         within the chart's urgent hours, and a note says which steps were outstanding."""
         case = self.save(call)
         outstanding = self.evaluation(call).outstanding_steps
-        steps = [step for step in call.answers.get("next_steps") or [] if step != NO_FOLLOW_UP]
+        next_steps = call.answers.get("next_steps") or []
+        # "Referral given" is what the referred status says: not a follow-up owed.
+        steps = [step for step in next_steps if step not in (NO_FOLLOW_UP, REFERRAL_GIVEN)]
         if steps or case.get("taken_as_message") or outstanding:
             status = AWAITING_FOLLOW_UP
-        elif case["referrals"]:
+        elif case["referrals"] or REFERRAL_GIVEN in next_steps:
             status = REFERRED
         else:
             status = CLOSED

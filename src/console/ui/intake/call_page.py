@@ -21,7 +21,15 @@ from PySide6.QtWidgets import (
 
 from console.cases.changes import Case
 from console.directory.search import SearchQuery, SearchResult, ServicePlace
-from console.intake.desk import URGENT, Call, CallDesk, Position, follow_supervisor_link
+from console.intake.desk import (
+    NO_FOLLOW_UP,
+    REFERRAL_GIVEN,
+    URGENT,
+    Call,
+    CallDesk,
+    Position,
+    follow_supervisor_link,
+)
 from console.intake.fit import (
     GENDER_FIELD,
     LANGUAGE_FIELD,
@@ -46,7 +54,7 @@ BANNER_LINES, BANNER_PADDING = 2, 20  # the alert slot's height: two lines, the 
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
 REFERRALS_TAB, SUMMARY_TAB = "referrals", "summary"
 ZIP_FIELD, CALLER_STATE_FIELD = "caller_zip", "caller_state"
-NEXT_STEPS_FIELD, REFERRAL_GIVEN, NO_STEPS = "next_steps", "referral-given", "none"
+NEXT_STEPS_FIELD = "next_steps"
 SEARCH_FIELDS = (NEEDS_FIELD, LANGUAGE_FIELD, MINORS_FIELD, GENDER_FIELD)
 NOT_SAFE_KEY = "F9"  # the window's "Caller not safe to talk" shortcut
 REPORTING_NO_STATE = ("Reporting lines: choose the state where the child is (Situation tab) to "
@@ -425,7 +433,7 @@ class CallPage(QWidget):
         """A service on the sheet is a referral given: the next steps say so."""
         steps = list(self.form.answer(NEXT_STEPS_FIELD) or [])
         if REFERRAL_GIVEN not in steps:
-            self.form.set_answer(NEXT_STEPS_FIELD, [step for step in steps if step != NO_STEPS]
+            self.form.set_answer(NEXT_STEPS_FIELD, [step for step in steps if step != NO_FOLLOW_UP]
                                  + [REFERRAL_GIVEN])
 
     def _show_sheet(self, referrals: list[dict[str, Any]]) -> None:
