@@ -36,13 +36,17 @@ def on_screen(widget: QWidget) -> QPoint:
     return widget.mapToGlobal(QPoint(0, 0))
 
 
-def add_a_service(qtbot: QtBot, window: MainWindow, keyboard: Keyboard, words: str) -> None:
+def add_a_service(qtbot: QtBot, window: MainWindow, keyboard: Keyboard, words: str,
+                  key: Qt.Key = Qt.Key.Key_Return,
+                  modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    """Search for ``words`` and put the highlighted result on the sheet with ``key`` pressed
+    in the search box (Enter, or Ctrl+R)."""
     page = window.call_page
     keyboard.press(Qt.Key.Key_F, CTRL)
     with qtbot.waitSignal(page.referrals.sig_results_shown, timeout=10_000):
         keyboard.type(words)
     qtbot.waitUntil(lambda: page.referrals.selected_result() is not None, timeout=10_000)
-    keyboard.press(Qt.Key.Key_Return)  # in the search box: the highlighted result
+    keyboard.press(key, modifiers)
     qtbot.waitUntil(lambda: page.sheet.count() == 1, timeout=10_000)
 
 
@@ -149,7 +153,7 @@ def test_a_reopened_sheet_still_names_organization_and_town(qtbot: QtBot) -> Non
     first = show_console(qtbot)
     first.triage.setFocus()
     keyboard = start_crisis_call(qtbot, first)
-    add_a_service(qtbot, first, keyboard, "legal")
+    add_a_service(qtbot, first, keyboard, "legal", Qt.Key.Key_R, CTRL)
     line = first.call_page.sheet.item(0).text()
     assert " — " in line and ", " in line  # "Service — Organization, Town ST ZIP"
     first.close()  # mid-call, as when the console stops: the call is reopened at the next start

@@ -252,6 +252,12 @@ class CaseListPanel(QWidget):
         self._search_field.selectAll()
         self._search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
+    def width_for_every_view(self) -> int:
+        """How wide the list must be to show every view's whole title and count."""
+        margins = self.layout().contentsMargins()
+        return max(self.minimumSizeHint().width(),
+                   self._view_bar.sizeHint().width() + margins.left() + margins.right())
+
     def current_view(self) -> str:
         return self._views[self._view_bar.currentIndex()].key
 

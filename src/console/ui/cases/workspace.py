@@ -11,12 +11,15 @@ from console.ui.cases.case_list import CaseListPanel
 from console.ui.cases.services import CaseServices
 from console.ui.taskman import TaskManager
 
+LIST_SHARE = 2  # fifths of the room the list gets; the case the rest
+
 
 class CasesTab(QSplitter):
     """List on the left, the chosen case on the right; a change in one refreshes the other.
 
-    Where the two do not fit side by side (a 1024-pixel screen), the case goes under the list
-    rather than widening the window past the screen or hiding under the list.
+    Where the two do not fit side by side (a laptop screen), the case goes under the list
+    rather than widening the window past the screen, hiding under the list or shortening the
+    views' titles.
     """
 
     def __init__(self, services: CaseServices, tasks: TaskManager,
@@ -27,8 +30,8 @@ class CasesTab(QSplitter):
         self.detail = CaseDetail(services, tasks)
         self.addWidget(self.list)
         self.addWidget(self.detail)
-        self.setStretchFactor(0, 2)
-        self.setStretchFactor(1, 3)
+        self.setStretchFactor(0, LIST_SHARE)
+        self.setStretchFactor(1, 5 - LIST_SHARE)
         self.list.sig_open_case.connect(self.open_case)
         self.detail.sig_changed.connect(lambda _case_id: self.list.refresh())
         self.detail.sig_shown.connect(self.list.keep_in_step_with)
@@ -40,12 +43,16 @@ class CasesTab(QSplitter):
                      sum(part.height() for part in parts) + self.handleWidth())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        side_by_side = (self.list.minimumSizeHint().width()
+        # Side by side only where the list keeps every view's title whole beside the case.
+        side_by_side = (self.list.width_for_every_view()
                         + self.detail.minimumSizeHint().width() + self.handleWidth())
         wanted = (Qt.Orientation.Horizontal if event.size().width() >= side_by_side
                   else Qt.Orientation.Vertical)
         if wanted != self.orientation():
             self.setOrientation(wanted)
+            along = event.size().width() if wanted == Qt.Orientation.Horizontal \
+                else event.size().height()
+            self.setSizes([along * LIST_SHARE // 5, along * (5 - LIST_SHARE) // 5])
         super().resizeEvent(event)
 
     def open_case(self, case_id: str) -> None:
