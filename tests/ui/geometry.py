@@ -2,9 +2,9 @@
 
 ``layout_problems`` lists, in words, every visible control that sticks out of its parent (and so
 out of the window), every pair of visible siblings that overlap, every label or button whose text
-does not fit (unless it shortens itself with "…" and keeps the whole text in its tooltip), and
-every tab bar whose tabs hide behind scroll arrows. Content inside a scroll area may run past the
-area's edge: that is what scrolling is for.
+does not fit (unless it shortens itself with "…" and keeps the whole text in its tooltip), every
+tab bar whose tabs hide behind scroll arrows and every form that scrolls sideways. Content inside a
+scroll area may run past the area's top and bottom: that is what scrolling is for.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
     QLabel,
+    QScrollArea,
     QTabBar,
     QToolButton,
     QWidget,
@@ -81,6 +82,13 @@ def _clipped(widget: QWidget) -> str | None:
     return None
 
 
+def _sideways(area: QScrollArea) -> str | None:
+    """A form that scrolls sideways has controls cut off at its edge."""
+    if area.horizontalScrollBar().isVisible():
+        return f"{name_of(area)}: its content is cut off at the side (it scrolls sideways)"
+    return None
+
+
 def _hidden_tabs(bar: QTabBar) -> str | None:
     arrows = [child for child in bar.findChildren(QToolButton) if child.isVisible()]
     last = bar.tabRect(bar.count() - 1) if bar.count() else None
@@ -99,10 +107,10 @@ def layout_problems(root: QWidget) -> list[str]:
             problem = check(widget)
             if problem:
                 problems.append(problem)
-        if isinstance(widget, QTabBar):
-            problem = _hidden_tabs(widget)
-            if problem:
-                problems.append(problem)
+        special = (_hidden_tabs(widget) if isinstance(widget, QTabBar) else
+                   _sideways(widget) if isinstance(widget, QScrollArea) else None)
+        if special:
+            problems.append(special)
         parent = widget.parentWidget()
         if parent is not None:
             by_parent.setdefault(id(parent), []).append(widget)

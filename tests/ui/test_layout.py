@@ -100,7 +100,8 @@ def walk_a_shift(qtbot: QtBot, window: MainWindow, looker: Looker) -> None:
     keyboard.press(Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
     keyboard.type("Two teenagers work nights at a nail salon and sleep in the back room.")
     keyboard.choose("Type of trafficking", "Both or unclear")
-    keyboard.choose("Minors involved", "Yes")
+    keyboard.choose("Sex trafficking indicators", "Under 18 and in commercial sex")
+    keyboard.choose("Minors involved", "Yes")  # three reasons to alert: the longest banner
     look("call: situation, a minor involved")
     page.form.go_to("safety")
     look("call: safety, the reporting checklist")

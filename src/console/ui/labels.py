@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QTextLayout
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 ELIDED_MINIMUM_CHARS = 8  # an elided line still shows this much before the "…"
@@ -22,15 +22,37 @@ def buddy(text: str, widget: QWidget) -> QLabel:
     return label
 
 
-class ElidedLabel(QLabel):
-    """One line of plain text that ends in "…" when its room is short, the whole text then in
-    its tooltip: a narrow window shortens it instead of growing, and nothing is cut off unseen.
-    """
+def elided_lines(text: str, font: QFont, width: int, lines: int) -> str:
+    """``text`` word-wrapped at ``width``, cut to ``lines`` lines, the last ending in "…" when
+    there was more."""
+    layout = QTextLayout(text, font)
+    layout.beginLayout()
+    starts = []
+    while len(starts) <= lines:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        starts.append(line.textStart())
+    layout.endLayout()
+    if len(starts) <= lines:
+        return text
+    last = starts[lines - 1]
+    return text[:last] + QFontMetrics(font).elidedText(text[last:], Qt.TextElideMode.ElideRight,
+                                                       width)
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+
+class ElidedLabel(QLabel):
+    """A line (or ``lines`` lines) of plain text that ends in "…" when its room is short, the
+    whole text then in its tooltip: a narrow window shortens it instead of growing, and nothing
+    is cut off unseen."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, lines: int = 1) -> None:
         super().__init__(parent)
         self._full = self._tip = ""
+        self._lines = lines
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(lines > 1)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setText(text)
 
@@ -55,8 +77,9 @@ class ElidedLabel(QLabel):
     def sizeHint(self) -> QSize:
         margins = self.contentsMargins()
         width = self.fontMetrics().horizontalAdvance(self._full)
-        return QSize(width + margins.left() + margins.right() + 2,
-                     super().minimumSizeHint().height())
+        height = (self.fontMetrics().lineSpacing() * self._lines + margins.top()
+                  + margins.bottom() if self._lines > 1 else super().minimumSizeHint().height())
+        return QSize(width + margins.left() + margins.right() + 2, height)
 
     def minimumSizeHint(self) -> QSize:
         hint = self.sizeHint()
@@ -67,9 +90,14 @@ class ElidedLabel(QLabel):
         super().resizeEvent(event)
         self._elide()
 
+    def heightForWidth(self, width: int) -> int:
+        return self.sizeHint().height()  # the lines it was given, however long the text
+
     def _elide(self) -> None:
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight,
-                                              self.contentsRect().width())
+        width = self.contentsRect().width()
+        shown = (elided_lines(self._full, self.font(), width, self._lines)
+                 if self._lines > 1 else
+                 self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
         super().setText(shown)
         self.setToolTip("\n\n".join(part for part in (
             self._full if shown != self._full else "", self._tip) if part))

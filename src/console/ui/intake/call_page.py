@@ -47,6 +47,7 @@ from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
 from console.ui.intake.readback import ReadBack
 from console.ui.intake.repeat_strip import RepeatStrip
+from console.ui.labels import ElidedLabel
 from console.ui.referral_search import ReferralSearchPanel, sheet_line, sheet_place
 from console.ui.taskman import TaskManager
 
@@ -86,9 +87,8 @@ class CallPage(QWidget):
         self.header = CallHeader(desk.protocol.service_chart)
         # The alert banner has a slot of its own that is always there, blank when there is
         # nothing to say: an alert that appears never moves the field under the pointer.
-        self.banner = QLabel()
+        self.banner = ElidedLabel(lines=BANNER_LINES)  # longer alerts end in "…", whole in the tip
         self.banner.setObjectName("alertBanner")
-        self.banner.setWordWrap(True)
         self.banner.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.banner.setAccessibleName("Alert")
         self.banner.ensurePolished()
@@ -266,7 +266,6 @@ class CallPage(QWidget):
 
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
-        self.banner.setToolTip(text)
         self.banner.setProperty("active", bool(text))
         self.banner.style().unpolish(self.banner)  # re-read the style sheet for the property
         self.banner.style().polish(self.banner)
