@@ -191,6 +191,8 @@ def _note() -> QLabel:
     note = QLabel("")
     note.setWordWrap(True)
     note.setAccessibleName("Sign-in message")
+    # A line kept for it, so "Checking…" appearing never moves the fields below.
+    note.setMinimumHeight(note.fontMetrics().lineSpacing())
     return note
 
 
