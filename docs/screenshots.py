@@ -4,7 +4,10 @@
 
 Writes ``docs/screenshots/``: the triage page, then each intake tab during a demo crisis call, at
 1366×768 (a common laptop screen), and the Situation tab again at 200 % scaling (a second process
-with ``QT_SCALE_FACTOR=2``: 2732×1536 pixels showing the same 1366×768 layout). Each process runs
+with ``QT_SCALE_FACTOR=2``: 2732×1536 pixels showing the same 1366×768 layout); then the Safety and
+Referrals tabs and the case list on a 1024×768 screen (``-1024`` in their names), where the case
+opens under the list. Run it under a desktop or Xvfb with ``QT_QPA_PLATFORM=xcb`` to take the
+real window; without one it is drawn offscreen. Each process runs
 the console on a fresh data folder of its own, with the demo directory and the embedded server,
 so nothing from a real workstation can appear. The call is answered through the window's own
 controls, the way a specialist would: the caller's ZIP moves the referral search near them, the
@@ -193,42 +196,42 @@ def save(window: MainWindow, name: str) -> None:
 # --- the runs -------------------------------------------------------------------------------
 
 
-def shoot(only: str | None, suffix: str) -> None:
+def shoot(only: set[str] | None, suffix: str) -> None:
     application()
     window = start_window()
     try:
         if only is None:
-            save(window, "triage")
+            save(window, f"triage{suffix}")
         take_call(window)
         tabs = window.workstation.protocol.tabs
         for number, tab in enumerate(tabs, start=1):
-            if only in (None, tab.id):
+            if only is None or tab.id in only:
                 show_tab(window, tab.id)
                 save(window, f"call-{number}-{tab.id}{suffix}")
-        window.call_page.finish(confirm=lambda _missing: True)
+        window.call_page.finish(confirm=lambda _missing, _steps: True)
         settle(window)
     finally:
         window.close()
 
 
-def shoot_cases() -> None:
+def shoot_cases(suffix: str) -> None:
     """As the shift supervisor: the call handed to the next shift, the case, the overview."""
     application()
     window = start_window(SUPERVISOR)
     try:
         take_call(window)
         case_id = window.call_page.call.case_id if window.call_page.call else ""
-        window.call_page.finish(confirm=lambda _missing: True)
+        window.call_page.finish(confirm=lambda _missing, _steps: True)
         settle(window)
         window.workstation.cases.hand_off(case_id, NEXT_SHIFT, HANDOFF_NOTE)
         window.show_cases()
         window.cases_tab.list.set_view("all_open")
         window.open_case(case_id)
         settle(window)
-        save(window, "cases")
+        save(window, f"cases{suffix}")
         window.show_supervisor()
         settle(window)
-        save(window, "supervisor")
+        save(window, f"supervisor{suffix}")
     finally:
         window.close()
 
@@ -236,7 +239,8 @@ def shoot_cases() -> None:
 def shoot_scaled(tab_id: str) -> None:
     """The same tab at 200 %, in a process of its own (the scale is fixed at start)."""
     environment = {**os.environ, "QT_SCALE_FACTOR": "2"}
-    command = [sys.executable, __file__, "--only", tab_id, "--suffix=-200pct"]
+    command = [sys.executable, __file__, "--only", tab_id, "--suffix=-200pct",
+               f"--size={WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}"]
     if subprocess.run(command, env=environment, check=False).returncode:
         raise SystemExit("the 200 % screenshot failed")
 
@@ -244,21 +248,28 @@ def shoot_scaled(tab_id: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", help="one intake tab (its id), for the scaled run")
+    parser.add_argument("--only", help="intake tabs (their ids, comma-separated) to shoot")
+    parser.add_argument("--size", default="1366x768", help="the window's size, e.g. 1024x768")
     parser.add_argument("--suffix", default="", help="added to the file names")
     parser.add_argument("--cases", action="store_true", help="the case list and supervisor view")
     args = parser.parse_args()
+    global WINDOW_SIZE  # one size per process, chosen on the command line
+    width, height = (int(part) for part in args.size.split("x"))
+    WINDOW_SIZE = (width, height)
+    only = set(args.only.split(",")) if args.only else None
     OUTPUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="console-screenshots-") as home:
         os.environ[settings.HOME_ENV] = home
         if args.cases:
-            shoot_cases()
+            shoot_cases(args.suffix)
         else:
-            shoot(args.only, args.suffix)
-    if args.only is None and not args.cases:
+            shoot(only, args.suffix)
+    if only is None and not args.cases:
         shoot_scaled("situation")
-        if subprocess.run([sys.executable, __file__, "--cases"], check=False).returncode:
-            raise SystemExit("the case screenshots failed")
+        narrow = ["--size=1024x768", "--suffix=-1024"]
+        for extra in (["--cases"], ["--cases", *narrow], ["--only", "safety,referrals", *narrow]):
+            if subprocess.run([sys.executable, __file__, *extra], check=False).returncode:
+                raise SystemExit(f"the screenshots with {' '.join(extra)} failed")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +23,7 @@ from console.cases.listing import CaseList
 from console.cases.salvage import Salvage
 from console.cases.store import CaseStore
 from console.demo import DEMO_ROLES, DEMO_SPECIALIST, demo_password
-from console.directory.query import SearchQuery, SearchResult
+from console.directory.query import SearchQuery, SearchResult, ServicePlace
 from console.errors import UserError
 from console.intake.desk import CallDesk
 from console.protocol import Protocol, load_protocol
@@ -57,13 +57,21 @@ class DirectoryLookup:
 
     def search(self, query: SearchQuery) -> list[SearchResult]:
         with self._lock:
-            if self._search is None:
-                # The search engine loads here, on the search lane, with the first search.
-                from console.directory.search import DirectorySearch
+            return self._searcher().search(query)
 
-                self._engine = self._open_engine()
-                self._search = DirectorySearch(self._engine)
-            return self._search.search(query)
+    def places(self, service_ids: Sequence[str]) -> dict[str, ServicePlace]:
+        with self._lock:
+            return self._searcher().places(service_ids)
+
+    def _searcher(self) -> DirectorySearch:
+        """The open search (opened now, the first time); call it holding the lock."""
+        if self._search is None:
+            # The search engine loads here, on the search lane, with the first search.
+            from console.directory.search import DirectorySearch
+
+            self._engine = self._open_engine()
+            self._search = DirectorySearch(self._engine)
+        return self._search
 
     def reopen(self) -> None:
         with self._lock:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from PySide6.QtCore import QSize
 from pytestqt.qtbot import QtBot
 
 from console.app import open_workstation
@@ -13,17 +14,19 @@ from console.security.credentials import CredentialStore
 from console.ui.launch import application, build_window
 from console.ui.main_window import MainWindow
 
+LAPTOP = QSize(1366, 768)  # the window's size unless a test asks for another
+
 
 def show_console(qtbot: QtBot, sync: bool = False, clock: Callable[[], datetime] | None = None,
-                 user: str | None = None) -> MainWindow:
-    """Build the window as ``hotline`` does (no keyring), 1366×768, active; ``user`` picks a
-    demo account of the built-in server."""
+                 user: str | None = None, size: QSize = LAPTOP) -> MainWindow:
+    """Build the window as ``hotline`` does (no keyring), ``size`` (1366×768), active; ``user``
+    picks a demo account of the built-in server."""
     application()
     workstation = open_workstation(None, CredentialStore.for_this_process(), demo_user=user)
     if clock is not None:
         workstation.desk.clock = clock
     window = build_window(workstation, start_sync=sync)
-    window.resize(1366, 768)
+    window.resize(size)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)  # shortcuts reach the active window only
@@ -32,10 +35,11 @@ def show_console(qtbot: QtBot, sync: bool = False, clock: Callable[[], datetime]
 
 @contextmanager
 def open_console(qtbot: QtBot, clock: Callable[[], datetime] | None = None,
-                 user: str | None = None) -> Iterator[MainWindow]:
+                 user: str | None = None, size: QSize = LAPTOP
+                 ) -> Iterator[MainWindow]:
     """``show_console`` owned by the test, with the triage keys taking the focus; its
     background work is waited for when the test is done."""
-    window = show_console(qtbot, clock=clock, user=user)
+    window = show_console(qtbot, clock=clock, user=user, size=size)
     qtbot.addWidget(window)
     window.triage.setFocus()
     yield window

@@ -52,6 +52,7 @@ def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindo
     assert keyboard.focus().accessibleName() == "Safe to talk: Yes"
     keyboard.choose("Safe to talk", "Yes")
     keyboard.choose("Immediate danger", "Yes")
+    keyboard.choose("Emergency services contacted", "No")
     assert page.header.urgency.text() == "URGENT"
     assert "supervisor" in page.banner.text() and page.banner.isVisible()
     keyboard.press(Qt.Key.Key_2, ALT)
@@ -82,7 +83,9 @@ def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindo
     # Urgent: answered on the call itself, 24/7; the call back is owed within 12 hours.
     assert case["due_at"] == (TUESDAY_MORNING + timedelta(hours=12)).isoformat()
     answers = case["answers"]
-    assert answers["caller_type"] == "potential-victim" and answers["next_steps"] == ["call-back"]
+    assert answers["caller_type"] == "potential-victim"
+    # The referral on the sheet ticked "Referral given" by itself.
+    assert answers["next_steps"] == ["call-back", "referral-given"]
     assert answers["caller_zip"] == "77002" and answers["immediate_danger"] == "yes"
     assert answers["minors_involved"] == "no" and answers["safe_to_talk"] == "yes"
     assert case["summary"].startswith("Restaurant worker")

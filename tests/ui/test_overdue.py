@@ -61,6 +61,7 @@ def test_a_crisis_call_handled_live_is_never_overdue(qtbot: QtBot, window: MainW
     qtbot.waitUntil(window.call_page.is_open)
     keyboard.choose("Safe to talk", "Yes")
     keyboard.choose("Immediate danger", "Yes")
+    keyboard.choose("Emergency services contacted", "No")
     keyboard.press(Qt.Key.Key_S, CTRL)
     assert window.tasks.wait_idle()
 

@@ -114,6 +114,7 @@ def minor_on_a_crisis_call(qtbot: QtBot, window: MainWindow, *steps: str) -> Key
     keyboard = start(qtbot, window, "1")
     keyboard.choose("Safe to talk", "Yes")
     keyboard.choose("Immediate danger", "Yes")
+    keyboard.choose("Emergency services contacted", "No")
     keyboard.press(Qt.Key.Key_2, ALT)
     keyboard.type("Potential")
     keyboard.press(Qt.Key.Key_3, ALT)

@@ -251,7 +251,8 @@ def test_a_non_urgent_request_on_monday_morning_is_due_thursday(desk: CallDesk,
     ("crisis", None, "closed"),
     ("crisis", ["none"], "closed"),
     ("crisis", ["call-back"], "awaiting follow-up"),
-    ("crisis", ["none", "referral-given"], "awaiting follow-up"),
+    ("crisis", ["none", "referral-given"], "referred"),  # given on the call, nothing owed
+    ("crisis", ["referral-given", "call-back"], "awaiting follow-up"),
     ("ta-non-urgent", None, "awaiting follow-up"),  # taken as a message on a Saturday night
 ])
 def test_finish_keeps_open_only_what_is_owed_a_follow_up(

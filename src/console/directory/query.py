@@ -80,3 +80,28 @@ class SearchResult:
         data = asdict(self)
         data["address"] = self.address_text
         return data
+
+
+@dataclass(frozen=True)
+class ServicePlace:
+    """A service's organization and town, without the rest of a search result."""
+
+    organization_name: str
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    confidential: bool
+
+    @property
+    def town(self) -> str:
+        """City and state; the ZIP too unless the address is confidential (it narrows the
+        place)."""
+        return town_text(self.city, self.state, self.postal_code, self.confidential)
+
+
+def town_text(city: str | None, state: str | None, postal_code: str | None,
+              confidential: bool) -> str:
+    place = ", ".join(part for part in (city, state) if part)
+    if postal_code and not confidential:
+        place = f"{place} {postal_code}".strip()
+    return place

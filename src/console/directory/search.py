@@ -34,7 +34,13 @@ from console.directory.hours import (
     rule_hours_on,
 )
 from console.directory.index import age_bucket, cell_facet, facet
-from console.directory.query import DEFAULT_LIMIT, SearchError, SearchQuery, SearchResult
+from console.directory.query import (
+    DEFAULT_LIMIT,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+    ServicePlace,
+)
 from console.directory.spelling import Spelling
 from console.directory.vocabulary import Term, fold, vocabulary
 from console.settings import resources_dir
@@ -81,6 +87,9 @@ def stem_families(words: Iterable[str]) -> dict[str, list[str]]:
     for word, stem in zip(candidates, _STEMMER.stemWords(candidates), strict=True):
         families.setdefault(stem, []).append(word)
     return families
+
+
+MAX_PLACES = 200  # one call's sheet at most; bounds the query
 
 
 _RESULT_COLUMNS = ("s.rowid", "s.service_id", "s.service_name", "s.organization_name", "s.phone",
@@ -152,6 +161,20 @@ class DirectorySearch:
                 return []  # every word was unknown, even allowing for typos
             rows = self._candidates(plan, query)
             return self._results(rows, plan, now)
+
+    def places(self, service_ids: Sequence[str]) -> dict[str, ServicePlace]:
+        """Who runs each service and where (the ones the directory still has), for a list
+        that must name them without a search, e.g. a referral sheet reopened after a restart."""
+        wanted = list(dict.fromkeys(service_ids))[:MAX_PLACES]
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        with self._lock:
+            rows = self._execute(
+                "SELECT service_id, organization_name, city, state, postal_code, confidential "
+                f"FROM search_service WHERE service_id IN ({marks})", wanted).fetchall()
+        return {row[0]: ServicePlace(row[1] or "", row[2], row[3], row[4], bool(row[5]))
+                for row in rows}
 
     # -- state that follows the index -------------------------------------------------------
 

@@ -25,9 +25,12 @@ OPEN_CALL_KEY = "open_call"
 URGENT, NON_URGENT = "urgent", "non-urgent"
 NO_FOLLOW_UP = "none"
 HELP_NOW = "The specialist asked for help now"
+REFERRAL_GIVEN = "referral-given"
 MANDATED_TASK = "Mandated step not done on the call: {step}"
 MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
 RETYPE_NOTE = "Contact type changed from {old} to {new}"
+SUPERVISOR_STEP = ("mandatory_reporting", "shift-supervisor")  # (checklist, step)
+SUPERVISOR_QUESTION = ("supervisor_notified", "yes")  # (question, the answer that matches)
 OPEN, AWAITING_FOLLOW_UP, REFERRED = "open", "awaiting follow-up", "referred"
 CLOSED = "closed"
 
@@ -51,9 +54,25 @@ class Call:
     raised_urgency: str | None = None  # the specialist's choice; never below the computed one
     position: Position | None = None
     recovered: bool = False  # reopened after the console closed in the middle of it
+    number: str = ""  # the case number people read out, known from the first second
 
     def copy(self) -> Call:
         return replace(self, answers=dict(self.answers))
+
+
+def follow_supervisor_link(answers: Answers, changed: str) -> dict[str, Any]:
+    """The reporting checklist's "notify the shift supervisor" step and the "Supervisor
+    notified" question record one fact: after an edit of either, the answer the other must
+    take (empty when it already agrees)."""
+    checklist, step = SUPERVISOR_STEP
+    question, yes = SUPERVISOR_QUESTION
+    steps = list(answers.get(checklist) or [])
+    notified = answers.get(question) == yes
+    if changed == checklist and (step in steps) != notified:
+        return {question: yes if step in steps else None}
+    if changed == question and (step in steps) != notified:
+        return {checklist: [*steps, step] if notified else [s for s in steps if s != step] or None}
+    return {}
 
 
 def _parse_time(text: str) -> datetime:
@@ -120,7 +139,7 @@ class CallDesk:
             summary=kind.label if kind.no_data else "", request_type=kind.id,
             protocol=self.protocol.label, due_at=None if kind.no_data else due.due_at.isoformat(),
             taken_as_message=due.taken_as_message and not kind.no_data)
-        call.case_id = case["id"]
+        call.case_id, call.number = case["id"], case.get("number") or ""
         if not kind.no_data:
             self.remember_position(call, Position(*self.protocol.opening(kind.id)))
         return call
@@ -147,10 +166,12 @@ class CallDesk:
         within the chart's urgent hours, and a note says which steps were outstanding."""
         case = self.save(call)
         outstanding = self.evaluation(call).outstanding_steps
-        steps = [step for step in call.answers.get("next_steps") or [] if step != NO_FOLLOW_UP]
+        next_steps = call.answers.get("next_steps") or []
+        # "Referral given" is what the referred status says: not a follow-up owed.
+        steps = [step for step in next_steps if step not in (NO_FOLLOW_UP, REFERRAL_GIVEN)]
         if steps or case.get("taken_as_message") or outstanding:
             status = AWAITING_FOLLOW_UP
-        elif case["referrals"]:
+        elif case["referrals"] or REFERRAL_GIVEN in next_steps:
             status = REFERRED
         else:
             status = CLOSED
@@ -174,11 +195,12 @@ class CallDesk:
         self.store.set_state(OPEN_CALL_KEY, "")
         return self.store.edit(call.case_id, **fields)
 
-    def retype(self, case_id: str, request_type: str) -> Call | None:
+    def retype(self, case_id: str, request_type: str, as_call: bool = True) -> Call | None:
         """Correct what kind of contact a case is (a hang-up key pressed for a caller who was
         speaking, a tip that was really a crisis). The case keeps its number, time and every
-        answer; urgency follows the new type but never drops; a note says what changed. A
-        contact that is no longer no-data comes back as the call in progress."""
+        answer; urgency follows the new type but never drops; a note says what changed. With
+        ``as_call``, a contact that is no longer no-data comes back as the call in progress;
+        without (a correction made later, from the case), it stays a case."""
         kind = self.protocol.request_type(request_type)
         case = self.store.get(case_id)
         if case is None:
@@ -191,7 +213,7 @@ class CallDesk:
         call = Call(case_id=case_id, request_type=kind.id,
                     started_at=_parse_time(case["created_at"]),
                     answers=dict(case.get("answers") or {}),
-                    raised_urgency=case.get("urgency"))
+                    raised_urgency=case.get("urgency"), number=case.get("number") or "")
         urgency = self.urgency(call)
         due = self.case_due(call, urgency)
         # A closed no-data contact that was really a call is open again.
@@ -205,7 +227,7 @@ class CallDesk:
                         due_at=None if kind.no_data else due.due_at.isoformat(),
                         taken_as_message=due.taken_as_message and not kind.no_data)
         self.store.add_note(case_id, RETYPE_NOTE.format(old=old_label, new=kind.label))
-        if kind.no_data:
+        if kind.no_data or not as_call:
             return None
         self.remember_position(call, Position(*self.protocol.opening(kind.id)))
         return call
@@ -279,7 +301,8 @@ class CallDesk:
                         started_at=_parse_time(record["started_at"]),
                         answers=dict(case.get("answers") or {}),
                         raised_urgency=record.get("raised_urgency"),
-                        position=Position(record["tab"], record.get("field")), recovered=True)
+                        position=Position(record["tab"], record.get("field")), recovered=True,
+                        number=case.get("number") or "")
         except (ValueError, KeyError, TypeError, UnknownCase):
             # A record we cannot read must not stop the console from starting; the case itself,
             # with every answer saved, is still in the store.

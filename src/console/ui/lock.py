@@ -85,9 +85,10 @@ class LockPage(QWidget):
         self._tasks, self._check, self._sign_in = tasks, check_password, sign_in
         title = QLabel(f"Locked — {user} is signed in" if user else "Hotline Console: sign in")
         title.setObjectName("lockTitle")
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setAccessibleName("Sign-in message")
+        # Each answer shows right under the button that asked for it, not at the foot of the
+        # page: ``message`` is the one in use.
+        self._unlock_note, self._sign_in_note = _note(), _note()
+        self.message = self._sign_in_note
         self.password = _password_field("Your password")
         self.unlock_button = QPushButton("&Unlock")
         self.unlock_button.setAccessibleName("Unlock")
@@ -109,6 +110,7 @@ class LockPage(QWidget):
             mine = QFormLayout()
             mine.addRow("&Password", self.password)
             mine.addRow("", self.unlock_button)
+            mine.addRow("", self._unlock_note)
             column.addLayout(mine)
         if user:
             column.addSpacing(16)
@@ -117,6 +119,7 @@ class LockPage(QWidget):
         form.addRow("User &name", self.other_user)
         form.addRow("Pass&word", self.other_password)
         form.addRow("", self.sign_in_button)
+        form.addRow("", self._sign_in_note)
         column.addLayout(form)
         if hint:
             demo = QLabel(hint)
@@ -124,7 +127,6 @@ class LockPage(QWidget):
             demo.setObjectName("demoHint")
             demo.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             column.addWidget(demo)
-        column.addWidget(self.message)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(panel)
@@ -142,17 +144,20 @@ class LockPage(QWidget):
         check, password = self._check, self.password.text()
         if check is None:
             return
-        self._busy("Checking…")
+        self._busy("Checking…", self._unlock_note)
         self._tasks.run(lambda: check(password), lambda _none: self._unlocked(), self._refused,
                         lane=Lane.WRITES)
 
     def sign_in(self) -> None:
         user, password = self.other_user.text(), self.other_password.text()
-        self._busy("Signing in…")
+        self._busy("Signing in…", self._sign_in_note)
         self._tasks.run(lambda: self._sign_in(user, password), self._signed_in, self._refused,
                         lane=Lane.SYNC)
 
-    def _busy(self, words: str) -> None:
+    def _busy(self, words: str, note: QLabel) -> None:
+        for each in (self._unlock_note, self._sign_in_note):
+            each.clear()
+        self.message = note
         self.message.setText(words)
         self.unlock_button.setEnabled(False)
         self.sign_in_button.setEnabled(False)
@@ -160,7 +165,8 @@ class LockPage(QWidget):
     def _clear(self) -> None:
         for field in (self.password, self.other_password):
             field.clear()
-        self.message.clear()
+        for note in (self._unlock_note, self._sign_in_note):
+            note.clear()
         self.unlock_button.setEnabled(True)
         self.sign_in_button.setEnabled(True)
 
@@ -179,6 +185,15 @@ class LockPage(QWidget):
         self.password.clear()
         self.other_password.clear()
         self.message.setText(str(error))
+
+
+def _note() -> QLabel:
+    note = QLabel("")
+    note.setWordWrap(True)
+    note.setAccessibleName("Sign-in message")
+    # A line kept for it, so "Checking…" appearing never moves the fields below.
+    note.setMinimumHeight(note.fontMetrics().lineSpacing())
+    return note
 
 
 def _password_field(name: str) -> QLineEdit:

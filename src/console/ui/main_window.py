@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -42,6 +41,7 @@ from console.ui.help import HelpActions
 from console.ui.intake.call_page import NOT_SAFE_KEY, CallPage
 from console.ui.intake.repeat_strip import RepeatStrip
 from console.ui.intake.triage import TriagePage
+from console.ui.labels import ElidedLabel
 from console.ui.lazy_tab import LazyTab
 from console.ui.lock import LockPage, WindowLock
 from console.ui.referral_search import ReferralSearchPanel
@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from console.ui.printing.documents import Documents
 
 TITLE = "Hotline Console"
+EMPTY_SHEET = ("There is nothing on this caller's referral sheet yet. Add a service from the "
+               "Referrals tab (Enter or Ctrl+R on a result), then print.")
 
 
 class MainWindow(QMainWindow):
@@ -77,12 +79,12 @@ class MainWindow(QMainWindow):
         self.setAccessibleName(TITLE)
         self.case_services = CaseServices(
             workstation.cases, workstation.listing, workstation.protocol, workstation.user,
-            workstation.role, record_audit=self._record_audit)
+            workstation.role, record_audit=self._record_audit, retype=self._retype_case)
         self.triage = TriagePage(workstation.protocol)
         self.referrals = ReferralSearchPanel(tasks, workstation.lookup.search)
         self.repeats = RepeatStrip(self.case_services, tasks)
         self.call_page = CallPage(workstation.desk, tasks, self.referrals, self.repeats,
-                                  workstation.lookup.search)
+                                  workstation.lookup.search, workstation.lookup.places)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.triage)
         self.pages.addWidget(self.call_page)
@@ -117,8 +119,8 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._build_alerts()
         mode = workstation.people.keys.mode
-        self.protection = QLabel(MODE_BRIEF[mode])
-        self.protection.setToolTip(MODE_WORDS[mode])
+        self.protection = ElidedLabel(MODE_BRIEF[mode])
+        self.protection.set_tip(MODE_WORDS[mode])
         self.protection.setAccessibleName("Case data protection")
         self.status.addPermanentWidget(self.protection)
         self.actions_by_name: dict[str, QAction] = {}
@@ -302,18 +304,31 @@ class MainWindow(QMainWindow):
         """Print what is in front of the person: the caller's referral sheet during a call,
         the open case in the case list, the shift packet in the supervisor view."""
         current = self.workspace.currentWidget()
-        if current is self.pages and self.call_page.call is not None:
+        if current is self.pages and self.call_page.call is not None \
+                and self.call_page.sheet_is_empty():
+            self._say_sheet_empty()
+        elif current is self.pages and self.call_page.call is not None:
             call = self.call_page.call
             self.call_page.save_now()
             zip_code = call.answers.get("caller_zip")
-            self.documents.referral_sheet(call.case_id,
-                                          zip_code if isinstance(zip_code, str) else None)
+            # A ZIP still being typed is no place to measure distances from.
+            self.documents.referral_sheet(call.case_id, zip_code if isinstance(zip_code, str)
+                                          and len(zip_code) == 5 else None)
         elif current is self.cases_page and self.cases_tab.detail.case_id:
             self.documents.case_printout(self.cases_tab.detail.case_id)
         elif current is not None and current is self.supervisor_page:
             self.documents.shift_packet()
         else:
             self.status.showMessage("Nothing to print here: open a call or a case first.", 5000)
+
+    def _say_sheet_empty(self) -> None:
+        """Nothing to print is not a failure: say so, and go where services are added."""
+        box = QMessageBox(QMessageBox.Icon.Information, TITLE, EMPTY_SHEET,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("empty-sheet")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self.call_page.focus_search())
+        box.open()
 
     def _record_audit(self, action: str, case_id: str | None, detail: str) -> None:
         audit = self.workstation.audit
@@ -355,6 +370,12 @@ class MainWindow(QMainWindow):
 
         self.tasks.run(lambda: desk.retype(case_id, request_type), retyped, self._show_failure,
                        lane=Lane.WRITES)
+
+    def _retype_case(self, case_id: str, request_type: str) -> None:
+        """Correct a case's contact type from the case itself (on the writes lane, audited
+        first): it stays a case, never becomes the call in progress."""
+        self.workstation.audit.record("case.retype", case_id, request_type)
+        self.workstation.desk.retype(case_id, request_type, as_call=False)
 
     def _contact_started(self, call: Call) -> None:
         kind = self.workstation.protocol.request_type(call.request_type)

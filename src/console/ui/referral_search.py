@@ -58,7 +58,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.directory.query import SearchError, SearchQuery, SearchResult
+from console.directory.query import SearchError, SearchQuery, SearchResult, town_text
 from console.directory.vocabulary import vocabulary
 from console.intake.fit import FitCheck, IntakeFilters, misfits
 from console.ui.labels import buddy, describe
@@ -90,11 +90,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _town(result: SearchResult) -> str:
-    """City and state; the ZIP too unless the address is confidential (it narrows the place)."""
-    place = ", ".join(part for part in (result.city, result.state) if part)
-    if result.postal_code and not result.confidential:
-        place = f"{place} {result.postal_code}".strip()
-    return place
+    return town_text(result.city, result.state, result.postal_code, result.confidential)
 
 
 def _status(result: SearchResult) -> str:
@@ -138,12 +134,16 @@ def fit_warning(misfit: tuple[str, ...]) -> str:
     return f"⚠ {text[:1].upper()}{text[1:]}"
 
 
-def sheet_line(name: str, result: SearchResult | None, misfit: tuple[str, ...] = ()) -> str:
-    """A service on the caller's sheet: name, organization and town, so two programmes of the
-    same name are told apart, and a warning when it may not fit the person."""
-    line = name if result is None else \
-        f"{result.service_name} — {result.organization_name}, {_town(result) or 'no town'}"
+def sheet_line(name: str, place: tuple[str, str] | None, misfit: tuple[str, ...] = ()) -> str:
+    """A service on the caller's sheet: name, then its (organization, town) when known, so two
+    programmes of the same name are told apart, and a warning when it may not fit the person."""
+    line = name if place is None else f"{name} — {place[0]}, {place[1] or 'no town'}"
     return f"{line}  {fit_warning(misfit)}" if misfit else line
+
+
+def sheet_place(result: SearchResult) -> tuple[str, str]:
+    """(organization, town) of a service as the sheet list names it."""
+    return result.organization_name, _town(result)
 
 
 def _category_names(codes: Iterable[str]) -> str:
@@ -615,9 +615,13 @@ class ReferralSearchPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (watched is self._search_field and event.type() == QEvent.Type.KeyPress
-                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down):
-            self._focus_results()
-            return True
+                and isinstance(event, QKeyEvent)):
+            if event.key() == Qt.Key.Key_Down:
+                self._focus_results()
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.add_selected()  # the highlighted result, as Ctrl+R does
+                return True
         return super().eventFilter(watched, event)
 
     def _focus_results(self) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 from console.sync.client import SyncStatus
+from console.ui.labels import ElidedLabel
 
 
 def _ago(moment: datetime, now: datetime) -> str:
@@ -30,10 +31,12 @@ class SyncStatusBar(QStatusBar):
         super().__init__(parent)
         self.connection = QLabel()
         self.connection.setObjectName("connectionState")
-        self.last_sync = QLabel()
-        self.waiting = QLabel()
-        self.user = QLabel()
-        self.release = QLabel()  # only while the server announces a newer console
+        # On a narrow screen these shorten with "…" (whole in their tooltips) rather than
+        # widening the window past it.
+        self.last_sync = ElidedLabel()
+        self.waiting = ElidedLabel()
+        self.user = ElidedLabel()
+        self.release = ElidedLabel()  # only while the server announces a newer console
         self.release.setObjectName("releaseNotice")
         self.progress = QProgressBar()  # only while a sync reports how far it has come
         self.progress.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 24)
@@ -79,4 +82,4 @@ class SyncStatusBar(QStatusBar):
         self.release.setVisible(status.release is not None)
         if status.release is not None:
             self.release.setText(status.release.words())
-            self.release.setToolTip(status.release.details())
+            self.release.set_tip(status.release.details())

@@ -217,7 +217,7 @@ class CaseListPanel(QWidget):
     """Lists cases by view, search and status; opens the one chosen."""
 
     sig_open_case = Signal(str)
-    """The id of the case the person chose to open (Enter or double-click)."""
+    """The id of the case the person chose to open (Enter or a click)."""
 
     sig_rows_shown = Signal(int)
     """The number of cases listed, emitted once they are on screen."""
@@ -253,6 +253,12 @@ class CaseListPanel(QWidget):
         self._search_field.selectAll()
         self._search_field.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
+    def width_for_every_view(self) -> int:
+        """How wide the list must be to show every view's whole title and count."""
+        margins = self.layout().contentsMargins()
+        return max(self.minimumSizeHint().width(),
+                   self._view_bar.sizeHint().width() + margins.left() + margins.right())
+
     def current_view(self) -> str:
         return self._views[self._view_bar.currentIndex()].key
 
@@ -273,18 +279,20 @@ class CaseListPanel(QWidget):
         layout = QVBoxLayout(self)
         bar = self._view_bar = QTabBar()
         bar.setExpanding(False)
-        bar.setUsesScrollButtons(True)
+        # Every view stays in sight: a narrow list shortens the titles (each has its tooltip)
+        # rather than hiding views behind scroll arrows.
+        bar.setUsesScrollButtons(False)
+        bar.setElideMode(Qt.TextElideMode.ElideRight)
         for number, view in enumerate(self._views):
             bar.addTab(view.title)
             bar.setTabToolTip(number, view.tip)
         describe(bar, "Case views", "Which cases to list; Left and Right arrows switch views")
         self._count = QLabel(LOADING_MESSAGE)
         self._count.setAccessibleName("Cases listed")
-        views_row = QHBoxLayout()
-        views_row.addWidget(bar, stretch=1)
-        views_row.addWidget(self._count)
-        layout.addLayout(views_row)
-        layout.addLayout(self._build_filters())
+        layout.addWidget(bar)
+        filters = self._build_filters()
+        filters.addWidget(self._count)
+        layout.addLayout(filters)
         self._message = QLabel()
         self._message.setWordWrap(True)
         self._message.setAccessibleName("Listing problem")
@@ -326,7 +334,7 @@ class CaseListPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(CaseRowsModel.COLUMNS.index("Title"),
                                     QHeaderView.ResizeMode.Stretch)
-        describe(table, "Cases", "Press Enter or double-click to open the selected case")
+        describe(table, "Cases", "Press Enter or click a case to open it beside the list")
         self._empty = QLabel(LOADING_MESSAGE)
         self._empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self._empty.setWordWrap(True)
@@ -347,7 +355,7 @@ class CaseListPanel(QWidget):
         self._status.currentIndexChanged.connect(self._schedule_listing)
         self._search_field.installEventFilter(self)
         self._table.sig_chosen.connect(self._open_current)
-        self._table.doubleClicked.connect(self._open_current)
+        self._table.clicked.connect(self._open_current)  # one click shows the case beside
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         # Beside an open case the panel is narrow: the title keeps its room, and the columns

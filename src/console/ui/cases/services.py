@@ -56,6 +56,8 @@ class CaseServices:
     clock: Callable[[], datetime] = field(default=_utc_now)
     # Where every change to cases is announced, and every panel showing cases listens.
     events: CaseEvents = field(default_factory=CaseEvents)
+    # Corrects a case's contact type (case id, request type), audited; run off the GUI thread.
+    retype: Callable[[str, str], object] | None = None
 
     @property
     def is_supervisor(self) -> bool:

@@ -59,7 +59,7 @@ from console.cases.story import waiting_handoffs
 from console.protocol.calendar import clock_text
 from console.ui.cases.case_list import due_of, row_overdue
 from console.ui.cases.services import HOTLINE_LOCALE, NOT_SET, CaseServices, answer_text
-from console.ui.labels import describe
+from console.ui.labels import ElidedLabel, describe
 from console.ui.taskman import Lane, TaskManager
 
 SUMMARY_KEY = "supervisor-summary"
@@ -371,9 +371,10 @@ class SupervisorPanel(QWidget):
     def _build_top(self) -> QHBoxLayout:
         heading = QLabel("Shift overview")
         heading.setObjectName("pageHeading")
-        self._period = QLabel(LOADING_MESSAGE)
+        # Shortened with "…" on a narrow screen (whole in the tooltip), never widening it.
+        self._period = ElidedLabel(LOADING_MESSAGE)
         self._period.setAccessibleName("Shift")
-        self._updated = QLabel()
+        self._updated = ElidedLabel()
         self._updated.setAccessibleName("Figures read at")
         self._refresh_button = QPushButton("Re&fresh")
         describe(self._refresh_button, "Refresh",

@@ -20,8 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from console.cases.changes import Case
-from console.directory.query import SearchQuery, SearchResult
-from console.intake.desk import URGENT, Call, CallDesk, Position
+from console.directory.query import SearchQuery, SearchResult, ServicePlace
+from console.intake.desk import (
+    NO_FOLLOW_UP,
+    REFERRAL_GIVEN,
+    URGENT,
+    Call,
+    CallDesk,
+    Position,
+    follow_supervisor_link,
+)
 from console.intake.fit import (
     GENDER_FIELD,
     LANGUAGE_FIELD,
@@ -30,19 +38,24 @@ from console.intake.fit import (
     fit_checks,
     intake_filters,
 )
+from console.intake.readback import answers_by_tab, still_owed
 from console.intake.reporting import reporting_line_query, reporting_lines_text
 from console.protocol import Evaluation
 from console.protocol.calendar import caller_zone, zip_state
 from console.ui.intake.fields import ChoiceEditor
 from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
+from console.ui.intake.readback import ReadBack
 from console.ui.intake.repeat_strip import RepeatStrip
-from console.ui.referral_search import ReferralSearchPanel, sheet_line
+from console.ui.labels import ElidedLabel
+from console.ui.referral_search import ReferralSearchPanel, sheet_line, sheet_place
 from console.ui.taskman import Lane, TaskManager
 
+BANNER_LINES, BANNER_PADDING = 2, 20  # the alert slot's height: two lines, the style's padding
 SAVE_DELAY_MS = 700  # after the typing pauses; a crash loses at most this much typing
-REFERRALS_TAB = "referrals"
+REFERRALS_TAB, SUMMARY_TAB = "referrals", "summary"
 ZIP_FIELD, CALLER_STATE_FIELD = "caller_zip", "caller_state"
+NEXT_STEPS_FIELD = "next_steps"
 SEARCH_FIELDS = (NEEDS_FIELD, LANGUAGE_FIELD, MINORS_FIELD, GENDER_FIELD)
 NOT_SAFE_KEY = "F9"  # the window's "Caller not safe to talk" shortcut
 REPORTING_NO_STATE = ("Reporting lines: choose the state where the child is (Situation tab) to "
@@ -64,19 +77,29 @@ class CallPage(QWidget):
     def __init__(self, desk: CallDesk, tasks: TaskManager, referrals: ReferralSearchPanel,
                  repeats: RepeatStrip,
                  directory: Callable[[SearchQuery], list[SearchResult]] | None = None,
+                 places: Callable[[list[str]], dict[str, ServicePlace]] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk, self.tasks, self.referrals, self.repeats = desk, tasks, referrals, repeats
-        self._directory = directory
+        self._directory, self._places = directory, places
         self._reporting_for: SearchQuery | None = None
         self.call: Call | None = None
         self.header = CallHeader(desk.protocol.service_chart)
-        self.banner = QLabel()
+        # The alert banner has a slot of its own that is always there, blank when there is
+        # nothing to say: an alert that appears never moves the field under the pointer.
+        self.banner = ElidedLabel(lines=BANNER_LINES)  # longer alerts end in "…", whole in the tip
         self.banner.setObjectName("alertBanner")
-        self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.banner.setAccessibleName("Alert")
+        self.banner.ensurePolished()
+        self.banner.setFixedHeight(self.banner.fontMetrics().lineSpacing() * BANNER_LINES
+                                   + BANNER_PADDING)
+        self._show_banner("")
         self.sheet = QListWidget()
         self.sheet.setAccessibleName("Services on the referral sheet")
+        # Each line whole, wrapped in the narrow column, never cut off behind a scroll bar.
+        self.sheet.setWordWrap(True)
+        self.sheet.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         sheet_box = QWidget()
         column = QVBoxLayout(sheet_box)
         column.setContentsMargins(0, 0, 0, 0)
@@ -93,7 +116,10 @@ class CallPage(QWidget):
         self.reporting_lines.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
         self.reporting_lines.hide()
-        sides: dict[str, QWidget] = {REFERRALS_TAB: sheet_box}
+        self.read_back = ReadBack()
+        self.read_back.sig_go_to.connect(
+            lambda field_id, option: self.form.go_to(self._tab_id(field_id), field_id, option))
+        sides: dict[str, QWidget] = {REFERRALS_TAB: sheet_box, SUMMARY_TAB: self.read_back}
         if desk.protocol.reporting_lines is not None:
             sides[self._tab_id(desk.protocol.reporting_lines.checklist)] = self.reporting_lines
         self.form = IntakeForm(desk.protocol, {REFERRALS_TAB: referrals}, sides)
@@ -106,19 +132,22 @@ class CallPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
-        layout.addWidget(repeats)
         layout.addWidget(self.form, 1)
+        # Below the form, not above it: an earlier case found while typing never moves a field.
+        layout.addWidget(repeats)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.save_now)
         self._position = Position(desk.protocol.tabs[0].id)
         self._zone_for: tuple[Any, Any] | None = None
-        # Services added during this call, as found (the sheet names their organization and
-        # town) with why each may not fit the person.
-        self._on_sheet: dict[str, tuple[SearchResult, tuple[str, ...]]] = {}
+        self._sheet_names: list[tuple[str, str]] = []  # (service id, name) as stored
+        # The services on this call's sheet: (organization, town) to name them by, and why each
+        # may not fit the person.
+        self._on_sheet: dict[str, tuple[tuple[str, str], tuple[str, ...]]] = {}
         self.form.sig_answer_changed.connect(self._on_answer)
         self.form.sig_position_changed.connect(self._on_position)
+        self.form.currentChanged.connect(lambda _index: self._read_back())
         referrals.sig_add_referral.connect(self.add_referral)
 
     # --- opening ---------------------------------------------------------------------------
@@ -130,20 +159,21 @@ class CallPage(QWidget):
         # Nothing of the last caller carries over: search, filters, selection, sheet.
         self._zone_for = None
         self._on_sheet = {}
+        self._sheet_names = []
         self.referrals.reset()
         self._position = call.position or Position(
             *self.desk.protocol.opening(call.request_type))
         kind = self.desk.protocol.request_type(call.request_type)
-        self.header.start(kind.label, call.started_at)
+        self.header.start(kind.label, call.started_at, call.number)
         self.form.load(call.answers)
-        self.banner.setText("This call was recovered after the console closed unexpectedly; "
-                            "every answer saved is here." if call.recovered else "")
-        self.banner.setVisible(call.recovered)
+        self._show_banner("This call was recovered after the console closed unexpectedly; "
+                          "every answer saved is here." if call.recovered else "")
         self._reevaluate()
         self._follow_caller_place()
         self._follow_intake()
         self.repeats.check(call.case_id, call.answers)
         self._show_sheet(self.desk.referrals(call))
+        self._name_sheet_services()
         self.form.go_to(self._position.tab_id, self._position.field_id)
 
     # --- editing ---------------------------------------------------------------------------
@@ -152,6 +182,8 @@ class CallPage(QWidget):
         if self.call is None:
             return
         self.call.answers[field_id] = self.form.answer(field_id)
+        for linked, value in follow_supervisor_link(self.call.answers, field_id).items():
+            self.form.set_answer(linked, value)  # reported back here as an edit of its own
         self._reevaluate()
         if field_id in (ZIP_FIELD, CALLER_STATE_FIELD):
             self._follow_caller_place()
@@ -182,7 +214,18 @@ class CallPage(QWidget):
         self.header.show_urgency(urgency, reasons, self.desk.due(self.call, urgency))
         self._show_alerts(evaluation)
         self._look_up_reporting_lines(evaluation)
+        self._read_back(evaluation)
         return evaluation
+
+    def _read_back(self, evaluation: Evaluation | None = None) -> None:
+        """The Summary tab reads the call back (only while it is in sight: it is the one place
+        it is read, and every keystroke elsewhere stays cheap)."""
+        if self.call is None or self.form.current_tab_id() != SUMMARY_TAB:
+            return
+        protocol = self.desk.protocol
+        evaluation = evaluation or self.desk.evaluation(self.call)
+        self.read_back.show_call(answers_by_tab(protocol, self.call.answers, evaluation),
+                                 still_owed(protocol, evaluation))
 
     def _look_up_reporting_lines(self, evaluation: Evaluation) -> None:
         """While the reporting checklist is up, the state's lines from the directory."""
@@ -219,8 +262,13 @@ class CallPage(QWidget):
                 evaluation.alert_reasons) + ".")
         lines += [f"Work through the {c.label.lower()} checklist ({self._tab_title(c.id)} tab)."
                   for c in evaluation.checklists]
-        self.banner.setText(" ".join(lines))
-        self.banner.setVisible(bool(lines))
+        self._show_banner(" ".join(lines))
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setProperty("active", bool(text))
+        self.banner.style().unpolish(self.banner)  # re-read the style sheet for the property
+        self.banner.style().polish(self.banner)
 
     def _tab_title(self, field_id: str) -> str:
         return self.desk.protocol.tab_of(field_id).title
@@ -373,19 +421,52 @@ class CallPage(QWidget):
         if self.call is None:
             return
         call = self.call
-        self._on_sheet[result.service_id] = (result, self.referrals.misfit(result.service_id))
+        self._on_sheet[result.service_id] = (sheet_place(result),
+                                             self.referrals.misfit(result.service_id))
+        self._note_referral_given()
         self.tasks.run(lambda: self.desk.add_referral(call, result.service_id,
                                                       result.service_name),
                        lambda case: (self._show_sheet(case["referrals"]),
                                      self.sig_saved.emit((case["id"],))),
                        self._save_failed, lane=Lane.WRITES)
 
+    def _note_referral_given(self) -> None:
+        """A service on the sheet is a referral given: the next steps say so."""
+        steps = list(self.form.answer(NEXT_STEPS_FIELD) or [])
+        if REFERRAL_GIVEN not in steps:
+            self.form.set_answer(NEXT_STEPS_FIELD, [step for step in steps if step != NO_FOLLOW_UP]
+                                 + [REFERRAL_GIVEN])
+
     def _show_sheet(self, referrals: list[dict[str, Any]]) -> None:
+        self._sheet_names = [(r["service_id"], r["service_name"]) for r in referrals]
         self.sheet.clear()
-        for referral in referrals:
-            result, misfit = self._on_sheet.get(referral["service_id"], (None, ()))
-            self.sheet.addItem(sheet_line(referral["service_name"], result, misfit))
-        self.referrals.set_added({referral["service_id"] for referral in referrals})
+        for service_id, name in self._sheet_names:
+            place, misfit = self._on_sheet.get(service_id, (None, ()))
+            self.sheet.addItem(sheet_line(name, place, misfit))
+        self.referrals.set_added({service_id for service_id, _name in self._sheet_names})
+
+    def _name_sheet_services(self) -> None:
+        """A sheet reopened (after a restart) names its services' organizations and towns
+        again, read from the directory off the GUI thread."""
+        wanted = [service_id for service_id, _name in self._sheet_names
+                  if service_id not in self._on_sheet]
+        if not wanted or self._places is None or self.call is None:
+            return
+        places, case_id = self._places, self.call.case_id
+        self.tasks.run_latest("sheet-places", lambda: places(wanted),
+                              lambda found: self._show_places(case_id, found))
+
+    def _show_places(self, case_id: str, found: dict[str, ServicePlace]) -> None:
+        if self.call is None or self.call.case_id != case_id:
+            return  # another call by now
+        for service_id, place in found.items():
+            self._on_sheet.setdefault(service_id, ((place.organization_name, place.town), ()))
+        self._show_sheet([{"service_id": service_id, "service_name": name}
+                          for service_id, name in self._sheet_names])
+
+    def sheet_is_empty(self) -> bool:
+        """Nothing on the caller's sheet yet, not even a service on its way to the store."""
+        return not self._sheet_names and not self._on_sheet
 
     def focus_search(self) -> None:
         self.form.go_to(REFERRALS_TAB)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from console.protocol import Field
 from console.protocol.calendar import find_state, us_states
+from console.ui.labels import ElidedLabel
 
 UNANSWERED = "—"
 YES_NO = (("yes", "Yes"), ("no", "No"), ("unknown", "Don't know"))
@@ -86,9 +87,11 @@ class TextEditor(FieldEditor):
     def __init__(self, spec: Field, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
         self.line = _named(QLineEdit(), spec)
-        self.warning = QLabel()
+        # Beside the box, on one line (shortened with "…", whole in its tooltip): a warning
+        # that comes and goes never moves the fields below.
+        self.warning = ElidedLabel()
         self.warning.setObjectName("fieldWarning")
-        self.warning.hide()
+        self.warning.setAccessibleName(f"{spec.label}: warning")
         if spec.placeholder:
             self.line.setPlaceholderText(spec.placeholder)
         if spec.max_length:
@@ -102,10 +105,11 @@ class TextEditor(FieldEditor):
             self.line.setPlaceholderText(spec.placeholder or "5 digits")
         elif spec.kind == "number":
             self.line.setValidator(QRegularExpressionValidator(QRegularExpression(r"\d{0,4}")))
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.line)
-        layout.addWidget(self.warning)
+        short = spec.kind in WIDTH_IN_DIGITS
+        layout.addWidget(self.line, 0 if short else 1)
+        layout.addWidget(self.warning, 1 if short else 0)
         self.line.textEdited.connect(self._changed)
         self.line.editingFinished.connect(self._check)
 
@@ -127,8 +131,7 @@ class TextEditor(FieldEditor):
             problem = "This does not look like a phone number; check it with the caller."
         elif text and self.spec.kind == "zip" and len(text) != 5:
             problem = "A ZIP code has 5 digits."
-        self.warning.setText(problem)
-        self.warning.setVisible(bool(problem))
+        self.warning.setText(f"⚠ {problem}" if problem else "")
 
     def focus_target(self) -> QWidget:
         return self.line

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -67,9 +67,24 @@ class ScriptPanel(QFrame):
         self.field_prompt.setVisible(bool(prompt))
 
 
+class _UpAndDown(QScrollArea):
+    """Scrolls up and down only: as wide as its content needs at the least, so no field or
+    check box is ever cut off at the side."""
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        least = super().minimumSizeHint()
+        if content is None:
+            return least
+        frame = 2 * self.frameWidth()
+        return QSize(content.minimumSizeHint().width() + frame
+                     + self.verticalScrollBar().sizeHint().width(), least.height())
+
+
 def _scrolling(content: QWidget) -> QScrollArea:
     """``content`` in a frameless scroll area, so nothing is cut off on a small screen."""
-    scroll = QScrollArea()
+    scroll = _UpAndDown()
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from field to field, no stops between
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -113,21 +128,22 @@ class ProtocolTab(QWidget):
         right = QVBoxLayout()
         right.addWidget(_scrolling(self.script), 2)
         if side is not None:
-            right.addWidget(side, 1)
+            right.addWidget(side, 2)  # as much room as the script: it holds the work
         row.addLayout(right, 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         if extra is None:
             outer.addWidget(top)
             return
-        # A tab with a working area (the referral search) gives it most of the height; the
+        # A tab with a working area (the referral search) gives it most of the height — on a
+        # 768-pixel screen, room for a handful of results — and the form scrolls above it; the
         # person can drag the divider when the form needs more.
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(top)
         splitter.addWidget(extra)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 4)
         outer.addWidget(splitter)
 
     def apply(self, evaluation: Evaluation) -> None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from console.protocol.calendar import Due, ServiceChart
+from console.ui.labels import ElidedLabel
 
 URGENT = "urgent"
 
@@ -36,46 +37,66 @@ class CallHeader(QFrame):
         self._started: datetime | None = None
         self._caller_zone: tzinfo | None = None
         self._caller_zone_source = ""
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("callTitle")
+        self.number = QLabel()
+        self.number.setObjectName("caseNumber")
         self.urgency = QLabel()
         self.urgency.setObjectName("urgencyBadge")
-        self.reasons = QLabel()
-        self.reasons.setWordWrap(True)
-        self.due = QLabel()
-        self.due.setWordWrap(True)
+        # One line each, so the header keeps its height as reasons are added.
+        self.reasons = ElidedLabel()
+        self.due = ElidedLabel()
         self.timer = QLabel()
         self.timer.setObjectName("callTimer")
+        # As wide as an hour-long call from the start, so the clocks beside it never shift.
+        self.timer.setMinimumWidth(self.timer.fontMetrics().horizontalAdvance("On call 0:00:00 "))
         self.hotline_clock = QLabel()
-        self.caller_clock = QLabel()
-        # Where a supervisor alert stands: under the caller's clock, in a place that is always
-        # there, so it never pushes the form down nor widens the window (the whole story is
-        # its tooltip and, when it went wrong, the status bar's message).
-        self.alert_status = QLabel()
+        self.caller_clock = ElidedLabel()
+        # Where a supervisor alert stands: beside the due time, in a place that is always there,
+        # so it never pushes the form down nor widens the window (the whole story is its tooltip
+        # and, when it went wrong, the status bar's message).
+        self.alert_status = ElidedLabel()
         self.alert_status.setObjectName("alertStatus")
-        self.alert_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        labels = {self.title: "Call type", self.urgency: "Urgency", self.reasons: "Why urgent",
-                  self.due: "Due", self.timer: "Call duration", self.hotline_clock: "Hotline time",
-                  self.caller_clock: "Caller's local time", self.alert_status: "Supervisor alert"}
+        labels = {self.title: "Call type", self.number: "Case number", self.urgency: "Urgency",
+                  self.reasons: "Why urgent", self.due: "Due", self.timer: "Call duration",
+                  self.hotline_clock: "Hotline time", self.caller_clock: "Caller's local time",
+                  self.alert_status: "Supervisor alert"}
         for label, name in labels.items():
             label.setAccessibleName(name)
+        # Two halves whatever the width, so nothing jumps as the texts change: the call on the
+        # left, the clocks on the right, why urgent and by when below them; a line too long for
+        # its half ends in "…", whole in its tooltip, rather than widening the window.
+        who = QHBoxLayout()
+        who.setSpacing(14)
+        who.addWidget(self.title)
+        who.addWidget(self.number)
+        who.addWidget(self.urgency)
+        who.addStretch(1)
+        clocks = QHBoxLayout()
+        clocks.setSpacing(14)
+        clocks.addWidget(self.timer)
+        clocks.addWidget(self.hotline_clock)
+        clocks.addWidget(self.caller_clock, 1)
         grid = QGridLayout(self)
         grid.setHorizontalSpacing(18)
-        grid.addWidget(self.title, 0, 0)
-        grid.addWidget(self.urgency, 0, 1)
-        grid.addWidget(self.timer, 0, 3)
-        grid.addWidget(self.hotline_clock, 0, 4)
-        grid.addWidget(self.caller_clock, 0, 5)
-        grid.addWidget(self.reasons, 1, 0, 1, 3)
-        grid.addWidget(self.due, 1, 3, 1, 2)
-        grid.addWidget(self.alert_status, 1, 5, Qt.AlignmentFlag.AlignRight)
-        grid.setColumnStretch(2, 1)
+        when = QHBoxLayout()
+        when.setSpacing(14)
+        when.addWidget(self.due, 1)
+        when.addWidget(self.alert_status)
+        grid.addLayout(who, 0, 0)
+        grid.addLayout(clocks, 0, 1)
+        grid.addWidget(self.reasons, 1, 0)
+        grid.addLayout(when, 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self.refresh_clocks)
 
-    def start(self, title: str, started_at: datetime) -> None:
+    def start(self, title: str, started_at: datetime, number: str) -> None:
+        """A new call: its type and case number (people read it out from the first minute)."""
         self.title.setText(title)
+        self.number.setText(f"Case {number}")
         self._started = started_at
         self._caller_zone = None
         self._caller_zone_source = ""
@@ -98,7 +119,7 @@ class CallHeader(QFrame):
     def show_alert_status(self, text: str, tone: str, whole: str = "") -> None:
         """Where the supervisor alert stands, in a few words (``whole``: all of it)."""
         self.alert_status.setText(text)
-        self.alert_status.setToolTip(whole or text)
+        self.alert_status.set_tip(whole if whole != text else "")
         self.alert_status.setAccessibleDescription(whole or text)
         self.alert_status.setProperty("tone", tone)
         self.alert_status.style().unpolish(self.alert_status)

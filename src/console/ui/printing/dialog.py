@@ -242,7 +242,10 @@ class PrintDialog(QDialog):
                 column.addWidget(check)
                 column.addWidget(self._hint(hint))
         column.addStretch(1)
-        box.setMaximumWidth(self.fontMetrics().averageCharWidth() * OPTIONS_WIDTH_CHARS)
+        # Narrow, the hints wrapping under their boxes; never narrower than a box's own words.
+        box.ensurePolished()
+        box.setMaximumWidth(max(self.fontMetrics().averageCharWidth() * OPTIONS_WIDTH_CHARS,
+                                box.minimumSizeHint().width()))
         return box
 
     def _hint(self, text: str) -> QLabel:

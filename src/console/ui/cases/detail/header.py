@@ -21,7 +21,7 @@ from console.cases.changes import (
 from console.cases.words import CaseWords
 from console.protocol.calendar import URGENT
 from console.ui.cases.detail.parts import button
-from console.ui.cases.services import NOT_SET
+from console.ui.cases.services import NOT_SET, CaseServices
 from console.ui.labels import buddy, describe
 
 
@@ -34,7 +34,11 @@ class CaseHeader(QFrame):
     sig_hand_off = Signal()
     """The person asked to hand the case on."""
 
-    def __init__(self, words: CaseWords, parent: QWidget | None = None) -> None:
+    sig_retype = Signal(str)
+    """The person chose this request type for the case (a correction of its contact type)."""
+
+    def __init__(self, words: CaseWords, services: CaseServices,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("callHeader")
         self._words = words
@@ -52,6 +56,16 @@ class CaseHeader(QFrame):
         self.hand_off = button("&Hand off…", "Hand off",
                                "Hand the case to a named person or to the next shift's queue")
         self.hand_off.clicked.connect(self.sig_hand_off)
+        self.kind = QComboBox()
+        for kind in services.protocol.request_types:
+            self.kind.addItem(kind.label, kind.id)
+        describe(self.kind, "Contact type", "Correct what kind of contact this was (a hang-up "
+                 "key pressed for a caller who spoke, say); saved at once, with a note")
+        self.kind.activated.connect(lambda _index: self.sig_retype.emit(self.kind.currentData()))
+        self.kind.setVisible(services.retype is not None)
+        self.kind.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.kind.setMinimumContentsLength(12)
         self.facts = QLabel()
         self.facts.setWordWrap(True)
         for label, name in ((self.title, "Case"), (self.urgency, "Urgency"),
@@ -69,7 +83,11 @@ class CaseHeader(QFrame):
         grid.addWidget(buddy("Stat&us:", self.status), 0, 1)
         grid.addWidget(self.status, 0, 2)
         grid.addWidget(self.hand_off, 0, 3)
-        grid.addWidget(self.facts, 1, 0, 1, 4)
+        grid.addWidget(self.facts, 1, 0)
+        kind_label = buddy("Typ&e:", self.kind)
+        kind_label.setVisible(self.kind.isVisibleTo(self))
+        grid.addWidget(kind_label, 1, 1)
+        grid.addWidget(self.kind, 1, 2, 1, 2)
         grid.setColumnStretch(0, 1)
 
     def show_case(self, case: Case, now: datetime) -> None:
@@ -82,4 +100,5 @@ class CaseHeader(QFrame):
         self.urgency.style().unpolish(self.urgency)  # re-read the style sheet for the property
         self.urgency.style().polish(self.urgency)
         self.status.setCurrentIndex(max(self.status.findData(case.get("status")), 0))
+        self.kind.setCurrentIndex(self.kind.findData(case.get("request_type")))
         self.facts.setText(" · ".join(words.facts(case, now)))

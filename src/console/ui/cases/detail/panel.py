@@ -114,7 +114,7 @@ class CaseDetail(QWidget):
 
     def _build(self) -> None:
         words = self._words
-        self.header = CaseHeader(words)
+        self.header = CaseHeader(words, self._services)
         self.handoff_banner = HandoffBanner(words)
         self.conflicts = ConflictsBox(words)
         self.problem = QLabel()
@@ -156,8 +156,8 @@ class CaseDetail(QWidget):
     def _set_tab_order(self) -> None:
         header, banner, referrals = self.header, self.handoff_banner, self.referrals
         tasks, notes = self.follow_up, self.notes
-        chain = (header.status, header.hand_off, banner.accept, banner.give_back, banner.take,
-                 banner.reason, banner.send_back, banner.cancel, self.tabs.tabBar(),
+        chain = (header.status, header.hand_off, header.kind, banner.accept, banner.give_back,
+                 banner.take, banner.reason, banner.send_back, banner.cancel, self.tabs.tabBar(),
                  self.overview, self.timeline, referrals.table, referrals.outcome,
                  referrals.note, referrals.record, tasks.table, tasks.done, tasks.text, tasks.due,
                  tasks.custom, tasks.add, notes.notes, notes.text, notes.save)
@@ -169,6 +169,10 @@ class CaseDetail(QWidget):
         header.sig_status.connect(lambda status: self._change(
             "change the status", lambda cases, case_id: cases.edit(case_id, status=status)))
         header.sig_hand_off.connect(self.open_handoff)
+        header.sig_retype.connect(lambda kind: self._change(
+            "change the contact type",
+            lambda _cases, case_id: self._services.retype and self._services.retype(
+                case_id, kind)))
         banner.sig_accept.connect(lambda handoff_id: self._change(
             "accept the case",
             lambda cases, case_id: cases.acknowledge_handoff(case_id, handoff_id)))
