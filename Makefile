@@ -18,13 +18,14 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks installer tools
 
-# Tests run on every core (pytest-xdist); each test has its own data folder and PostgreSQL schema.
+# Tests run on every core (pytest-xdist), a file's tests in one process so its module fixtures
+# are made once; each test has its own data folder and PostgreSQL schema.
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadgroup
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadfile
 
 # The edit loop: everything but the tests marked slow.
 test-fast: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadgroup -m "not slow" -x -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n auto --dist loadfile -m "not slow" -x -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import.py --services 100000

@@ -18,16 +18,11 @@ SCHEMA_DIR = REPO / "resources" / "hsds" / "schema"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/reliability kills and restarts real processes: slow by nature.
-    The installer tests build in the checkout's build/ and dist/ folders: with the tests spread
-    over processes (``-n auto``), they all run in one of them, one after another."""
-    reliability, installer = REPO / "tests" / "reliability", REPO / "tests" / "installer"
+    """Everything under tests/reliability kills and restarts real processes: slow by nature."""
+    reliability = REPO / "tests" / "reliability"
     for item in items:
-        folders = Path(item.fspath).parents
-        if reliability in folders:
+        if reliability in Path(item.fspath).parents:
             item.add_marker(pytest.mark.slow)
-        if installer in folders:
-            item.add_marker(pytest.mark.xdist_group("installer"))
 
 
 # Store keys are wrapped with argon2id at 64 MiB in production; tests wrap hundreds of them, so

@@ -3,14 +3,27 @@ the checkout, with a clean environment and a data folder of its own."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 import time
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def building_in_the_checkout() -> Iterator[None]:
+    """One build at a time in the checkout's build/ folder, which setuptools and PyInstaller
+    share: the tests run in several processes (``-n auto``) and two of them build."""
+    (REPO / "build").mkdir(exist_ok=True)
+    with open(REPO / "build" / ".tests-building.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
 WINDOW_SHOWN = "hotline: the console window is shown"
 
 

@@ -15,7 +15,13 @@ from types import ModuleType
 
 import pytest
 
-from tests.installer.installed import REPO, Installed, check_installation, project_version
+from tests.installer.installed import (
+    REPO,
+    Installed,
+    building_in_the_checkout,
+    check_installation,
+    project_version,
+)
 
 
 def _build_script() -> ModuleType:
@@ -41,8 +47,9 @@ BASE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}
 @pytest.fixture(scope="module")
 def deb() -> Path:
     """The .deb, built once for these tests as ``make installer`` builds it (minutes)."""
-    build.build_frozen()
-    return build.build_deb()
+    with building_in_the_checkout():
+        build.build_frozen()
+        return build.build_deb()
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +134,8 @@ def test_every_system_library_qt_names_is_a_declared_dependency(installed_root: 
 
 def test_the_tarball_holds_the_same_console(deb: Path) -> None:
     """For machines without dpkg: the same folder, with its desktop entry and icon."""
-    archive = build.build_tarball()
+    with building_in_the_checkout():
+        archive = build.build_tarball()
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
         program = tar.getmember("hotline-console/hotline")

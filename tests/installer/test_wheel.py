@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.installer.installed import REPO, Installed, check_installation
+from tests.installer.installed import REPO, Installed, building_in_the_checkout, check_installation
 
 
 def _pip(python: Path, *args: str) -> None:
@@ -21,7 +21,8 @@ def _pip(python: Path, *args: str) -> None:
 @pytest.mark.slow
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    _pip(Path(sys.executable), "wheel", "--no-deps", "--wheel-dir", str(wheels), str(REPO))
+    with building_in_the_checkout():
+        _pip(Path(sys.executable), "wheel", "--no-deps", "--wheel-dir", str(wheels), str(REPO))
     (wheel,) = wheels.glob("*.whl")
     environment = tmp_path / "venv"
     venv.create(environment, with_pip=True)

@@ -63,7 +63,7 @@ def _sync(args: argparse.Namespace, cases: CaseStore | None) -> int:
         return 2
     finally:
         client.close()
-    print(json.dumps(asdict(report)), flush=True)
+    print(json.dumps(asdict(report), default=sorted), flush=True)  # sets: ids, sorted
     return 0
 
 

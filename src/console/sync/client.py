@@ -179,9 +179,10 @@ class SyncClient:
             if not waiting:
                 return
             ids = [change["change_id"] for change in waiting]
+            case_of = {change["change_id"]: change["case_id"] for change in waiting}
             try:
                 reply = self._api.post("/sync/push", {"changes": waiting})
-                results = _push_results(reply, {c["change_id"]: c["case_id"] for c in waiting})
+                results = _push_results(reply, case_of)
             except ServerRefused as refused:
                 if refused.status != 413:
                     self._cases.record_attempt(ids, str(refused))
@@ -199,7 +200,9 @@ class SyncClient:
                 raise
             self._cases.record_results(results)
             for result in results:
-                report.changed_cases.add(result["case_id"])  # the server's copy is now here
+                # The server's copy is now here (its answer need not name the case: the change
+                # it answers does).
+                report.changed_cases.add(case_of[result["change_id"]])
                 report.pushed += 1
                 report.conflicts += result["status"] == "conflict"
                 report.rejected += result["status"] == "rejected"
