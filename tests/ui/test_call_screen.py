@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -250,3 +251,31 @@ def test_the_header_clocks_stay_put_as_the_call_changes(qtbot: QtBot,
     qtbot.waitUntil(lambda: "ZIP 77002" in header.caller_clock.text(), timeout=10_000)
     assert header.urgency.text() == "URGENT"
     assert (on_screen(header.timer), on_screen(header.hotline_clock)) == where
+
+
+def turn_the_wheel(widget: QWidget) -> None:
+    """One notch down over the middle of ``widget``, as a mouse sends it."""
+    middle = QPointF(widget.width() / 2, widget.height() / 2)
+    QApplication.sendEvent(widget, QWheelEvent(
+        middle, QPointF(widget.mapToGlobal(middle.toPoint())), QPoint(0, -120), QPoint(0, -120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+        False))
+
+
+def test_the_wheel_scrolls_past_a_case_status_without_changing_it(
+        qtbot: QtBot, window: MainWindow) -> None:
+    keyboard = Keyboard(qtbot)
+    keyboard.type("h")
+    qtbot.waitUntil(lambda: "Logged: Hang-up" in window.triage.notice.text())
+    assert window.tasks.wait_idle()
+    (logged,) = window.workstation.cases.list_cases()
+    window.open_case(logged["id"])
+    header = window.cases_tab.detail.header
+    qtbot.waitUntil(lambda: header.kind.currentText() == "Hang-up")
+    status, kind = header.status.currentIndex(), header.kind.currentIndex()
+    for control in (header.status, header.kind):
+        turn_the_wheel(control)
+    assert (header.status.currentIndex(), header.kind.currentIndex()) == (status, kind)
+    header.kind.setFocus()
+    turn_the_wheel(header.kind)  # chosen first: then the wheel is the person's choice
+    assert header.kind.currentIndex() != kind

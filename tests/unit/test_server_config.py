@@ -96,6 +96,9 @@ def test_the_server_command_refuses_a_bad_configuration_in_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("HOTLINE_SIGNING_KEY_FILE", str(tmp_path / "missing-key"))
+    # The command hands its log level to the server's workers through the environment: set
+    # here first, so the level it leaves is taken back after this test.
+    monkeypatch.setenv("HOTLINE_LOG_LEVEL", "info")
     assert main(["server"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: signing_key_file") and "Traceback" not in err

@@ -26,6 +26,7 @@ from console.ui.lock import LockPage
 from console.ui.main_window import MainWindow
 from console.ui.sync_runner import SyncRunner
 from console.ui.taskman import TaskManager
+from console.ui.wheel import WheelGuard
 
 
 def application(argv: Sequence[str] = ()) -> QApplication:
@@ -35,6 +36,8 @@ def application(argv: Sequence[str] = ()) -> QApplication:
         app = QApplication([sys.argv[0] if sys.argv else "hotline", *argv])
         app.setApplicationName("Hotline Console")
         app.setOrganizationName("Hotline")
+    if app.findChild(WheelGuard) is None:
+        app.installEventFilter(WheelGuard(app))
     style = settings.resources_dir() / "styles" / "console.qss"
     app.setStyleSheet(style.read_text("utf-8"))
     return app
@@ -55,8 +58,15 @@ def build_window(workstation: Workstation, start_sync: bool = True) -> MainWindo
 
 
 def show_window(window: MainWindow, width: int = 1280, height: int = 760) -> None:
-    window.resize(width, height)
-    window.show()
+    """Shown at ``width`` × ``height``, or filling the screen where that is smaller (a window
+    larger than the screen would hide its status bar and right-hand column off the edge)."""
+    room = window.screen().availableGeometry().size()
+    if room.width() < width or room.height() < height:
+        window.resize(room)
+        window.showMaximized()
+    else:
+        window.resize(width, height)
+        window.show()
     # Everything built so far lives as long as the window: keep it out of the collector's way,
     # so a full collection never lands in the middle of a keystroke's search.
     gc.freeze()

@@ -144,8 +144,10 @@ class AlertDesk(QObject):
         self.sig_connection.emit(up)
 
     def open_alerts(self) -> list[Alert]:
+        """Newest first: the board shows a few rows, and the alert just raised is the one no
+        supervisor has seen yet."""
         return sorted((alert for alert in self.alerts.values() if alert.open),
-                      key=lambda alert: alert.seq)
+                      key=lambda alert: alert.seq, reverse=True)
 
     def state_of(self, case_id: str) -> CallAlertState | None:
         """Where the newest alert raised about ``case_id`` stands (None: none raised)."""

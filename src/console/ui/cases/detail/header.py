@@ -62,7 +62,6 @@ class CaseHeader(QFrame):
         describe(self.kind, "Contact type", "Correct what kind of contact this was (a hang-up "
                  "key pressed for a caller who spoke, say); saved at once, with a note")
         self.kind.activated.connect(lambda _index: self.sig_retype.emit(self.kind.currentData()))
-        self.kind.setVisible(services.retype is not None)
         self.kind.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.kind.setMinimumContentsLength(12)
@@ -85,9 +84,13 @@ class CaseHeader(QFrame):
         grid.addWidget(self.hand_off, 0, 3)
         grid.addWidget(self.facts, 1, 0)
         kind_label = buddy("Typ&e:", self.kind)
-        kind_label.setVisible(self.kind.isVisibleTo(self))
         grid.addWidget(kind_label, 1, 1)
         grid.addWidget(self.kind, 1, 2, 1, 2)
+        # Hidden only once in the grid: shown before it has a parent, a widget flashes up as a
+        # window of its own and takes the keyboard focus from the console.
+        if services.retype is None:
+            self.kind.hide()
+            kind_label.hide()
         grid.setColumnStretch(0, 1)
 
     def show_case(self, case: Case, now: datetime) -> None:
