@@ -230,6 +230,7 @@ def test_a_contact_type_is_corrected_from_the_case(qtbot: QtBot, window: MainWin
     case = window.workstation.cases.get(logged["id"])
     assert case["request_type"] == "tip" and case["number"] == logged["number"]
     assert "Contact type changed from Hang-up to Tip" in [n["text"] for n in case["notes"]]
+    assert "opened the case (Hang-up)" in detail.timeline.toPlainText()  # history kept
     events = window.workstation.audit.pending()
     assert ("case.retype", logged["id"], "tip") in [
         (e["action"], e["case_id"], e["detail"]) for e in events]

@@ -98,6 +98,10 @@ def test_help_reaches_the_supervisor_and_the_answer_comes_back(
     qtbot.waitUntil(lambda: header.alert_status.text() == "Supervisor sue is on it",
                     timeout=DELIVERY_MS)
     print(f"Acknowledge to the specialist's header: {(time.monotonic() - clicked) * 1000:.0f} ms")
+    # Acknowledged is notified: the call's answer and its reporting step say so too.
+    answers = specialist.call_page.form.answers()
+    assert answers["supervisor_notified"] == "yes"
+    assert "shift-supervisor" in answers["mandatory_reporting"]
     qtbot.waitUntil(lambda: board.alert_table.rowCount() == 0 and slot.toolTip() == "",
                     timeout=DELIVERY_MS)
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from console.cases.changes import NEXT_SHIFT, apply_change, new_change, new_id
 from console.cases.story import (
+    RETYPE_NOTE,
     EventKind,
     HandoffState,
     alerts,
@@ -105,3 +106,13 @@ def test_the_timeline_is_in_order_with_unreadable_times_first() -> None:
     assert kinds == [(EventKind.NOTE, "unreadable"), (EventKind.OPENED, ""),
                      (EventKind.HANDED_OFF, ""), (EventKind.NOTE, "later"),
                      (EventKind.RETURNED, "")]
+
+
+def test_a_corrected_contact_type_leaves_what_the_case_was_opened_as() -> None:
+    retyped = [{"text": RETYPE_NOTE.format(old=old, new=new), "author": "dana", "created_at": at}
+               for old, new, at in (("Tip", "Crisis call", LATER), ("Hang-up", "Tip", PAST))]
+    (opened,) = [event for event in timeline(case_with(notes=retyped, request_type="crisis"))
+                 if event.kind is EventKind.OPENED]
+    assert opened.text == "Hang-up"  # the first type, not the type it has now
+    (never,) = [event for event in timeline(case_with(notes=[])) if event.kind is EventKind.OPENED]
+    assert never.text == ""

@@ -11,6 +11,7 @@ were kept has none), and a record whose time cannot be read still belongs to the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,10 @@ REFERRED = "referred"
 # How the intake notes on a case that the supervisor must be alerted now.
 ALERT_NOTE = "Supervisor alert: {reason}"
 _ALERT_PREFIX = ALERT_NOTE.split("{", 1)[0]
+# The note a corrected contact type leaves; the earliest one says what the case was opened as.
+RETYPE_NOTE = "Contact type changed from {old} to {new}"
+_RETYPED = re.compile(re.escape(RETYPE_NOTE).replace(r"\{old\}", "(?P<old>.+?)")
+                      .replace(r"\{new\}", "(?P<new>.+)") + "$")
 EARLIEST = datetime.min.replace(tzinfo=UTC)  # where a record without a readable time sorts
 
 
@@ -249,9 +254,22 @@ def case_overdue(case: Case, now: datetime) -> bool:
     return is_overdue(case.get("status"), case.get("due_at"), next_task_due(case), now)
 
 
+def opened_as(case: Case) -> str | None:
+    """What the case was opened as, where its contact type was corrected since (the type's
+    label then); None when it never was."""
+    notes = sorted(_items(case, "notes"), key=lambda note: str(note.get("created_at") or ""))
+    for note in notes:
+        retyped = _RETYPED.match(str(note.get("text") or ""))
+        if retyped:
+            return retyped["old"]
+    return None
+
+
 def timeline(case: Case) -> list[Event]:
-    """Everything that happened to the case, oldest first (unreadable times first of all)."""
-    events = [Event(parse_time(case.get("created_at")), EventKind.OPENED, case.get("created_by"))]
+    """Everything that happened to the case, oldest first (unreadable times first of all).
+    The opening's ``text`` is what the case was opened as when its type was corrected since."""
+    events = [Event(parse_time(case.get("created_at")), EventKind.OPENED, case.get("created_by"),
+                    text=opened_as(case) or "")]
     events += [Event(parse_time(note.get("created_at")), EventKind.NOTE, note.get("author"),
                      text=str(note.get("text") or "")) for note in _items(case, "notes")]
     for referral in referrals(case):

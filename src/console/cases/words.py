@@ -230,8 +230,8 @@ class CaseWords:
         """One event of the timeline as a sentence (``request``: what the case is)."""
         who = self.who(event.who)
         match event.kind:
-            case EventKind.OPENED:
-                return self.say("casefile.event.created", who=who, request=request)
+            case EventKind.OPENED:  # as what it was opened, whatever it was corrected to since
+                return self.say("casefile.event.created", who=who, request=event.text or request)
             case EventKind.NOTE:
                 return self.say("casefile.event.note", who=who, text=event.text)
             case EventKind.REFERRAL:

@@ -17,7 +17,7 @@ from typing import Any
 
 from console.cases.changes import SUMMARY_FIELD, Case
 from console.cases.store import CaseStore, UnknownCase
-from console.cases.story import ALERT_NOTE, alerts
+from console.cases.story import ALERT_NOTE, RETYPE_NOTE, alerts
 from console.protocol import Answers, Evaluation, Protocol, effective_urgency, evaluate
 from console.protocol.calendar import EMAIL_CHANNEL, Due
 
@@ -28,7 +28,6 @@ HELP_NOW = "The specialist asked for help now"
 REFERRAL_GIVEN = "referral-given"
 MANDATED_TASK = "Mandated step not done on the call: {step}"
 MANDATED_NOTE = "Finished with mandated steps outstanding: {steps}"
-RETYPE_NOTE = "Contact type changed from {old} to {new}"
 SUPERVISOR_STEP = ("mandatory_reporting", "shift-supervisor")  # (checklist, step)
 SUPERVISOR_QUESTION = ("supervisor_notified", "yes")  # (question, the answer that matches)
 OPEN, AWAITING_FOLLOW_UP, REFERRED = "open", "awaiting follow-up", "referred"

@@ -28,6 +28,7 @@ from console.security.keys import MODE_BRIEF, MODE_WORDS
 from console.security.people import Person
 from console.sync.client import SyncStatus
 from console.ui.alerts.desk import (
+    ANSWERED,
     HELP_KEY,
     NOT_DELIVERED,
     SENDING,
@@ -412,6 +413,8 @@ class MainWindow(QMainWindow):
             return
         text, whole, tone = call_status_text(state)
         self.call_page.header.show_alert_status(text, tone, whole)
+        if state.state == ANSWERED:
+            self.call_page.supervisor_on_it(state.case_id)
         if state.state == NOT_DELIVERED:
             self.status.showMessage(whole, 30_000)
 

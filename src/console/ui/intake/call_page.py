@@ -24,6 +24,7 @@ from console.directory.query import SearchQuery, SearchResult, ServicePlace
 from console.intake.desk import (
     NO_FOLLOW_UP,
     REFERRAL_GIVEN,
+    SUPERVISOR_QUESTION,
     URGENT,
     Call,
     CallDesk,
@@ -467,6 +468,14 @@ class CallPage(QWidget):
     def sheet_is_empty(self) -> bool:
         """Nothing on the caller's sheet yet, not even a service on its way to the store."""
         return not self._sheet_names and not self._on_sheet
+
+    def supervisor_on_it(self, case_id: str) -> None:
+        """A supervisor acknowledged this call's live alert: the supervisor was notified, which
+        the call's answers say too (and the reporting step that follows that answer)."""
+        question, yes = SUPERVISOR_QUESTION
+        if self.call is not None and self.call.case_id == case_id \
+                and self.call.answers.get(question) != yes:
+            self.form.set_answer(question, yes)
 
     def focus_search(self) -> None:
         self.form.go_to(REFERRALS_TAB)

@@ -57,6 +57,9 @@ class CallHeader(QFrame):
         # and, when it went wrong, the status bar's message).
         self.alert_status = ElidedLabel()
         self.alert_status.setObjectName("alertStatus")
+        # Room around the words as margins, not style-sheet padding: the shortening measures
+        # the margins and would leave the last letter under padding it does not know of.
+        self.alert_status.setContentsMargins(4, 2, 4, 2)
         labels = {self.title: "Call type", self.number: "Case number", self.urgency: "Urgency",
                   self.reasons: "Why urgent", self.due: "Due", self.timer: "Call duration",
                   self.hotline_clock: "Hotline time", self.caller_clock: "Caller's local time",
