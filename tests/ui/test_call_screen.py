@@ -71,8 +71,10 @@ def test_the_summary_reads_back_every_answer_and_what_is_still_owed(
     keyboard.press(Qt.Key.Key_3, ALT)
     keyboard.type("Two girls, about 15, work nights at a nail salon.")
     keyboard.choose("Minors involved", "Yes")
+    add_a_service(qtbot, window, keyboard, "shelter")
     keyboard.press(Qt.Key.Key_5, ALT)
     text = page.read_back.toPlainText()
+    assert page.sheet.item(0).text() in text[text.index("On the caller's sheet"):]
     for words in ("Safety", "Safe to talk", "Caller", "Caller type", "Potential victim",
                   "Caller's ZIP code", "77002", "Situation", "What is happening",
                   "Two girls, about 15", "Minors involved"):
@@ -198,9 +200,12 @@ def test_the_lock_page_says_a_wrong_password_beside_the_field(qtbot: QtBot,
                                                               window: MainWindow) -> None:
     window.locker.lock()
     page = window.lock_page
+    below = on_screen(page.other_user)
     qtbot.keyClicks(page.password, "not my password")
     qtbot.keyClick(page.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "Wrong" in page.message.text(), timeout=10_000)
+    assert page.message.text() == "Wrong password."  # only a password was asked for
+    assert on_screen(page.other_user) == below  # the answer's line was kept for it
     gap = on_screen(page.message).y() - (on_screen(page.password).y() + page.password.height())
     assert 0 <= gap <= 3 * page.password.height()  # right under the field and its button
     window.locker.unlock()
@@ -280,3 +285,11 @@ def test_the_wheel_scrolls_past_a_case_status_without_changing_it(
     header.kind.setFocus()
     turn_the_wheel(header.kind)  # chosen first: then the wheel is the person's choice
     assert header.kind.currentIndex() != kind
+
+
+def test_the_triage_keys_stay_put_when_a_notice_comes(qtbot: QtBot, window: MainWindow) -> None:
+    button = window.triage.buttons["crisis"]
+    before = on_screen(button)
+    Keyboard(qtbot).type("h")
+    qtbot.waitUntil(lambda: "Logged: Hang-up" in window.triage.notice.text())
+    assert on_screen(button) == before

@@ -101,3 +101,24 @@ class ElidedLabel(QLabel):
         super().setText(shown)
         self.setToolTip("\n\n".join(part for part in (
             self._full if shown != self._full else "", self._tip) if part))
+
+
+class MessageSlot(ElidedLabel):
+    """A message's place that is always there and always as high, quiet when it says nothing
+    (its style sheet's ``active`` property), so nothing below it moves as messages come and go
+    under the person's pointer."""
+
+    def __init__(self, name: str, lines: int, padding: int,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(lines=lines, parent=parent)
+        self.setObjectName(name)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.ensurePolished()  # the style sheet's font, before measuring the lines
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + padding)
+        self.show_message("")
+
+    def show_message(self, text: str) -> None:
+        self.setText(text)
+        self.setProperty("active", bool(text))
+        self.style().unpolish(self)  # re-read the style sheet for the property
+        self.style().polish(self)

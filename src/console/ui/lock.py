@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.security.people import Person
+from console.security.people import Person, SignInRefused
+from console.ui.labels import MessageSlot
 from console.ui.taskman import Lane, TaskManager
 
 # Input that shows someone is at the keyboard: it restarts the idle countdown.
@@ -145,8 +146,8 @@ class LockPage(QWidget):
         if check is None:
             return
         self._busy("Checking…", self._unlock_note)
-        self._tasks.run(lambda: check(password), lambda _none: self._unlocked(), self._refused,
-                        lane=Lane.WRITES)
+        self._tasks.run(lambda: check(password), lambda _none: self._unlocked(),
+                        self._refused_unlock, lane=Lane.WRITES)
 
     def sign_in(self) -> None:
         user, password = self.other_user.text(), self.other_password.text()
@@ -156,7 +157,7 @@ class LockPage(QWidget):
 
     def _busy(self, words: str, note: QLabel) -> None:
         for each in (self._unlock_note, self._sign_in_note):
-            each.clear()
+            each.setText("")
         self.message = note
         self.message.setText(words)
         self.unlock_button.setEnabled(False)
@@ -166,7 +167,7 @@ class LockPage(QWidget):
         for field in (self.password, self.other_password):
             field.clear()
         for note in (self._unlock_note, self._sign_in_note):
-            note.clear()
+            note.setText("")
         self.unlock_button.setEnabled(True)
         self.sign_in_button.setEnabled(True)
 
@@ -179,6 +180,12 @@ class LockPage(QWidget):
         self.other_user.clear()
         self.sig_signed_in.emit(person)
 
+    def _refused_unlock(self, error: Exception) -> None:
+        # Only a password was asked for: "user name or password" would send the person looking
+        # for a user name they never typed.
+        self._refused(SignInRefused("Wrong password.") if isinstance(error, SignInRefused)
+                      else error)
+
     def _refused(self, error: Exception) -> None:
         self.unlock_button.setEnabled(True)
         self.sign_in_button.setEnabled(True)
@@ -187,12 +194,10 @@ class LockPage(QWidget):
         self.message.setText(str(error))
 
 
-def _note() -> QLabel:
-    note = QLabel("")
-    note.setWordWrap(True)
+def _note() -> MessageSlot:
+    # Two lines kept for it, so "Checking…" or a refusal appearing never moves the fields below.
+    note = MessageSlot("signInNote", lines=2, padding=0)
     note.setAccessibleName("Sign-in message")
-    # A line kept for it, so "Checking…" appearing never moves the fields below.
-    note.setMinimumHeight(note.fontMetrics().lineSpacing())
     return note
 
 

@@ -403,6 +403,10 @@ class MainWindow(QMainWindow):
         if call is None:
             return
         self._show_alert_state(CallAlertState(call.case_id, SENDING))
+        # Said in the status bar too: the header may already read "Supervisor alerted" from an
+        # earlier alert, and a press that changes nothing on screen looks like one that failed.
+        self.status.showMessage("Help requested: your supervisors are being alerted now "
+                                "(the call header says when one is on it).", 15_000)
         desk = self.workstation.desk
         self.tasks.run(lambda: desk.ask_for_help(call), None, self._show_failure,
                        lane=Lane.WRITES)

@@ -48,7 +48,7 @@ from console.ui.intake.form import IntakeForm
 from console.ui.intake.header import CallHeader
 from console.ui.intake.readback import ReadBack
 from console.ui.intake.repeat_strip import RepeatStrip
-from console.ui.labels import ElidedLabel
+from console.ui.labels import MessageSlot
 from console.ui.referral_search import ReferralSearchPanel, sheet_line, sheet_place
 from console.ui.taskman import Lane, TaskManager
 
@@ -88,14 +88,10 @@ class CallPage(QWidget):
         self.header = CallHeader(desk.protocol.service_chart)
         # The alert banner has a slot of its own that is always there, blank when there is
         # nothing to say: an alert that appears never moves the field under the pointer.
-        self.banner = ElidedLabel(lines=BANNER_LINES)  # longer alerts end in "…", whole in the tip
-        self.banner.setObjectName("alertBanner")
-        self.banner.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        # Longer alerts end in "…", whole in the tooltip.
+        self.banner = MessageSlot("alertBanner", BANNER_LINES, BANNER_PADDING)
         self.banner.setAccessibleName("Alert")
-        self.banner.ensurePolished()
-        self.banner.setFixedHeight(self.banner.fontMetrics().lineSpacing() * BANNER_LINES
-                                   + BANNER_PADDING)
-        self._show_banner("")
+        self.banner.show_message("")
         self.sheet = QListWidget()
         self.sheet.setAccessibleName("Services on the referral sheet")
         # Each line whole, wrapped in the narrow column, never cut off behind a scroll bar.
@@ -167,7 +163,7 @@ class CallPage(QWidget):
         kind = self.desk.protocol.request_type(call.request_type)
         self.header.start(kind.label, call.started_at, call.number)
         self.form.load(call.answers)
-        self._show_banner("This call was recovered after the console closed unexpectedly; "
+        self.banner.show_message("This call was recovered after the console closed unexpectedly; "
                           "every answer saved is here." if call.recovered else "")
         self._reevaluate()
         self._follow_caller_place()
@@ -226,7 +222,8 @@ class CallPage(QWidget):
         protocol = self.desk.protocol
         evaluation = evaluation or self.desk.evaluation(self.call)
         self.read_back.show_call(answers_by_tab(protocol, self.call.answers, evaluation),
-                                 still_owed(protocol, evaluation))
+                                 still_owed(protocol, evaluation),
+                                 [self.sheet.item(row).text() for row in range(self.sheet.count())])
 
     def _look_up_reporting_lines(self, evaluation: Evaluation) -> None:
         """While the reporting checklist is up, the state's lines from the directory."""
@@ -263,13 +260,7 @@ class CallPage(QWidget):
                 evaluation.alert_reasons) + ".")
         lines += [f"Work through the {c.label.lower()} checklist ({self._tab_title(c.id)} tab)."
                   for c in evaluation.checklists]
-        self._show_banner(" ".join(lines))
-
-    def _show_banner(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.setProperty("active", bool(text))
-        self.banner.style().unpolish(self.banner)  # re-read the style sheet for the property
-        self.banner.style().polish(self.banner)
+        self.banner.show_message(" ".join(lines))
 
     def _tab_title(self, field_id: str) -> str:
         return self.desk.protocol.tab_of(field_id).title

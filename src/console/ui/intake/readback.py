@@ -13,6 +13,7 @@ from console.intake.readback import Answered, Owed
 LINK_SCHEME = "field"  # field:<field id>[/<checklist option>]
 NOTHING_OWED = "Nothing is missing: every required answer is given and every mandated step done."
 NOTHING_GIVEN = "No answers yet."
+NOTHING_ON_SHEET = "No services on the caller's sheet yet."
 
 
 def _link(field_id: str, option: str | None, words: str) -> str:
@@ -20,7 +21,9 @@ def _link(field_id: str, option: str | None, words: str) -> str:
     return f"<a href='{LINK_SCHEME}:{html.escape(target)}'>{html.escape(words)}</a>"
 
 
-def read_back_html(groups: list[tuple[str, list[Answered]]], owed: list[Owed]) -> str:
+def read_back_html(groups: list[tuple[str, list[Answered]]], owed: list[Owed],
+                   sheet: list[str]) -> str:
+    """``sheet``: the services on the caller's sheet as its list names them."""
     still = "".join(f"<li>{_link(item.field_id, item.option, item.text)}</li>" for item in owed)
     parts = ["<h3>Still to do</h3>",
              f"<ul>{still}</ul>" if owed else f"<p>{html.escape(NOTHING_OWED)}</p>",
@@ -31,6 +34,9 @@ def read_back_html(groups: list[tuple[str, list[Answered]]], owed: list[Owed]) -
         parts.append(f"<h4>{html.escape(title)}</h4><table cellpadding='2'>{rows}</table>")
     if not groups:
         parts.append(f"<p>{html.escape(NOTHING_GIVEN)}</p>")
+    parts.append("<h3>On the caller's sheet</h3>")
+    parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in sheet) + "</ul>"
+                 if sheet else f"<p>{html.escape(NOTHING_ON_SHEET)}</p>")
     return "".join(parts)
 
 
@@ -47,8 +53,9 @@ class ReadBack(QTextBrowser):
         self.setOpenLinks(False)
         self.anchorClicked.connect(self._follow)
 
-    def show_call(self, groups: list[tuple[str, list[Answered]]], owed: list[Owed]) -> None:
-        self.setHtml(read_back_html(groups, owed))
+    def show_call(self, groups: list[tuple[str, list[Answered]]], owed: list[Owed],
+                  sheet: list[str]) -> None:
+        self.setHtml(read_back_html(groups, owed, sheet))
 
     def _follow(self, url: QUrl) -> None:
         if url.scheme() != LINK_SCHEME:

@@ -22,8 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from console.protocol import Protocol, RequestType
+from console.ui.labels import MessageSlot
 
 UNDO_SECONDS = 10  # how long a one-key log (hang-up, silent…) can be taken back
+
+NOTICE_LINES, NOTICE_PADDING = 2, 20  # the notice's place: two lines, the style's padding
 
 
 class TriagePage(QScrollArea):
@@ -49,10 +52,8 @@ class TriagePage(QScrollArea):
         heading = QLabel("What kind of contact is this? Press its key.")
         heading.setObjectName("pageHeading")
         column.addWidget(heading)
-        self.notice = QLabel()
-        self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
+        # Always there, so the buttons below never move when a notice comes or goes.
+        self.notice = MessageSlot("notice", NOTICE_LINES, NOTICE_PADDING)
         column.addWidget(self.notice)
         for group, kinds in groupby(protocol.request_types, key=lambda kind: kind.group):
             column.addWidget(self._group(group, list(kinds)))
@@ -89,8 +90,7 @@ class TriagePage(QScrollArea):
         return box
 
     def show_notice(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
+        self.notice.show_message(text)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Undo) and self._undo is not None:
