@@ -117,6 +117,25 @@ def test_long_work_reports_progress_and_stops_when_cancelled(qtbot) -> None:
     assert steps[-1] < 9_999
 
 
+def test_a_follower_hears_the_progress_reported_before_it_followed(qtbot) -> None:
+    tasks = TaskManager()
+    reported = threading.Event()
+
+    def report_once_then_wait(state: TaskState) -> None:
+        state.progress("each specialist's cases", 1, 4)
+        reported.set()
+        while not state.cancelled():
+            time.sleep(0.005)
+
+    state = tasks.start(report_once_then_wait)
+    assert reported.wait(5)  # reported before anyone connected: the signal went to no one
+    heard: list[tuple[str, int, int]] = []
+    state.follow(lambda *progress: heard.append(progress))
+    assert heard == [("each specialist's cases", 1, 4)]
+    state.cancel()
+    assert tasks.wait_idle()
+
+
 def test_shutdown_cancels_long_work_waits_for_it_and_starts_nothing_new(qtbot) -> None:
     tasks = TaskManager()
     finished = threading.Event()

@@ -27,7 +27,7 @@ class ProgressDialog(QProgressDialog):
         self.setAutoClose(False)
         self.setAutoReset(False)
         self._title = title
-        state.sig_progress.connect(self._show_progress)
+        state.follow(self._show_progress)
         self.canceled.disconnect()  # QProgressDialog would hide itself at once: wait for the work
         self.canceled.connect(state.cancel)
         self.canceled.connect(lambda: self.setLabelText(f"{title}\nStopping…"))

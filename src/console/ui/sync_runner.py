@@ -86,7 +86,7 @@ class SyncRunner(QObject):
             return
         self._timer.stop()
         self._state = self._tasks.start(self._work, self._done, self._failed, lane=Lane.SYNC)
-        self._state.sig_progress.connect(self.sig_progress)
+        self._state.follow(self.sig_progress.emit)
 
     def _work(self, state: TaskState) -> tuple[SyncStatus, frozenset[str]]:
         if self.connection is None:

@@ -58,12 +58,22 @@ class WorkState(QObject):
         super().__init__(parent)
         self._cancel = threading.Event()
         self._shown_at = 0.0
+        self._latest: tuple[str, int, int] | None = None
 
     def progress(self, stage: str, done: int, total: int) -> None:
+        self._latest = (stage, done, total)  # one assignment: read whole by ``follow``
         now = time.monotonic()
         if done >= total or now - self._shown_at >= PROGRESS_EVERY_S:
             self._shown_at = now
             self.sig_progress.emit(stage, done, total)
+
+    def follow(self, slot: Callable[[str, int, int], None]) -> None:
+        """Connect ``slot`` to the progress, and give it at once the latest already reported:
+        the work starts on its lane before the caller can connect, and may have reported once
+        and then gone quiet for a long stretch."""
+        self.sig_progress.connect(slot)
+        if self._latest is not None:
+            slot(*self._latest)
 
     def cancelled(self) -> bool:
         return self._cancel.is_set()

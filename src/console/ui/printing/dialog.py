@@ -314,7 +314,7 @@ class PrintDialog(QDialog):
 
         state = self._tasks.start(lambda state: _build_and_draw(build, options, state),
                                   shown, failed, lane=Lane.BACKGROUND, owner=self)
-        state.sig_progress.connect(self._show_preparing)
+        state.follow(self._show_preparing)
         self._preview = state
 
     def done(self, result: int) -> None:
