@@ -13,6 +13,7 @@ from console.app import open_workstation
 from console.security.credentials import CredentialStore
 from console.ui.launch import application, build_window
 from console.ui.main_window import MainWindow
+from tests.ui.keyboard import Keyboard
 
 LAPTOP = QSize(1366, 768)  # the window's size unless a test asks for another
 
@@ -44,3 +45,11 @@ def open_console(qtbot: QtBot, clock: Callable[[], datetime] | None = None,
     window.triage.setFocus()
     yield window
     window.tasks.wait_idle()
+
+
+def start_contact(qtbot: QtBot, window: MainWindow, key: str) -> Keyboard:
+    """Press a contact type's key at triage, as a specialist does, and wait for the call."""
+    keyboard = Keyboard(qtbot)
+    keyboard.type(key)
+    qtbot.waitUntil(window.call_page.is_open)
+    return keyboard

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from console.ui.main_window import EMPTY_SHEET, MainWindow
 from console.ui.printing.dialog import PrintDialog
-from tests.ui.console import open_console, show_console
+from tests.ui.console import open_console, show_console, start_contact
 from tests.ui.keyboard import Keyboard
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
@@ -27,10 +27,7 @@ def window(qtbot: QtBot) -> Iterator[MainWindow]:
 
 
 def start_crisis_call(qtbot: QtBot, window: MainWindow) -> Keyboard:
-    keyboard = Keyboard(qtbot)
-    keyboard.type("1")
-    qtbot.waitUntil(window.call_page.is_open)
-    return keyboard
+    return start_contact(qtbot, window, "1")
 
 
 def on_screen(widget: QWidget) -> QPoint:

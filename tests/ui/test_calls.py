@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from console.ui.main_window import MainWindow
-from tests.ui.console import open_console
+from tests.ui.console import open_console, start_contact
 from tests.ui.keyboard import Keyboard
 
 EASTERN = ZoneInfo("America/New_York")
@@ -32,20 +32,13 @@ def saved_case(window: MainWindow) -> dict:
     return window.workstation.cases.list_cases()[0]
 
 
-def start(qtbot: QtBot, window: MainWindow, key: str) -> Keyboard:
-    keyboard = Keyboard(qtbot)
-    keyboard.type(key)
-    qtbot.waitUntil(window.call_page.is_open)
-    return keyboard
-
-
 def finish(qtbot: QtBot, window: MainWindow, keyboard: Keyboard) -> None:
     keyboard.press(Qt.Key.Key_Return, CTRL)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.triage)
 
 
 def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "1")
+    keyboard = start_contact(qtbot, window, "1")
     page = window.call_page
     # Safety before anything else: the call opens on "is it safe to talk?".
     assert page.form.current_tab_id() == "safety"
@@ -98,7 +91,7 @@ def test_a_crisis_call_from_greeting_to_referral(qtbot: QtBot, window: MainWindo
 
 def test_a_tip_about_a_minor_turns_urgent_and_shows_the_reporting_checklist(
         qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "2")
+    keyboard = start_contact(qtbot, window, "2")
     keyboard.choose("Safe to talk", "Yes")
     keyboard.choose("Immediate danger", "No")
     keyboard.press(Qt.Key.Key_2, ALT)
@@ -136,7 +129,7 @@ def test_a_non_urgent_ta_request_after_hours_is_taken_as_a_message(
         qtbot: QtBot, window: MainWindow) -> None:
     saturday_night = datetime(2026, 11, 28, 22, 0, tzinfo=EASTERN).astimezone(UTC)
     window.workstation.desk.clock = lambda: saturday_night
-    keyboard = start(qtbot, window, "6")
+    keyboard = start_contact(qtbot, window, "6")
     keyboard.type("Service")
     keyboard.choose("Assistance requested", "Speakers or trainers")
     page = window.call_page
@@ -168,7 +161,7 @@ def test_a_hang_up_is_logged_with_one_key(qtbot: QtBot, window: MainWindow) -> N
 
 def test_finishing_with_answers_missing_explains_and_never_blocks(
         qtbot: QtBot, window: MainWindow) -> None:
-    start(qtbot, window, "1")
+    start_contact(qtbot, window, "1")
     page = window.call_page
     asked: list[list[str]] = []
     assert not page.finish(confirm=lambda missing, _steps: asked.append(missing) or False)
@@ -179,7 +172,7 @@ def test_finishing_with_answers_missing_explains_and_never_blocks(
 
 
 def test_urgency_can_be_raised_but_never_lowered(qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "7")
+    keyboard = start_contact(qtbot, window, "7")
     assert window.call_page.header.urgency.text() == "Non-urgent"
     keyboard.press(Qt.Key.Key_U, CTRL)
     assert window.call_page.header.urgency.text() == "URGENT"
@@ -187,7 +180,7 @@ def test_urgency_can_be_raised_but_never_lowered(qtbot: QtBot, window: MainWindo
 
 
 def test_tab_shortcuts_move_through_the_protocol(qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "4")
+    keyboard = start_contact(qtbot, window, "4")
     form = window.call_page.form
     assert form.current_tab_id() == "safety"
     keyboard.press(Qt.Key.Key_PageDown, CTRL)
@@ -210,7 +203,7 @@ def test_every_control_has_a_name_for_screen_readers(qtbot: QtBot, window: MainW
         QPlainTextEdit,
     )
 
-    start(qtbot, window, "1")
+    start_contact(qtbot, window, "1")
     controls = [w for kind in (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit)
                 for w in window.findChildren(kind)
                 if w.focusPolicy() != Qt.FocusPolicy.NoFocus and w.isEnabled()]
@@ -221,7 +214,7 @@ def test_every_control_has_a_name_for_screen_readers(qtbot: QtBot, window: MainW
 
 
 def test_the_window_fits_a_1366_by_768_screen(qtbot: QtBot, window: MainWindow) -> None:
-    start(qtbot, window, "1")
+    start_contact(qtbot, window, "1")
     for tab in window.workstation.protocol.tabs:
         window.call_page.form.go_to(tab.id)
         hint = window.minimumSizeHint()

@@ -20,7 +20,7 @@ from console.directory.store import import_path
 from console.models.database import open_directory
 from console.tasks import QuietState
 from console.ui.main_window import MainWindow
-from tests.ui.console import open_console
+from tests.ui.console import open_console, start_contact
 from tests.ui.keyboard import Keyboard
 
 EASTERN = ZoneInfo("America/New_York")
@@ -36,13 +36,6 @@ ALL_STEPS = ("Explain limits of confidentiality",
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
     with open_console(qtbot, clock=lambda: SATURDAY_NIGHT) as window:
         yield window
-
-
-def start(qtbot: QtBot, window: MainWindow, key: str) -> Keyboard:
-    keyboard = Keyboard(qtbot)
-    keyboard.type(key)
-    qtbot.waitUntil(window.call_page.is_open)
-    return keyboard
 
 
 def saved_case(window: MainWindow) -> dict:
@@ -71,7 +64,7 @@ def when_dialog_shows(qtbot: QtBot, act: Callable[[QMessageBox], None]
 @pytest.mark.parametrize("key", ["1", "2", "3", "4"])
 def test_crisis_tip_and_referral_calls_open_on_the_safety_questions(
         qtbot: QtBot, window: MainWindow, key: str) -> None:
-    keyboard = start(qtbot, window, key)
+    keyboard = start_contact(qtbot, window, key)
     form = window.call_page.form
     assert form.currentIndex() == 0 and form.current_tab_id() == "safety"
     assert keyboard.focus().accessibleName() == "Safe to talk: Yes"
@@ -81,14 +74,14 @@ def test_crisis_tip_and_referral_calls_open_on_the_safety_questions(
 
 
 def test_a_professional_request_opens_on_the_caller(qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "6")
+    keyboard = start_contact(qtbot, window, "6")
     assert window.call_page.form.current_tab_id() == "caller"
     assert keyboard.focus().accessibleName() == "Caller type"
 
 
 def test_one_key_takes_an_unsafe_caller_to_the_safety_plan(
         qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "1")
+    keyboard = start_contact(qtbot, window, "1")
     page = window.call_page
     note = page.form.pages["safety"].script.note
     assert note.isVisible() and "F9" in note.text()
@@ -111,7 +104,7 @@ def test_one_key_takes_an_unsafe_caller_to_the_safety_plan(
 def minor_on_a_crisis_call(qtbot: QtBot, window: MainWindow, *steps: str) -> Keyboard:
     """A crisis call with every required answer given, a minor involved and only ``steps``
     of the mandated reporting checklist ticked."""
-    keyboard = start(qtbot, window, "1")
+    keyboard = start_contact(qtbot, window, "1")
     keyboard.choose("Safe to talk", "Yes")
     keyboard.choose("Immediate danger", "Yes")
     keyboard.choose("Emergency services contacted", "No")
@@ -234,7 +227,7 @@ def test_the_states_reporting_lines_come_from_the_directory(
 
 def test_a_tip_at_night_is_taken_live_and_turns_urgent_from_its_answers(
         qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "2")  # Saturday, 10 pm
+    keyboard = start_contact(qtbot, window, "2")  # Saturday, 10 pm
     header = window.call_page.header
     assert header.urgency.text() == "Non-urgent"
     assert header.due.text().startswith("Taken live (24/7)")
@@ -250,7 +243,7 @@ def test_a_tip_at_night_is_taken_live_and_turns_urgent_from_its_answers(
 
 def test_enter_on_missing_answers_goes_back_to_the_safety_questions(
         qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "2")  # a tip, nothing answered
+    keyboard = start_contact(qtbot, window, "2")  # a tip, nothing answered
     shown = when_dialog_shows(qtbot, lambda box: QTest.keyClick(box, Qt.Key.Key_Return))
     keyboard.press(Qt.Key.Key_Return, CTRL)
     qtbot.waitUntil(lambda: bool(shown))

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from console.ui.main_window import MainWindow
-from tests.ui.console import open_console
-from tests.ui.keyboard import Keyboard
+from tests.ui.console import open_console, start_contact
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 
@@ -21,13 +20,6 @@ CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
 def window(qtbot: QtBot) -> Iterator[MainWindow]:
     with open_console(qtbot, clock=lambda: datetime.now(UTC)) as window:
         yield window
-
-
-def start(qtbot: QtBot, window: MainWindow, key: str) -> Keyboard:
-    keyboard = Keyboard(qtbot)
-    keyboard.type(key)
-    qtbot.waitUntil(window.call_page.is_open)
-    return keyboard
 
 
 def combo(window: MainWindow, name: str) -> QComboBox:
@@ -43,7 +35,7 @@ def field(window: MainWindow, name: str) -> QLineEdit:
 
 def test_each_call_starts_with_a_clean_search_and_sheet(qtbot: QtBot,
                                                         window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "4")
+    keyboard = start_contact(qtbot, window, "4")
     keyboard.press(Qt.Key.Key_2, ALT)
     keyboard.answer("Caller's ZIP code", "77002")
     keyboard.press(Qt.Key.Key_F, CTRL)
@@ -58,7 +50,7 @@ def test_each_call_starts_with_a_clean_search_and_sheet(qtbot: QtBot,
     assert window.call_page.finish(confirm=lambda _missing, _steps: True)
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.triage)
 
-    start(qtbot, window, "4")
+    start_contact(qtbot, window, "4")
     panel = window.referrals
     assert field(window, "Search services").text() == ""
     assert field(window, "Caller ZIP").text() == ""
@@ -69,7 +61,7 @@ def test_each_call_starts_with_a_clean_search_and_sheet(qtbot: QtBot,
 
 def test_the_intake_sets_the_filters_and_flags_what_may_not_fit(
         qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "3")
+    keyboard = start_contact(qtbot, window, "3")
     keyboard.press(Qt.Key.Key_2, ALT)
     keyboard.answer("Language", "Spanish")
     assert combo(window, "Language").currentData() == "es"
@@ -109,7 +101,7 @@ def test_the_intake_sets_the_filters_and_flags_what_may_not_fit(
 
 def test_the_callers_place_fills_and_checks_the_state_and_sets_the_clock(
         qtbot: QtBot, window: MainWindow) -> None:
-    keyboard = start(qtbot, window, "4")
+    keyboard = start_contact(qtbot, window, "4")
     page = window.call_page
     keyboard.press(Qt.Key.Key_3, ALT)
     keyboard.answer("State", "Calif")  # where the situation is: not the caller's clock

@@ -170,16 +170,24 @@ def find_state(typed: str) -> str | None:
 def zip_state(zip_code: str | None) -> str | None:
     """The state a 5-digit ZIP code is in, or None (unknown or not a ZIP). The first call
     loads the ZIP tables (about a second): keep it off a window's thread."""
-    match = _ZIP.fullmatch((zip_code or "").strip())
+    place = _zip_place((zip_code or "").strip())
+    return place.get("state") if place else None
+
+
+@lru_cache(maxsize=4096)
+def _zip_place(zip_code: str) -> dict[str, Any] | None:
+    """What the ZIP tables hold for a 5-digit ZIP code (state, time zone…), or None."""
+    match = _ZIP.fullmatch(zip_code)
     if match is None:
         return None
+    # Imported here: the first lookup loads the ZIP tables, which only caller lookups need.
     import zipcodes
 
     try:
         places = zipcodes.matching(match.group(1))
     except (ValueError, TypeError):
         return None
-    return places[0].get("state") if places else None
+    return places[0] if places else None
 
 
 def _has_holiday_calendar(country: str) -> bool:
@@ -198,21 +206,11 @@ def _holiday_dates(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year))
 
 
-@lru_cache(maxsize=4096)
 def _zip_zone_name(zip_code: str) -> str | None:
-    match = _ZIP.fullmatch(zip_code)
-    if match is None:
+    place = _zip_place(zip_code)
+    if place is None:
         return None
-    # Imported here: the first lookup loads the ZIP tables, which only caller lookups need.
-    import zipcodes
-
-    try:
-        places = zipcodes.matching(match.group(1))
-    except (ValueError, TypeError):
-        return None
-    if not places:
-        return None
-    return places[0].get("timezone") or _state_zone_names().get(places[0].get("state", ""))
+    return place.get("timezone") or _state_zone_names().get(place.get("state", ""))
 
 
 @cache
